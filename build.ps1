@@ -1,0 +1,116 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the AvaSdk module.
+.DESCRIPTION
+    Build    compiles the solution; the module's assemblies land in module/bin so that the root AvaSdk.psd1 imports.
+    Test     Build, then the xunit tests of the core library, then the Pester specs in a child pwsh (so the built
+             assemblies are not held by this session), then one summary line 'N passed, N failed'.
+    Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
+    Package  Build, then lays out out/AvaSdk/<version> ready to publish and checks its manifest.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$results = Join-Path $root 'tests/results'
+
+function Invoke-Native {
+    param([string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+# A child pwsh of the same installation: under 'dotnet pwsh' the process is dotnet and pwsh.dll is its argument.
+function Invoke-ChildPwsh {
+    param([string[]] $Arguments)
+    $process = [Environment]::ProcessPath
+    $prefix = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    & $process @prefix -NoProfile -NonInteractive @Arguments
+    $LASTEXITCODE
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $root 'AvaPs.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    # PowerShell finds a binary module's MAML and about_ topics only in <ModuleBase>/<culture>; the root
+    # manifest makes the repo root the ModuleBase, so the help sources in module/ are copied there.
+    $helpTarget = Join-Path $root 'en-US'
+    New-Item -ItemType Directory -Force -Path $helpTarget | Out-Null
+    Copy-Item -Path (Join-Path $root 'module/en-US/*') -Destination $helpTarget -Force
+    if (Test-Path (Join-Path $root 'module/bin/System.Management.Automation.dll')) {
+        throw 'module/bin holds System.Management.Automation.dll: the engine assembly must never ship in the module.'
+    }
+}
+
+function Get-PesterManifest {
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'quiet')
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $manifest = Join-Path $packages.Trim() 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester was restored but '$manifest' is missing." }
+    $manifest
+}
+
+function Invoke-XunitTests {
+    $trx = Join-Path $results 'xunit.trx'
+    Remove-Item $trx -ErrorAction Ignore
+    & dotnet test (Join-Path $root 'tests/AvaSdk.Core.Tests') -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    if (-not (Test-Path $trx)) { throw 'xunit wrote no results: the test run did not start.' }
+    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
+}
+
+function Invoke-PesterTests {
+    $summary = Join-Path $results 'pester.json'
+    Remove-Item $summary -ErrorAction Ignore
+    $runner = Join-Path $root 'tests/Invoke-PesterSpecs.ps1'
+    $null = Invoke-ChildPwsh @('-File', $runner, '-PesterManifest', (Get-PesterManifest), '-SummaryPath', $summary)
+    if (-not (Test-Path $summary)) { throw 'Pester wrote no summary: the run did not complete.' }
+    Get-Content $summary -Raw | ConvertFrom-Json
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' {
+        Invoke-Build
+        New-Item -ItemType Directory -Force -Path $results | Out-Null
+        $xunit = Invoke-XunitTests
+        $pester = Invoke-PesterTests
+        $passed = $xunit.Passed + $pester.Passed
+        $failed = $xunit.Failed + $pester.Failed
+        $skipped = $xunit.Skipped + $pester.Skipped
+        Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
+        Write-Host "pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+        Write-Host "$passed passed, $failed failed, $skipped skipped"
+        if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+    }
+    'Demo' {
+        Invoke-Build
+        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'examples/quickstart.ps1'))
+        if ($code -ne 0) { throw "examples/quickstart.ps1 failed with exit code $code." }
+    }
+    'Package' {
+        Invoke-Build
+        $version = (Import-PowerShellDataFile (Join-Path $root 'AvaSdk.psd1')).ModuleVersion
+        $target = Join-Path $root "out/AvaSdk/$version"
+        Remove-Item $target -Recurse -Force -ErrorAction Ignore
+        New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin') | Out-Null
+        Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md') $target
+        Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
+        Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
+        Copy-Item (Join-Path $root 'en-US') $target -Recurse
+        $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
+        Write-Host "Packaged $($manifest.Name) $($manifest.Version) in $target"
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+
+namespace AvaSdk.Errors
+{
+    /// <summary>
+    /// A failure a user can act on. <see cref="ErrorId"/> is stable (scripts and tests match on it);
+    /// the message says what was wrong, where, and what to do.
+    /// </summary>
+    public class AvaException : Exception
+    {
+        public AvaException(string errorId, AvaErrorKind kind, string message, object? target = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target;
+        }
+
+        public string ErrorId { get; }
+
+        public AvaErrorKind Kind { get; }
+
+        /// <summary>What the error is about: a path, a key, an instance.</summary>
+        public object? Target { get; }
+    }
+
+    /// <summary>What kind of failure; the cmdlets map it to an ErrorCategory.</summary>
+    public enum AvaErrorKind
+    {
+        InvalidArgument,
+        ObjectNotFound,
+        InvalidData,
+        InvalidOperation,
+        ReadError,
+        WriteError,
+    }
+}

@@ -1,0 +1,47 @@
+using Serilog;
+using Serilog.Core;
+
+namespace AvaSdk.Logging
+{
+    /// <summary>The Serilog loggers of the module: one per training instance, and one for work outside any instance.</summary>
+    public static class InstanceLog
+    {
+        public const string FileName = "ava.log";
+        public const long FileSizeLimitBytes = 50L * 1024 * 1024;
+        public const int RetainedFileCount = 10;
+
+        private const string Template = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] [pid {ProcessId}] {Message:lj}{NewLine}{Exception}";
+
+        /// <summary>For work done outside a training instance: only open captures see it.</summary>
+        public static ILogger Detached { get; } = new LoggerConfiguration()
+            .MinimumLevel.Debug()
+            .WriteTo.Sink(new LogCaptureSink())
+            .CreateLogger();
+
+        /// <summary>A logger for <c>&lt;logFolder&gt;/ava.log</c>, rolling by size, that open captures also see.</summary>
+        public static Logger Create(string logFolder)
+        {
+            return new LoggerConfiguration()
+                .MinimumLevel.Debug()
+                .Enrich.With(new ProcessIdEnricher())
+                .WriteTo.Sink(new LogCaptureSink())
+                .WriteTo.File(
+                    System.IO.Path.Combine(logFolder, FileName),
+                    outputTemplate: Template,
+                    fileSizeLimitBytes: FileSizeLimitBytes,
+                    rollOnFileSizeLimit: true,
+                    retainedFileCountLimit: RetainedFileCount,
+                    // Several processes of one job (the script, a training child using the SDK) append to one file.
+                    shared: true)
+                .CreateLogger();
+        }
+
+        private sealed class ProcessIdEnricher : ILogEventEnricher
+        {
+            private static readonly int Pid = System.Diagnostics.Process.GetCurrentProcess().Id;
+
+            public void Enrich(Serilog.Events.LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
+                logEvent.AddOrUpdateProperty(propertyFactory.CreateProperty("ProcessId", Pid));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System;
+
+namespace AvaSdk.Params
+{
+    /// <summary>The params file is not valid JSON; says where.</summary>
+    public sealed class ParamFileInvalidException : Exception
+    {
+        public ParamFileInvalidException(string path, int line, int position, string reason, Exception inner)
+            : base($"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason} Fix the file or point -Path at another one.", inner)
+        {
+            Path = path;
+            Line = line;
+            Position = position;
+        }
+
+        public string Path { get; }
+
+        public int Line { get; }
+
+        public int Position { get; }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using System.IO;
+
+namespace AvaSdk.Training
+{
+    /// <summary>The job's workspace folder and where the platform puts things in it.</summary>
+    public sealed class AvaWorkspace
+    {
+        public const string EnvironmentVariable = "AVA_WORKSPACE";
+        public const string PlatformDefault = "/workspace";
+
+        public AvaWorkspace(string root)
+        {
+            Root = Path.GetFullPath(root);
+        }
+
+        public string Root { get; }
+
+        public string ParamsPath => Path.Combine(Root, "params", "default.json");
+
+        public string TrainSetPath => Path.Combine(Root, "data", "train");
+
+        public string ValSetPath => Path.Combine(Root, "data", "val");
+
+        public string TestSetPath => Path.Combine(Root, "data", "test");
+
+        public string ModelPath => Path.Combine(Root, "model");
+
+        public string RunPath(string instanceId) => Path.Combine(Root, "run", instanceId);
+
+        /// <summary>The workspace named by <c>AVA_WORKSPACE</c>, else the platform's <c>/workspace</c>; not resolved to a full path.</summary>
+        public static string DefaultRoot()
+        {
+            var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            return string.IsNullOrWhiteSpace(fromEnvironment) ? PlatformDefault : fromEnvironment!;
+        }
+    }
+}

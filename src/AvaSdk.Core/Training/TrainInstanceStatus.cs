@@ -1,0 +1,9 @@
+namespace AvaSdk
+{
+    public enum TrainInstanceStatus
+    {
+        Running,
+        Done,
+        Failed,
+    }
+}

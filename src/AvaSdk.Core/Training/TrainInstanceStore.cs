@@ -1,0 +1,129 @@
+using System;
+using System.Globalization;
+using System.IO;
+using AvaSdk.Errors;
+using AvaSdk.IO;
+using AvaSdk.Logging;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace AvaSdk.Training
+{
+    /// <summary>Creates, resumes and completes training instances, keeping <c>run/&lt;id&gt;/status.json</c> true.</summary>
+    public static class TrainInstanceStore
+    {
+        /// <summary>Starts instance <paramref name="id"/> in <paramref name="workspaceRoot"/>, or resumes it when its folder exists.</summary>
+        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now)
+        {
+            var problem = TrainInstanceId.Validate(id);
+            if (problem != null)
+                throw new AvaException("AvaTrainInstanceIdInvalid", AvaErrorKind.InvalidArgument,
+                    $"The training instance id '{id}' is not valid: {problem}. Use 1-{TrainInstanceId.MaxLength} letters, digits, '.', '_' or '-'.", id);
+            if (!Directory.Exists(workspaceRoot))
+                throw new AvaException("AvaWorkspaceNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
+
+            var workspace = new AvaWorkspace(workspaceRoot);
+            var statusPath = Path.Combine(workspace.RunPath(id), "status.json");
+            var previous = File.Exists(statusPath) ? ReadStatus(statusPath) : null;
+
+            var runPath = workspace.RunPath(id);
+            Directory.CreateDirectory(Path.Combine(runPath, "output"));
+            var logPath = Path.Combine(runPath, "logs");
+            Directory.CreateDirectory(logPath);
+            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath));
+            WriteStatus(instance);
+
+            if (previous == null)
+                instance.Log.Information("Started training instance {Id:l} in {RunPath:l}", id, instance.RunPath);
+            else
+                instance.Log.Information("Resumed training instance {Id:l} in {RunPath:l} (it was {PreviousStatus:l}); its files are kept",
+                    id, instance.RunPath, previous.Status.ToString().ToLowerInvariant());
+            return instance;
+        }
+
+        /// <summary>Marks the instance done (no message) or failed, rewrites status.json and closes its log.</summary>
+        public static void Complete(TrainInstance instance, string? errorMessage, DateTimeOffset now)
+        {
+            var onDisk = File.Exists(instance.StatusPath) ? ReadStatus(instance.StatusPath) : null;
+            var status = onDisk != null && onDisk.Status != TrainInstanceStatus.Running ? onDisk.Status : instance.Status;
+            if (status != TrainInstanceStatus.Running)
+                throw new AvaException("AvaTrainInstanceCompleted", AvaErrorKind.InvalidOperation,
+                    $"The training instance '{instance.Id}' is already {status.ToString().ToLowerInvariant()}. Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id {instance.Id}.",
+                    instance.Id);
+
+            instance.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;
+            instance.EndTime = now;
+            instance.ErrorMessage = string.IsNullOrEmpty(errorMessage) ? null : errorMessage;
+            WriteStatus(instance);
+            if (instance.Status == TrainInstanceStatus.Done)
+                instance.Log.Information("Training instance {Id:l} is done after {Duration:l}", instance.Id, FormatDuration(now - instance.StartTime));
+            else
+                instance.Log.Warning("Training instance {Id:l} failed after {Duration:l}: {ErrorMessage:l}", instance.Id, FormatDuration(now - instance.StartTime), errorMessage);
+            instance.CloseLog();
+        }
+
+        /// <summary>The status record of an instance as kept in its status.json.</summary>
+        public sealed class StatusRecord
+        {
+            public StatusRecord(TrainInstanceStatus status, DateTimeOffset startTime, DateTimeOffset? endTime, string? errorMessage)
+            {
+                Status = status;
+                StartTime = startTime;
+                EndTime = endTime;
+                ErrorMessage = errorMessage;
+            }
+
+            public TrainInstanceStatus Status { get; }
+
+            public DateTimeOffset StartTime { get; }
+
+            public DateTimeOffset? EndTime { get; }
+
+            public string? ErrorMessage { get; }
+        }
+
+        public static StatusRecord ReadStatus(string statusPath)
+        {
+            try
+            {
+                var json = JObject.Parse(File.ReadAllText(statusPath), new JsonLoadSettings());
+                var status = (TrainInstanceStatus)Enum.Parse(typeof(TrainInstanceStatus), (string?)json["status"] ?? string.Empty, ignoreCase: true);
+                return new StatusRecord(status, ParseTime(json["startTime"]) ?? throw new FormatException("startTime is missing"),
+                    ParseTime(json["endTime"]), (string?)json["errorMessage"]);
+            }
+            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is ArgumentException || ex is InvalidCastException)
+            {
+                throw new AvaException("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData,
+                    $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
+            }
+        }
+
+        private static void WriteStatus(TrainInstance instance)
+        {
+            var json = new JObject
+            {
+                ["id"] = instance.Id,
+                ["status"] = instance.Status.ToString().ToLowerInvariant(),
+                ["startTime"] = FormatTime(instance.StartTime),
+                ["endTime"] = instance.EndTime is DateTimeOffset end ? FormatTime(end) : null,
+                ["errorMessage"] = instance.ErrorMessage,
+            };
+            AtomicFile.WriteAllText(instance.StatusPath, json.ToString(Formatting.Indented));
+        }
+
+        private static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+
+        private static string FormatDuration(TimeSpan duration) =>
+            duration.ToString(duration.Days > 0 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
+
+        private static DateTimeOffset? ParseTime(JToken? token)
+        {
+            if (token == null || token.Type == JTokenType.Null)
+                return null;
+            if (token.Type == JTokenType.Date)
+                return token.Value<DateTime>();
+            return DateTimeOffset.Parse((string)token!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Management.Automation;
+using AvaSdk.Errors;
+using AvaSdk.PowerShell.Infrastructure;
+using AvaSdk.Training;
+
+namespace AvaSdk.PowerShell.Cmdlets
+{
+    [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance")]
+    [OutputType(typeof(TrainInstance))]
+    public sealed class CompleteAvaTrainInstanceCommand : AvaCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        public TrainInstance? TrainInstance { get; set; }
+
+        [Parameter]
+        public string? ErrorMessage { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            if (instance == null)
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNotFound", AvaErrorKind.ObjectNotFound,
+                    "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
+
+            try
+            {
+                RunCore(() => TrainInstanceStore.Complete(instance!, ErrorMessage, DateTimeOffset.Now));
+            }
+            catch (AvaException ex)
+            {
+                // One instance among several from the pipeline may fail; the others still complete.
+                WriteError(ToErrorRecord(ex));
+                return;
+            }
+            if (PassThru)
+                WriteObject(instance);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using AvaSdk.Errors;
+using AvaSdk.Params;
+using AvaSdk.PowerShell.Infrastructure;
+using AvaSdk.Training;
+
+namespace AvaSdk.PowerShell.Cmdlets
+{
+    [Cmdlet(VerbsCommon.Get, "AvaParam")]
+    [OutputType(typeof(string), typeof(long), typeof(double), typeof(bool), typeof(PSObject), typeof(object[]))]
+    public sealed class GetAvaParamCommand : AvaCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [ArgumentCompleter(typeof(ParamKeyCompleter))]
+        public string? Key { get; set; }
+
+        [Parameter]
+        public object? Default { get; set; }
+
+        [Parameter]
+        public SwitchParameter Required { get; set; }
+
+        [Parameter]
+        [Alias("FilePath")]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var file = ResolvePath(Path ?? new AvaWorkspace(ResolvePath(AvaWorkspace.DefaultRoot())).ParamsPath);
+            var key = ParseKey();
+            var document = Read(file);
+
+            if (document == null)
+            {
+                if (Required)
+                    ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound,
+                        $"The params file '{file}' was not found, so the required key '{Key}' has no value. Create the file, pass -Path, or set $env:{AvaWorkspace.EnvironmentVariable}.",
+                        file)));
+                WriteWarning($"The params file '{file}' was not found; " +
+                    (key == null ? "returning the default." : $"'{key}' takes its default."));
+                WriteObject(Default);
+                return;
+            }
+
+            if (key == null)
+            {
+                WriteObject(PSValueConverter.ToPSValue(document.Root));
+                return;
+            }
+
+            if (document.TryGetValue(key, out var value))
+            {
+                WriteVerbose($"Read '{key}' from '{file}'.");
+                WriteObject(PSValueConverter.ToPSValue(value));
+                return;
+            }
+
+            if (Required)
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The required key '{key}' was not found in the params file '{file}'. Add it to the file, or drop -Required and give -Default.",
+                    key.Text)));
+            WriteVerbose($"'{key}' is not in '{file}'; returning the default.");
+            WriteObject(Default);
+        }
+
+        private ParamKeyPath? ParseKey()
+        {
+            if (Key == null)
+                return null;
+            try
+            {
+                return ParamKeyPath.Parse(Key);
+            }
+            catch (FormatException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamKeyInvalid", AvaErrorKind.InvalidArgument, ex.Message, Key, ex)));
+                return null;
+            }
+        }
+
+        private ParamDocument? Read(string file)
+        {
+            try
+            {
+                return RunCore(() => ParamFileReader.TryRead(file));
+            }
+            catch (ParamFileInvalidException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileInvalid", AvaErrorKind.InvalidData, ex.Message, file, ex)));
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileUnreadable", AvaErrorKind.ReadError,
+                    $"The params file '{file}' cannot be read: {ex.Message}", file, ex)));
+            }
+            return null;
+        }
+    }
+}

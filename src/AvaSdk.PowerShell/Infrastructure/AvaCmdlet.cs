@@ -1,0 +1,54 @@
+using System;
+using System.Management.Automation;
+using AvaSdk.Errors;
+using AvaSdk.Logging;
+
+namespace AvaSdk.PowerShell.Infrastructure
+{
+    /// <summary>What every AvaSdk cmdlet shares: path resolution, error records, and showing the core's log as Verbose.</summary>
+    public abstract class AvaCmdlet : PSCmdlet
+    {
+        /// <summary>Resolves a path the way PowerShell users expect: relative to the current location, with ~ and PSDrives.</summary>
+        protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+        /// <summary>Runs core work with a log capture open, then writes what it logged as Verbose on this thread.</summary>
+        protected T RunCore<T>(Func<T> work)
+        {
+            var capture = LogCapture.Begin();
+            try
+            {
+                return work();
+            }
+            finally
+            {
+                capture.Dispose();
+                WriteCaptured(capture);
+            }
+        }
+
+        protected void RunCore(Action work) => RunCore(() => { work(); return true; });
+
+        protected void WriteCaptured(LogCapture capture)
+        {
+            while (capture.TryTake(out var logEvent))
+                WriteVerbose(logEvent.RenderMessage());
+        }
+
+        protected static ErrorRecord ToErrorRecord(AvaException exception) =>
+            new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
+
+        protected static ErrorRecord NewErrorRecord(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
+            new ErrorRecord(new AvaException(errorId, AvaErrorKind.InvalidOperation, message, target, inner), errorId, category, target);
+
+        private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
+        {
+            AvaErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            AvaErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            AvaErrorKind.InvalidData => ErrorCategory.InvalidData,
+            AvaErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+            AvaErrorKind.ReadError => ErrorCategory.ReadError,
+            AvaErrorKind.WriteError => ErrorCategory.WriteError,
+            _ => ErrorCategory.NotSpecified,
+        };
+    }
+}

@@ -1,0 +1,65 @@
+using System.Linq;
+using AvaSdk.Params;
+using Newtonsoft.Json.Linq;
+using Xunit;
+
+namespace AvaSdk.Core.Tests.Params
+{
+    public class ParamDocumentTests
+    {
+        private const string Json = @"{
+            ""k1"": 1,
+            ""k2"": { ""k3"": ""v3"", ""k4"": null },
+            ""layers"": [ { ""name"": ""conv1"" }, { ""name"": ""fc"" } ],
+            ""Mixed"": 1, ""mixed"": 2,
+            ""Solver"": { ""LR"": 0.5 }
+        }";
+
+        private static readonly ParamDocument Document = new ParamDocument("params.json", JToken.Parse(Json));
+
+        [Theory]
+        [InlineData("k1", "1")]
+        [InlineData("k2.k3", "v3")]
+        [InlineData("layers.1.name", "fc")]
+        [InlineData("layers[0].name", "conv1")]
+        [InlineData("solver.lr", "0.5")]
+        [InlineData("Mixed", "1")]
+        [InlineData("mixed", "2")]
+        public void Finds_values_by_dotted_key(string key, string expected)
+        {
+            Assert.True(Document.TryGetValue(ParamKeyPath.Parse(key), out var value));
+            Assert.Equal(expected, value!.ToString());
+        }
+
+        [Theory]
+        [InlineData("missing")]
+        [InlineData("k1.k5")]
+        [InlineData("k2.k3.k9")]
+        [InlineData("layers.2.name")]
+        [InlineData("layers.name")]
+        [InlineData("k2[0]")]
+        [InlineData("MIXED")]
+        public void Reports_missing_keys_as_missing(string key)
+        {
+            Assert.False(Document.TryGetValue(ParamKeyPath.Parse(key), out _));
+        }
+
+        [Fact]
+        public void A_json_null_is_a_present_value_not_a_missing_key()
+        {
+            Assert.True(Document.TryGetValue(ParamKeyPath.Parse("k2.k4"), out var value));
+            Assert.Equal(JTokenType.Null, value!.Type);
+        }
+
+        [Fact]
+        public void Lists_every_key_depth_first_for_completion()
+        {
+            var keys = Document.EnumerateKeys().ToList();
+            Assert.Equal(new[]
+            {
+                "k1", "k2", "k2.k3", "k2.k4", "layers", "layers[0]", "layers[0].name", "layers[1]", "layers[1].name",
+                "Mixed", "mixed", "Solver", "Solver.LR",
+            }, keys);
+        }
+    }
+}
