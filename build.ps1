@@ -36,8 +36,8 @@ function Invoke-Native {
 function Invoke-ChildPwsh {
     param([string[]] $Arguments)
     $process = [Environment]::ProcessPath
-    $prefix = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
-    & $process @prefix -NoProfile -NonInteractive @Arguments
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    & $process @prefix -NoProfile -NonInteractive @Arguments | Out-Host
     $LASTEXITCODE
 }
 
@@ -65,7 +65,7 @@ function Invoke-XunitTests {
     $trx = Join-Path $results 'xunit.trx'
     Remove-Item $trx -ErrorAction Ignore
     & dotnet test (Join-Path $root 'tests/AvaSdk.Core.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     if (-not (Test-Path $trx)) { throw 'xunit wrote no results: the test run did not start.' }
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }

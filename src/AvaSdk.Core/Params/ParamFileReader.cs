@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.IO;
+using System.Linq;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -45,14 +46,27 @@ namespace AvaSdk.Params
             };
             try
             {
-                var root = JToken.ReadFrom(reader, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Ignore });
+                var root = JToken.ReadFrom(reader, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load });
                 if (reader.Read())
                     throw new JsonReaderException("Unexpected content after the end of the JSON value.", path, reader.LineNumber, reader.LinePosition, null);
+                RejectMissingValues(root, path);
                 return root;
             }
             catch (JsonReaderException ex)
             {
                 throw new ParamFileInvalidException(path, Math.Max(1, ex.LineNumber), ex.LinePosition, FirstSentence(ex.Message), ex);
+            }
+        }
+
+        // Newtonsoft reads "a": , and [1,,2] as 'undefined' values; they are not JSON.
+        private static void RejectMissingValues(JToken root, string path)
+        {
+            var tokens = root is JContainer container ? container.DescendantsAndSelf() : new[] { root };
+            var missing = tokens.FirstOrDefault(token => token.Type == JTokenType.Undefined);
+            if (missing != null)
+            {
+                var where = (IJsonLineInfo)missing;
+                throw new JsonReaderException($"A value is missing at '{missing.Path}'.", path, where.LineNumber, where.LinePosition, null);
             }
         }
 

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using AvaSdk.Params;
 using AvaSdk.Training;
 
@@ -43,10 +42,12 @@ namespace AvaSdk.PowerShell.Infrastructure
             return CurrentLocation(path);
         }
 
+        // Completers run inside the engine's pipeline, so the location is asked for with a nested command.
         private static string CurrentLocation(string path)
         {
-            var location = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-            return location == null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(location, path));
+            using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            var location = shell.AddCommand("Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>().FirstOrDefault();
+            return location == null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(location.ProviderPath, path));
         }
 
         private static string Quote(string key) =>

@@ -31,6 +31,8 @@ namespace AvaSdk.Core.Tests.Params
         [InlineData("")]
         [InlineData("{\"a\":1} {\"b\":2}")]
         [InlineData("{\"a\":")]
+        [InlineData("{\"a\": ,}")]
+        [InlineData("[1,,2]")]
         public void Empty_truncated_or_doubled_documents_are_invalid(string content)
         {
             using var temp = new TempFolder();

@@ -1,0 +1,87 @@
+BeforeAll {
+    $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+    Import-Module $manifestPath -Force
+    function Read-Status($instance) { Get-Content $instance.StatusPath -Raw | ConvertFrom-Json -DateKind String }
+}
+
+Describe 'Complete-AvaTrainInstance' {
+    BeforeEach {
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $workspace | Out-Null
+    }
+
+    It 'marks an instance done, sets EndTime and rewrites status.json' {
+        $train = New-AvaTrainInstance -Id ok -Workspace $workspace
+        Complete-AvaTrainInstance $train | Should -BeNullOrEmpty
+        $train.Status | Should -Be 'Done'
+        $train.EndTime | Should -BeGreaterOrEqual $train.StartTime
+        $status = Read-Status $train
+        $status.status | Should -Be 'done'
+        $status.endTime | Should -Not -BeNullOrEmpty
+        $status.errorMessage | Should -BeNullOrEmpty
+    }
+
+    It 'marks an instance failed with the message' {
+        $train = New-AvaTrainInstance -Id bad -Workspace $workspace
+        Complete-AvaTrainInstance $train -ErrorMessage 'loss is NaN'
+        $train.Status | Should -Be 'Failed'
+        $train.ErrorMessage | Should -Be 'loss is NaN'
+        (Read-Status $train).status | Should -Be 'failed'
+        (Read-Status $train).errorMessage | Should -Be 'loss is NaN'
+    }
+
+    It 'treats an empty message as done' {
+        $train = New-AvaTrainInstance -Id empty -Workspace $workspace
+        Complete-AvaTrainInstance $train -ErrorMessage ''
+        $train.Status | Should -Be 'Done'
+    }
+
+    It 'uses the instance this session created last when none is given' {
+        $older = New-AvaTrainInstance -Id older -Workspace $workspace
+        $latest = New-AvaTrainInstance -Id latest -Workspace $workspace
+        Complete-AvaTrainInstance -PassThru | Should -Be $latest
+        $latest.Status | Should -Be 'Done'
+        $older.Status | Should -Be 'Running'
+    }
+
+    It 'takes instances from the pipeline and returns them with -PassThru' {
+        $a = New-AvaTrainInstance -Id a -Workspace $workspace
+        $b = New-AvaTrainInstance -Id b -Workspace $workspace
+        $done = $a, $b | Complete-AvaTrainInstance -PassThru
+        $done.Id | Should -Be @('a', 'b')
+        $done.Status | Should -Be @('Done', 'Done')
+    }
+
+    It 'reports AvaTrainInstanceCompleted for an instance already completed, and completes the others' {
+        $a = New-AvaTrainInstance -Id first -Workspace $workspace
+        $b = New-AvaTrainInstance -Id second -Workspace $workspace
+        Complete-AvaTrainInstance $a -ErrorMessage 'crashed'
+
+        $a, $b | Complete-AvaTrainInstance -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceCompleted,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $errors[0].TargetObject | Should -Be 'first'
+        $a.Status | Should -Be 'Failed'
+        (Read-Status $a).errorMessage | Should -Be 'crashed'
+        $b.Status | Should -Be 'Done'
+    }
+
+    It 'stops with AvaTrainInstanceNotFound in a session that created none' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$manifestPath'; try { Complete-AvaTrainInstance -ErrorAction Stop } catch { `$_ }")
+            $record = $ps.Invoke() | Select-Object -First 1
+            $record.FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceNotFound,*'
+            $record.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        } finally { $ps.Dispose() }
+    }
+
+    It 'flushes the log with the completion, and shows it with -Verbose' {
+        $train = New-AvaTrainInstance -Id logged -Workspace $workspace
+        $verbose = Complete-AvaTrainInstance $train -ErrorMessage 'out of memory' -Verbose 4>&1
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+            Should -Match 'Training instance logged failed after \d\d:\d\d:\d\d: out of memory'
+        Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Training instance logged failed after .*: out of memory'
+    }
+}

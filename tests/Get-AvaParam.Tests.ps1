@@ -1,0 +1,170 @@
+BeforeAll {
+    Import-Module "$PSScriptRoot/../AvaSdk.psd1" -Force
+
+    function Write-Params([string] $Json, [string] $Path = (Join-Path $env:AVA_WORKSPACE 'params/default.json')) {
+        New-Item -ItemType Directory -Force -Path (Split-Path $Path) | Out-Null
+        Set-Content -Path $Path -Value $Json -NoNewline
+        $Path
+    }
+}
+
+Describe 'Get-AvaParam' {
+    BeforeEach {
+        $script:savedWorkspace = $env:AVA_WORKSPACE
+        $env:AVA_WORKSPACE = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $env:AVA_WORKSPACE | Out-Null
+        $script:file = Write-Params '{
+            "lr": 0.01, "epochs": 30, "name": "resnet", "gpu": true, "nothing": null,
+            "k2": { "k3": "v3" },
+            "layers": [ { "name": "conv1" }, { "name": "fc" } ],
+            "huge": 123456789012345678901234567890,
+            "when": "2018-02-23T11:00:00+08:00"
+        }'
+    }
+    AfterEach { $env:AVA_WORKSPACE = $savedWorkspace }
+
+    Context 'values' {
+        It 'reads <Key> as <Type>' -ForEach @(
+            @{ Key = 'lr'; Expected = 0.01; Type = [double] }
+            @{ Key = 'epochs'; Expected = 30; Type = [long] }
+            @{ Key = 'name'; Expected = 'resnet'; Type = [string] }
+            @{ Key = 'gpu'; Expected = $true; Type = [bool] }
+            @{ Key = 'k2.k3'; Expected = 'v3'; Type = [string] }
+            @{ Key = 'layers.1.name'; Expected = 'fc'; Type = [string] }
+            @{ Key = 'layers[0].name'; Expected = 'conv1'; Type = [string] }
+            @{ Key = 'when'; Expected = '2018-02-23T11:00:00+08:00'; Type = [string] }
+        ) {
+            $value = Get-AvaParam $Key
+            $value | Should -Be $Expected
+            $value | Should -BeOfType $Type
+        }
+
+        It 'returns objects as PSCustomObject so properties work' {
+            $k2 = Get-AvaParam k2
+            $k2 | Should -BeOfType [pscustomobject]
+            $k2.k3 | Should -Be 'v3'
+            (Get-AvaParam k2).k3 | Should -Be 'v3'
+        }
+
+        It 'returns arrays as object[] even through assignment' {
+            $layers = Get-AvaParam layers
+            , $layers | Should -BeOfType [object[]]
+            $layers.Count | Should -Be 2
+            $layers[1].name | Should -Be 'fc'
+        }
+
+        It 'returns the whole document without -Key' {
+            $all = Get-AvaParam
+            $all.epochs | Should -Be 30
+            $all.layers[0].name | Should -Be 'conv1'
+        }
+
+        It 'returns a JSON null as $null rather than the default' {
+            Get-AvaParam nothing -Default 5 | Should -BeNullOrEmpty
+        }
+
+        It 'keeps integers too large for [long] exact' {
+            (Get-AvaParam huge).ToString() | Should -Be '123456789012345678901234567890'
+        }
+
+        It 'matches keys ignoring case when only one property matches' {
+            Get-AvaParam LR | Should -Be 0.01
+            Get-AvaParam K2.K3 | Should -Be 'v3'
+        }
+
+        It 'takes keys from the pipeline' {
+            'lr', 'epochs' | Get-AvaParam | Should -Be @(0.01, 30)
+        }
+
+        It 'reads another file with -Path, relative to the current location' {
+            Write-Params '{"batch": 64}' (Join-Path $TestDrive 'other/sweep.json') | Out-Null
+            Push-Location (Join-Path $TestDrive 'other')
+            try { Get-AvaParam batch -Path ./sweep.json | Should -Be 64 } finally { Pop-Location }
+        }
+    }
+
+    Context 'missing keys' {
+        It 'returns -Default for a missing key, and $null without one' {
+            Get-AvaParam solver.momentum -Default 0.9 | Should -Be 0.9
+            Get-AvaParam solver.momentum | Should -BeNullOrEmpty
+            Get-AvaParam layers.7.name -Default 'none' | Should -Be 'none'
+        }
+
+        It 'stops with AvaParamNotFound naming the key and the file when -Required' {
+            $err = { Get-AvaParam solver.momentum -Required } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamNotFound,*'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.Exception.Message | Should -BeLike "*'solver.momentum'*"
+            $err.Exception.Message | Should -BeLike "*$file*"
+        }
+
+        It 'rejects a malformed key with AvaParamKeyInvalid' {
+            $err = { Get-AvaParam 'a..b' } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamKeyInvalid,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        }
+    }
+
+    Context 'missing file' {
+        BeforeEach { Remove-Item $file }
+
+        It 'returns the default and warns which file was not found' {
+            $value = Get-AvaParam lr -Default 0.5 -WarningVariable warnings -WarningAction SilentlyContinue
+            $value | Should -Be 0.5
+            $warnings.Count | Should -Be 1
+            $warnings[0].Message | Should -BeLike "*$file*not found*"
+        }
+
+        It 'stops with AvaParamFileNotFound when -Required' {
+            $err = { Get-AvaParam lr -Required } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileNotFound,*'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.Exception.Message | Should -BeLike "*$file*"
+        }
+
+        It 'uses /workspace when AVA_WORKSPACE is not set' {
+            if (Test-Path /workspace/params/default.json) { Set-ItResult -Skipped -Because 'this machine has a real /workspace' }
+            $env:AVA_WORKSPACE = $null
+            $null = Get-AvaParam lr -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings[0].Message | Should -BeLike "*$([IO.Path]::Combine('/workspace', 'params', 'default.json'))*"
+        }
+    }
+
+    Context 'invalid JSON' {
+        It 'stops with AvaParamFileInvalid naming the file, line and position' {
+            Write-Params "{`n  `"lr`": 0.01,`n  `"epochs`": ,`n}" | Out-Null
+            $err = { Get-AvaParam lr } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileInvalid,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.Exception.Message | Should -BeLike "*$file*line 3, position*"
+        }
+    }
+
+    Context 'caching' {
+        It 'sees a changed file on the next call' {
+            Get-AvaParam epochs | Should -Be 30
+            Write-Params '{"epochs": 45, "extra": "a longer file than before"}' | Out-Null
+            Get-AvaParam epochs | Should -Be 45
+        }
+
+        It 'hands out fresh objects, so a caller changing one does not change the next read' {
+            $first = Get-AvaParam k2
+            $first.k3 = 'changed'
+            (Get-AvaParam k2).k3 | Should -Be 'v3'
+        }
+    }
+
+    Context 'tab completion' {
+        It 'completes -Key from the keys in the file' {
+            $line = "Get-AvaParam -Path '$file' -Key k"
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $completions.CompletionText | Should -Be @('k2', 'k2.k3')
+        }
+
+        It 'completes array elements and nested keys of the default file' {
+            $line = 'Get-AvaParam layers['
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $completions.CompletionText | Should -Be @('layers[0]', 'layers[0].name', 'layers[1]', 'layers[1].name')
+        }
+    }
+}

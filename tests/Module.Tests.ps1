@@ -1,0 +1,64 @@
+BeforeDiscovery {
+    $script:cmdlets = (Import-PowerShellDataFile "$PSScriptRoot/../AvaSdk.psd1").CmdletsToExport
+}
+
+BeforeAll {
+    $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+    Import-Module $manifestPath -Force
+}
+
+Describe 'The AvaSdk module' {
+    It 'has a manifest that passes Test-ModuleManifest' {
+        $manifest = Test-ModuleManifest $manifestPath
+        $manifest.Name | Should -Be 'AvaSdk'
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+    }
+
+    It 'exports exactly the cmdlets its assembly defines' {
+        $defined = (Get-Module AvaSdk).ImplementingAssembly.GetTypes() |
+            Where-Object { $_.IsDefined([System.Management.Automation.CmdletAttribute], $false) } |
+            ForEach-Object {
+                $attribute = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+                "$($attribute.VerbName)-$($attribute.NounName)"
+            }
+        (Get-Command -Module AvaSdk).Name | Sort-Object | Should -Be ($defined | Sort-Object)
+        (Import-PowerShellDataFile $manifestPath).CmdletsToExport | Sort-Object | Should -Be ($defined | Sort-Object)
+    }
+
+    It 'does not ship the engine assembly' {
+        Join-Path (Split-Path $manifestPath) 'module/bin/System.Management.Automation.dll' | Should -Not -Exist
+    }
+
+    It 'has an about topic' {
+        (Get-Help about_AvaSdk | Out-String) | Should -Match 'AvaSdk is the training-job SDK'
+    }
+}
+
+Describe '<_> help' -ForEach $cmdlets {
+    BeforeAll {
+        $script:help = Get-Help $_ -Full
+        $script:common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name +
+            [System.Management.Automation.Internal.ShouldProcessParameters].GetProperties().Name
+    }
+
+    It 'has a synopsis and a description' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*\w+-\w+ \['
+        ($help.Description | Out-String) | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes every parameter' {
+        $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
+        foreach ($name in $parameters) {
+            $documented = $help.parameters.parameter | Where-Object name -eq $name
+            $documented | Should -Not -BeNullOrEmpty -Because "parameter -$name needs help"
+            ($documented.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "parameter -$name needs a description"
+        }
+    }
+
+    It 'has at least one example' {
+        @($help.examples.example).Count | Should -BeGreaterThan 0
+        $help.examples.example[0].code | Should -Not -BeNullOrEmpty
+    }
+}
