@@ -1,0 +1,59 @@
+using System;
+
+namespace AvaSdk
+{
+    public enum MetricPhase
+    {
+        Train,
+        Test,
+        Validation,
+    }
+
+    public enum TrainingFramework
+    {
+        Generic,
+        Caffe,
+        MXNet,
+    }
+
+    /// <summary>One value read from a training log: a loss, a learning rate, an accuracy, a speed…</summary>
+    public sealed class Metric
+    {
+        public Metric(string name, double value, long? iteration, int? epoch, MetricPhase phase, TrainingFramework framework,
+            DateTimeOffset timestamp, string? trainInstanceId, long line)
+        {
+            Name = name;
+            Value = value;
+            Iteration = iteration;
+            Epoch = epoch;
+            Phase = phase;
+            Framework = framework;
+            Timestamp = timestamp;
+            TrainInstanceId = trainInstanceId;
+            Line = line;
+        }
+
+        public string Name { get; }
+
+        /// <summary>The value as logged; NaN and ±Infinity are kept.</summary>
+        public double Value { get; }
+
+        public long? Iteration { get; }
+
+        public int? Epoch { get; }
+
+        public MetricPhase Phase { get; }
+
+        public TrainingFramework Framework { get; }
+
+        /// <summary>When the line arrived from the training process.</summary>
+        public DateTimeOffset Timestamp { get; }
+
+        public string? TrainInstanceId { get; }
+
+        /// <summary>The line number in the training log (stdout and stderr together, in arrival order).</summary>
+        public long Line { get; }
+
+        public override string ToString() => $"{Name}={Value} ({Phase}, iteration {Iteration}, epoch {Epoch})";
+    }
+}

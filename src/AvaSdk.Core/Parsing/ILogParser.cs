@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+
+namespace AvaSdk.Parsing
+{
+    /// <summary>Reads one framework's training log, line by line, into metrics and snapshot events.</summary>
+    public interface ILogParser
+    {
+        /// <summary>Parses one line (without its line break) into <paramref name="output"/>.</summary>
+        void Parse(string line, in LogLineContext context, ParseOutput output);
+
+        /// <summary>The log has ended: emits whatever was waiting for a following line.</summary>
+        void Complete(in LogLineContext context, ParseOutput output);
+    }
+
+    /// <summary>What every metric of a line shares.</summary>
+    public readonly struct LogLineContext
+    {
+        public LogLineContext(long lineNumber, DateTimeOffset timestamp, string? trainInstanceId)
+        {
+            LineNumber = lineNumber;
+            Timestamp = timestamp;
+            TrainInstanceId = trainInstanceId;
+        }
+
+        public long LineNumber { get; }
+
+        public DateTimeOffset Timestamp { get; }
+
+        public string? TrainInstanceId { get; }
+    }
+
+    /// <summary>Collects what parsers find in a line; reused from line to line to spare allocations.</summary>
+    public sealed class ParseOutput
+    {
+        public List<Metric> Metrics { get; } = new List<Metric>();
+
+        public List<SnapshotEvent> Snapshots { get; } = new List<SnapshotEvent>();
+
+        public void Clear()
+        {
+            Metrics.Clear();
+            Snapshots.Clear();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Linq;
+using AvaSdk.Parsing;
+using Xunit;
+
+namespace AvaSdk.Core.Tests.Parsing
+{
+    public class MXNetLogParserTests
+    {
+        private static ParseOutput Parse(params string[] lines) => Fixtures.ParseAll(new MXNetLogParser(), lines);
+
+        [Fact]
+        public void Reads_a_speedometer_line_with_one_metric()
+        {
+            var metrics = Parse("INFO:root:Epoch[0] Batch [50]\tSpeed: 707.55 samples/sec\tTrain-accuracy=0.198750").Metrics;
+            Assert.Equal(new[] { ("speed", 707.55), ("accuracy", 0.19875) }, metrics.Select(m => (m.Name, m.Value)));
+            Assert.All(metrics, m => Assert.Equal((0, 50L, MetricPhase.Train), (m.Epoch!.Value, m.Iteration!.Value, m.Phase)));
+        }
+
+        [Fact]
+        public void Reads_a_speedometer_line_with_several_metrics_and_a_batch_range()
+        {
+            var metrics = Parse("2018-03-01 10:00:00,123 Node[0] Epoch[3] Batch [100-200]\tSpeed: 1234.5 samples/sec\taccuracy=0.5\tcross-entropy=1.25e+00").Metrics;
+            Assert.Equal(new[] { ("speed", 1234.5), ("accuracy", 0.5), ("cross-entropy", 1.25) }, metrics.Select(m => (m.Name, m.Value)));
+            Assert.All(metrics, m => Assert.Equal((3, 200L), (m.Epoch!.Value, m.Iteration!.Value)));
+        }
+
+        [Fact]
+        public void Reads_the_older_iter_form_and_nan()
+        {
+            var metrics = Parse("INFO:root:Iter[2] Batch [20]\tSpeed: 100.00 samples/sec\tTrain-ce=nan").Metrics;
+            Assert.Equal(2, metrics.Count);
+            Assert.True(double.IsNaN(metrics[1].Value));
+            Assert.Equal(("ce", 2), (metrics[1].Name, metrics[1].Epoch!.Value));
+        }
+
+        [Fact]
+        public void Reads_epoch_end_train_validation_and_time_cost()
+        {
+            var metrics = Parse(
+                "INFO:root:Epoch[4] Train-accuracy=0.91",
+                "INFO:root:Epoch[4] Validation-top_k_accuracy_5=0.424605",
+                "INFO:root:Epoch[4] Time cost=72.598").Metrics;
+            Assert.Equal(new[]
+            {
+                ("accuracy", MetricPhase.Train, 0.91), ("top_k_accuracy_5", MetricPhase.Validation, 0.424605), ("time-cost", MetricPhase.Train, 72.598),
+            }, metrics.Select(m => (m.Name, m.Phase, m.Value)));
+            Assert.All(metrics, m => Assert.Equal(4, m.Epoch));
+            Assert.All(metrics, m => Assert.Null(m.Iteration));
+        }
+
+        [Fact]
+        public void Looks_past_ansi_colours()
+        {
+            var metric = Assert.Single(Parse("INFO:root:\u001b[91mEpoch[1] Validation-accuracy=0.5\u001b[0m").Metrics);
+            Assert.Equal(("accuracy", 0.5), (metric.Name, metric.Value));
+        }
+
+        [Fact]
+        public void A_checkpoint_is_a_snapshot_event_with_its_symbol_and_states_files()
+        {
+            var snapshot = Assert.Single(Parse("INFO:root:Saved checkpoint to \"model/resnet-cifar10-164-0003.params\"").Snapshots);
+            Assert.Equal(new[] { "model/resnet-cifar10-164-0003.params" }, snapshot.Files);
+            Assert.Equal(new[] { "model/resnet-cifar10-164-symbol.json", "model/resnet-cifar10-164-0003.states" }, snapshot.CompanionFiles);
+            Assert.Equal(3, snapshot.Epoch);
+        }
+
+        [Fact]
+        public void Ignores_native_and_other_lines()
+        {
+            Assert.Empty(Parse(
+                "[13:55:23] src/io/iter_image_recordio.cc:209: ImageRecordIOParser: train.rec, use 4 threads for decoding..",
+                "INFO:root:Start training with [gpu(2), gpu(3)]",
+                "INFO:root:Epoch[0] Resetting Data Iterator",
+                "nohup: ignoring input").Metrics);
+        }
+
+        // Counts from the logs themselves: Speedometer lines (each a speed and one metric), Validation lines,
+        // Time cost lines, checkpoint lines.
+        [Theory]
+        [InlineData("mxnet/tornadomeet-resnet-164.log", 2100, 300, 300, 300)]
+        [InlineData("mxnet/tornadomeet-resnet-18.log", 12100, 241, 121, 121)]
+        [InlineData("mxnet/tornadomeet-resnet-50.log", 25200, 252, 126, 126)]
+        public void Parses_the_real_logs_completely(string fixture, int speedometerLines, int validation, int timeCost, int checkpoints)
+        {
+            var output = Fixtures.ParseFixture(new MXNetLogParser(), fixture);
+            var metrics = output.Metrics;
+            Assert.Equal(speedometerLines, metrics.Count(m => m.Name == "speed"));
+            Assert.Equal(speedometerLines, metrics.Count(m => m.Phase == MetricPhase.Train && m.Iteration != null && m.Name != "speed"));
+            Assert.Equal(validation, metrics.Count(m => m.Phase == MetricPhase.Validation));
+            Assert.Equal(timeCost, metrics.Count(m => m.Name == "time-cost"));
+            Assert.Equal(speedometerLines * 2 + validation + timeCost, metrics.Count);
+            Assert.Equal(checkpoints, output.Snapshots.Count);
+        }
+
+        [Fact]
+        public void Reads_the_values_the_resnet_164_log_holds()
+        {
+            var output = Fixtures.ParseFixture(new MXNetLogParser(), "mxnet/tornadomeet-resnet-164.log");
+            var first = output.Metrics.First(m => m.Name == "accuracy");
+            Assert.Equal((0.19875, 0, 50L), (first.Value, first.Epoch!.Value, first.Iteration!.Value));
+            var firstValidation = output.Metrics.First(m => m.Phase == MetricPhase.Validation);
+            Assert.Equal((0.50267, 0), (firstValidation.Value, firstValidation.Epoch!.Value));
+            Assert.Equal(1, output.Snapshots[0].Epoch);
+            Assert.Equal("model/resnet-cifar10-164-0001.params", output.Snapshots[0].Files[0]);
+        }
+    }
+}
