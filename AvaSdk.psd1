@@ -14,6 +14,7 @@
         'Get-AvaParam'
         'New-AvaTrainInstance'
         'Complete-AvaTrainInstance'
+        'Invoke-AvaTraining'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,7 +1,9 @@
 using System;
 using System.Management.Automation;
 using AvaSdk.Errors;
+using System.Threading;
 using AvaSdk.PowerShell.Infrastructure;
+using AvaSdk.Reporting;
 using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Cmdlets
@@ -28,6 +30,9 @@ namespace AvaSdk.PowerShell.Cmdlets
 
             try
             {
+                var undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance!.RunPath, instance.Log, CancellationToken.None).GetAwaiter().GetResult());
+                if (undelivered > 0)
+                    WriteWarning($"{undelivered} metric point(s) of instance '{instance!.Id}' could not be delivered; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
                 RunCore(() => TrainInstanceStore.Complete(instance!, ErrorMessage, DateTimeOffset.Now));
             }
             catch (AvaException ex)

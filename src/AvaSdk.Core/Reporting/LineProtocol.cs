@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace AvaSdk.Reporting
+{
+    /// <summary>
+    /// InfluxDB line protocol in the AVA probe's scheme: measurement <c>ava_metric_training_&lt;name&gt;</c> for training
+    /// metrics and <c>ava_metric_training_val_&lt;name&gt;</c> for test and validation ones (so loss, learning_rate and
+    /// val_accuracy keep the original SDK's names), tags sorted by key, one <c>value</c> field, nanosecond time.
+    /// </summary>
+    public static class LineProtocol
+    {
+        private static readonly long UnixEpochTicks = DateTimeOffset.FromUnixTimeSeconds(0).UtcTicks;
+
+        private static readonly Dictionary<string, string> KnownNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["lr"] = "learning_rate",
+            ["learning-rate"] = "learning_rate",
+            ["acc"] = "accuracy",
+        };
+
+        public static string Measurement(Metric metric)
+        {
+            var name = KnownNames.TryGetValue(metric.Name, out var known) ? known : Sanitize(metric.Name);
+            return (metric.Phase == MetricPhase.Train ? "ava_metric_training_" : "ava_metric_training_val_") + name;
+        }
+
+        /// <summary>The metric as one line, or null when its value cannot be written (NaN, ±Infinity).</summary>
+        public static string? Encode(Metric metric)
+        {
+            if (double.IsNaN(metric.Value) || double.IsInfinity(metric.Value))
+                return null;
+            var line = new StringBuilder(160);
+            line.Append(Escape(Measurement(metric), measurement: true));
+            if (metric.Iteration is long batch)
+                Tag(line, "batch", batch.ToString(CultureInfo.InvariantCulture));
+            if (metric.Epoch is int epoch)
+                Tag(line, "epoch", epoch.ToString(CultureInfo.InvariantCulture));
+            if (!string.IsNullOrEmpty(metric.TrainInstanceId))
+                Tag(line, "id", metric.TrainInstanceId!);
+            Tag(line, "job_type", "training");
+            Tag(line, "phase", metric.Phase.ToString().ToLowerInvariant());
+            line.Append(" value=").Append(metric.Value.ToString("R", CultureInfo.InvariantCulture));
+            line.Append(' ').Append(((metric.Timestamp.UtcTicks - UnixEpochTicks) * 100).ToString(CultureInfo.InvariantCulture));
+            return line.ToString();
+        }
+
+        public static string Escape(string text, bool measurement = false)
+        {
+            var escaped = new StringBuilder(text.Length + 8);
+            foreach (var c in text)
+            {
+                if (c == ',' || c == ' ' || (c == '=' && !measurement))
+                    escaped.Append('\\');
+                escaped.Append(c);
+            }
+            return escaped.ToString();
+        }
+
+        private static void Tag(StringBuilder line, string key, string value) =>
+            line.Append(',').Append(Escape(key)).Append('=').Append(Escape(value));
+
+        private static string Sanitize(string name)
+        {
+            var clean = new StringBuilder(name.Length);
+            foreach (var c in name.ToLowerInvariant())
+                clean.Append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '_');
+            return clean.ToString();
+        }
+    }
+}

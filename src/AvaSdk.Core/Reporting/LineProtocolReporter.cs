@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace AvaSdk.Reporting
+{
+    /// <summary>
+    /// Sends metrics as line protocol from a background task: a bounded queue (never waited on: when it is full,
+    /// points go straight to the spool), batches of up to <see cref="BatchSize"/> points, retries, and the spool
+    /// for what still fails, replayed after the next successful send.
+    /// </summary>
+    public sealed class LineProtocolReporter : IMetricReporter, IDisposable
+    {
+        public const int BatchSize = 1000;
+
+        private readonly LineProtocolClient client;
+        private readonly MetricSpool spool;
+        private readonly Channel<string> queue;
+        private readonly TimeSpan batchWindow;
+        private readonly Task sender;
+        private readonly CancellationTokenSource abandon = new CancellationTokenSource();
+        private long notRepresentable;
+        private volatile bool completing;
+        private volatile bool lastSendFailed;
+
+        public LineProtocolReporter(LineProtocolClient client, MetricSpool spool, int capacity = 100_000, TimeSpan? batchWindow = null)
+        {
+            this.client = client;
+            this.spool = spool;
+            this.batchWindow = batchWindow ?? TimeSpan.FromMilliseconds(500);
+            queue = Channel.CreateBounded<string>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            sender = Task.Run(SendLoopAsync);
+        }
+
+        public void Report(Metric metric)
+        {
+            var point = LineProtocol.Encode(metric);
+            if (point == null)
+                Interlocked.Increment(ref notRepresentable);
+            else if (!queue.Writer.TryWrite(point))
+                spool.Append(new[] { point });
+        }
+
+        public void Flush()
+        {
+        }
+
+        public async Task<ReportOutcome> CompleteAsync(CancellationToken cancellationToken)
+        {
+            completing = true;
+            queue.Writer.TryComplete();
+            using (cancellationToken.Register(abandon.Cancel))
+                await sender.ConfigureAwait(false);
+            var undelivered = spool.Count;
+            return new ReportOutcome(undelivered, undelivered > 0 ? spool.Path : null, Interlocked.Read(ref notRepresentable));
+        }
+
+        public void Dispose()
+        {
+            abandon.Cancel();
+            client.Dispose();
+            abandon.Dispose();
+        }
+
+        private async Task SendLoopAsync()
+        {
+            var batch = new List<string>(BatchSize);
+            var reader = queue.Reader;
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                // Gather for a moment so that a fast log makes few large posts rather than many small ones.
+                var deadline = DateTime.UtcNow + batchWindow;
+                while (batch.Count < BatchSize)
+                {
+                    if (reader.TryRead(out var point))
+                    {
+                        batch.Add(point);
+                        continue;
+                    }
+                    var wait = deadline - DateTime.UtcNow;
+                    if (wait <= TimeSpan.Zero || reader.Completion.IsCompleted)
+                        break;
+                    var more = reader.WaitToReadAsync().AsTask();
+                    if (await Task.WhenAny(more, Task.Delay(wait)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false))
+                        break;
+                }
+                await SendAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+
+        private async Task SendAsync(List<string> batch)
+        {
+            // Once the run is over and the endpoint is failing, waiting out retries for every batch would only delay the
+            // script: the rest goes to the spool, which Complete-AvaTrainInstance replays.
+            if (abandon.IsCancellationRequested || (completing && lastSendFailed))
+            {
+                spool.Append(batch);
+                return;
+            }
+            bool sent;
+            try
+            {
+                sent = await client.SendAsync(batch, abandon.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                sent = false;
+            }
+            lastSendFailed = !sent;
+            if (!sent)
+            {
+                spool.Append(batch);
+                return;
+            }
+            try
+            {
+                await spool.ReplayAsync(client.SendAsync, BatchSize, abandon.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The spool keeps what was not replayed.
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using Serilog;
+
+namespace AvaSdk.Reporting
+{
+    /// <summary>Where metrics go beyond metrics.jsonl, as the environment configures it.</summary>
+    public static class MetricDelivery
+    {
+        /// <summary>The configured metrics endpoint, or null when <c>AVA_METRICS_URL</c> is not set.</summary>
+        public static Uri? ConfiguredUrl()
+        {
+            var text = Environment.GetEnvironmentVariable(LineProtocolClient.UrlVariable);
+            if (string.IsNullOrWhiteSpace(text))
+                return null;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+                return url;
+            throw new AvaException("AvaMetricsUrlInvalid", AvaErrorKind.InvalidArgument,
+                $"${LineProtocolClient.UrlVariable} is not an http(s) URL. Set it to the probe's metric URL or an InfluxDB write URL such as http://127.0.0.1:8086/write?db=ava, or clear it.",
+                LineProtocolClient.UrlVariable);
+        }
+
+        public static IMetricReporter? ReporterFromEnvironment(string runFolder, ILogger log)
+        {
+            var url = ConfiguredUrl();
+            if (url == null)
+                return null;
+            log.Information("Reporting metrics to {Url:l}", LineProtocolClient.RedactedUrl(url));
+            return new LineProtocolReporter(new LineProtocolClient(url, log), new MetricSpool(runFolder));
+        }
+
+        /// <summary>Sends what the run's spool holds. Returns how many points remain undelivered.</summary>
+        public static async Task<long> ReplaySpoolAsync(string runFolder, ILogger log, CancellationToken cancellationToken)
+        {
+            var spool = new MetricSpool(runFolder);
+            var pending = spool.Count;
+            if (pending == 0)
+                return 0;
+            var url = ConfiguredUrl();
+            if (url == null)
+            {
+                log.Warning("{Count} metric point(s) wait in {Spool:l}, but ${Variable:l} is not set to send them", pending, spool.Path, LineProtocolClient.UrlVariable);
+                return pending;
+            }
+            using var client = new LineProtocolClient(url, log);
+            var remaining = await spool.ReplayAsync(client.SendAsync, LineProtocolReporter.BatchSize, cancellationToken).ConfigureAwait(false);
+            log.Information("Replayed {Sent} spooled metric point(s) to {Url:l}; {Remaining} remain", pending - remaining, LineProtocolClient.RedactedUrl(url), remaining);
+            return remaining;
+        }
+    }
+}

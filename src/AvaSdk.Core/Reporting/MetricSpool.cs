@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.IO;
+
+namespace AvaSdk.Reporting
+{
+    /// <summary>
+    /// Line-protocol points that could not be delivered, kept in <c>&lt;RunPath&gt;/metrics-spool.lp</c> until a send succeeds.
+    /// </summary>
+    public sealed class MetricSpool
+    {
+        public const string FileName = "metrics-spool.lp";
+
+        private static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
+        private readonly object gate = new object();
+
+        public MetricSpool(string runFolder)
+        {
+            Path = System.IO.Path.Combine(runFolder, FileName);
+        }
+
+        public string Path { get; }
+
+        public long Count
+        {
+            get
+            {
+                lock (gate)
+                    return File.Exists(Path) ? File.ReadLines(Path).LongCount(l => l.Length > 0) : 0;
+            }
+        }
+
+        public void Append(IReadOnlyCollection<string> points)
+        {
+            if (points.Count == 0)
+                return;
+            lock (gate)
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                File.AppendAllText(Path, string.Join("\n", points) + "\n", Utf8NoBom);
+            }
+        }
+
+        /// <summary>Sends the spooled points in batches; what is sent leaves the spool, the rest stays. Returns how many remain.</summary>
+        public async Task<long> ReplayAsync(Func<IReadOnlyList<string>, CancellationToken, Task<bool>> send, int batchSize, CancellationToken cancellationToken)
+        {
+            List<string> points;
+            lock (gate)
+            {
+                if (!File.Exists(Path))
+                    return 0;
+                points = File.ReadLines(Path).Where(l => l.Length > 0).ToList();
+            }
+            var sent = 0;
+            while (sent < points.Count && await send(points.Skip(sent).Take(batchSize).ToList(), cancellationToken).ConfigureAwait(false))
+                sent = Math.Min(points.Count, sent + batchSize);
+            lock (gate)
+            {
+                // Points appended while replaying stay after the ones not yet sent.
+                var appended = File.Exists(Path) ? File.ReadLines(Path).Where(l => l.Length > 0).Skip(points.Count).ToList() : new List<string>();
+                var remaining = points.Skip(sent).Concat(appended).ToList();
+                if (remaining.Count == 0)
+                    File.Delete(Path);
+                else
+                    AtomicFile.WriteAllText(Path, string.Join("\n", remaining) + "\n");
+                return remaining.Count;
+            }
+        }
+    }
+}

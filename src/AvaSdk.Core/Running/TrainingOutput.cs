@@ -1,0 +1,32 @@
+namespace AvaSdk.Running
+{
+    public enum TrainingOutputKind
+    {
+        Metric,
+        Line,
+        Warning,
+    }
+
+    /// <summary>What a training run hands to its caller's thread: a metric, a raw log line, or a warning.</summary>
+    public readonly struct TrainingOutput
+    {
+        private TrainingOutput(TrainingOutputKind kind, Metric? metric, string? text)
+        {
+            Kind = kind;
+            Metric = metric;
+            Text = text;
+        }
+
+        public TrainingOutputKind Kind { get; }
+
+        public Metric? Metric { get; }
+
+        public string? Text { get; }
+
+        public static TrainingOutput Of(Metric metric) => new TrainingOutput(TrainingOutputKind.Metric, metric, null);
+
+        public static TrainingOutput Line(string text) => new TrainingOutput(TrainingOutputKind.Line, null, text);
+
+        public static TrainingOutput Warning(string text) => new TrainingOutput(TrainingOutputKind.Warning, null, text);
+    }
+}

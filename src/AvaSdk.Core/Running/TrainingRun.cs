@@ -1,0 +1,244 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using AvaSdk.Parsing;
+using AvaSdk.Reporting;
+using AvaSdk.Snapshots;
+using Serilog;
+
+namespace AvaSdk.Running
+{
+    /// <summary>
+    /// Runs a training process and turns its log into metrics while it runs.
+    /// Two reader threads drain stdout and stderr into an unbounded queue as fast as the child writes, so the child
+    /// never blocks on a full pipe; one processor numbers the lines in arrival order, appends them to training.log,
+    /// parses them and feeds the reporters and snapshot handlers; the caller reads <see cref="Output"/> on its own thread.
+    /// </summary>
+    public sealed class TrainingRun : IDisposable
+    {
+        public const string LogFileName = "training.log";
+
+        private readonly TrainingRunOptions options;
+        private readonly ILogger log;
+        private readonly Process process;
+        private readonly Channel<string> lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<TrainingOutput> output = Channel.CreateUnbounded<TrainingOutput>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<SnapshotEvent> snapshots = Channel.CreateUnbounded<SnapshotEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Queue<string> tail = new Queue<string>();
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        private readonly Task<int> completion;
+        private int stopRequested;
+
+        private TrainingRun(TrainingRunOptions options, ILogger log, Process process)
+        {
+            this.options = options;
+            this.log = log;
+            this.process = process;
+            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput), TaskCreationOptions.LongRunning);
+            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError), TaskCreationOptions.LongRunning);
+            Task.WhenAll(stdout, stderr).ContinueWith(_ => lines.Writer.TryComplete(), TaskScheduler.Default);
+            completion = RunAsync();
+        }
+
+        /// <summary>Metrics (and lines and warnings) for the caller; completes after the process and all reporting are done.</summary>
+        public ChannelReader<TrainingOutput> Output => output.Reader;
+
+        /// <summary>The exit code, once the process has ended and everything it logged has been processed.</summary>
+        public Task<int> Completion => completion;
+
+        public int ProcessId => process.Id;
+
+        public string LogFile => Path.Combine(options.LogFolder, LogFileName);
+
+        public bool WasStopped => Volatile.Read(ref stopRequested) != 0;
+
+        /// <summary>The last lines of the log, for error messages.</summary>
+        public IReadOnlyList<string> Tail
+        {
+            get
+            {
+                lock (tail)
+                    return tail.ToArray();
+            }
+        }
+
+        /// <exception cref="AvaException">AvaTrainingNotStarted: the program could not be started.</exception>
+        public static TrainingRun Start(TrainingRunOptions options, ILogger log)
+        {
+            var startInfo = new ProcessStartInfo(options.FilePath, CommandLine.Join(options.Arguments))
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = false,
+                CreateNoWindow = true,
+                WorkingDirectory = options.WorkingDirectory,
+                StandardOutputEncoding = new UTF8Encoding(false),
+                StandardErrorEncoding = new UTF8Encoding(false),
+            };
+            Directory.CreateDirectory(options.LogFolder);
+            var process = new Process { StartInfo = startInfo };
+            try
+            {
+                process.Start();
+            }
+            catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException || ex is FileNotFoundException)
+            {
+                process.Dispose();
+                throw new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
+                    $"The training program '{options.FilePath}' could not be started: {ex.Message}. Check the path, or that it is on PATH and executable.",
+                    options.FilePath, ex);
+            }
+            log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
+                options.FilePath, CommandLine.Join(options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
+            return new TrainingRun(options, log, process);
+        }
+
+        /// <summary>Kills the process and everything it started; what it already logged is still processed.</summary>
+        public void Stop()
+        {
+            if (Interlocked.Exchange(ref stopRequested, 1) != 0)
+                return;
+            log.Warning("Stopping the training process (pid {Pid}) and its children", process.Id);
+            ProcessTree.Kill(process);
+            stopping.Cancel();
+        }
+
+        public void Dispose()
+        {
+            if (!completion.IsCompleted)
+            {
+                Stop();
+                completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
+            }
+            process.Dispose();
+            stopping.Dispose();
+        }
+
+        private void Pump(StreamReader reader)
+        {
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+                lines.Writer.TryWrite(line);
+        }
+
+        private async Task<int> RunAsync()
+        {
+            try
+            {
+                var snapshotWork = HandleSnapshotsAsync();
+                await ProcessLinesAsync().ConfigureAwait(false);
+                snapshots.Writer.TryComplete();
+                await snapshotWork.ConfigureAwait(false);
+                process.WaitForExit();
+                await CompleteReportersAsync().ConfigureAwait(false);
+                var exitCode = process.ExitCode;
+                log.Information("The training process exited with code {ExitCode}", exitCode);
+                return exitCode;
+            }
+            finally
+            {
+                output.Writer.TryComplete();
+            }
+        }
+
+        private async Task ProcessLinesAsync()
+        {
+            var parsed = new ParseOutput();
+            long lineNumber = 0;
+            using (var file = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false), 64 * 1024))
+            {
+                var reader = lines.Reader;
+                while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    while (reader.TryRead(out var line))
+                    {
+                        lineNumber++;
+                        file.WriteLine(line);
+                        Remember(line);
+                        if (options.ForwardLines)
+                            output.Writer.TryWrite(TrainingOutput.Line(line));
+                        parsed.Clear();
+                        options.Parser.Parse(line, new LogLineContext(lineNumber, DateTimeOffset.Now, options.TrainInstanceId), parsed);
+                        Dispatch(parsed);
+                    }
+                    // The queue is empty for now: make what arrived visible before waiting for more.
+                    file.Flush();
+                    foreach (var reporter in options.Reporters)
+                        reporter.Flush();
+                }
+                parsed.Clear();
+                options.Parser.Complete(new LogLineContext(lineNumber, DateTimeOffset.Now, options.TrainInstanceId), parsed);
+                Dispatch(parsed);
+            }
+            foreach (var reporter in options.Reporters)
+                reporter.Flush();
+        }
+
+        private void Dispatch(ParseOutput parsed)
+        {
+            foreach (var metric in parsed.Metrics)
+            {
+                foreach (var reporter in options.Reporters)
+                    reporter.Report(metric);
+                output.Writer.TryWrite(TrainingOutput.Of(metric));
+            }
+            foreach (var snapshot in parsed.Snapshots)
+                snapshots.Writer.TryWrite(snapshot);
+        }
+
+        private async Task HandleSnapshotsAsync()
+        {
+            var context = new SnapshotContext(options.WorkingDirectory, options.SnapshotPath, options.TrainInstanceId, log);
+            while (await snapshots.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (snapshots.Reader.TryRead(out var snapshot))
+                {
+                    foreach (var handler in options.SnapshotHandlers)
+                    {
+                        try
+                        {
+                            await handler.HandleAsync(snapshot, context, CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            log.Warning("Snapshot at log line {Line}: {Problem:l}", snapshot.Line, ex.Message);
+                            output.Writer.TryWrite(TrainingOutput.Warning($"Snapshot at log line {snapshot.Line}: {ex.Message}"));
+                        }
+                    }
+                }
+            }
+        }
+
+        private async Task CompleteReportersAsync()
+        {
+            foreach (var reporter in options.Reporters)
+            {
+                var outcome = await reporter.CompleteAsync(stopping.Token).ConfigureAwait(false);
+                if (outcome.Undelivered > 0)
+                    output.Writer.TryWrite(TrainingOutput.Warning(
+                        $"{outcome.Undelivered} metric(s) could not be delivered yet; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance."));
+                if (outcome.NotRepresentable > 0)
+                    output.Writer.TryWrite(TrainingOutput.Warning(
+                        $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {MetricsJsonLinesWriter.FileName}."));
+            }
+        }
+
+        private void Remember(string line)
+        {
+            lock (tail)
+            {
+                tail.Enqueue(line);
+                while (tail.Count > options.TailLines)
+                    tail.Dequeue();
+            }
+        }
+    }
+}

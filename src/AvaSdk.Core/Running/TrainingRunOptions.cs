@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using AvaSdk.Parsing;
+using AvaSdk.Reporting;
+using AvaSdk.Snapshots;
+
+namespace AvaSdk.Running
+{
+    public sealed class TrainingRunOptions
+    {
+        public TrainingRunOptions(string filePath, IReadOnlyList<string> arguments, string workingDirectory, ILogParser parser,
+            string logFolder, string snapshotPath, string? trainInstanceId)
+        {
+            FilePath = filePath;
+            Arguments = arguments;
+            WorkingDirectory = workingDirectory;
+            Parser = parser;
+            LogFolder = logFolder;
+            SnapshotPath = snapshotPath;
+            TrainInstanceId = trainInstanceId;
+        }
+
+        public string FilePath { get; }
+
+        public IReadOnlyList<string> Arguments { get; }
+
+        public string WorkingDirectory { get; }
+
+        public ILogParser Parser { get; }
+
+        /// <summary>Where training.log goes.</summary>
+        public string LogFolder { get; }
+
+        public string SnapshotPath { get; }
+
+        public string? TrainInstanceId { get; }
+
+        public IList<IMetricReporter> Reporters { get; } = new List<IMetricReporter>();
+
+        public IList<ISnapshotHandler> SnapshotHandlers { get; } = new List<ISnapshotHandler>();
+
+        /// <summary>Hand every raw line to the caller too (for -Verbose); off by default, as it costs a queue item per line.</summary>
+        public bool ForwardLines { get; set; }
+
+        /// <summary>How many of the last log lines an error message quotes.</summary>
+        public int TailLines { get; set; } = 20;
+    }
+}

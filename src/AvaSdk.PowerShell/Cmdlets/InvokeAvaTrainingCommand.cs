@@ -1,0 +1,189 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using AvaSdk.Errors;
+using AvaSdk.Logging;
+using AvaSdk.Parsing;
+using AvaSdk.PowerShell.Infrastructure;
+using AvaSdk.Reporting;
+using AvaSdk.Running;
+using AvaSdk.Snapshots;
+
+namespace AvaSdk.PowerShell.Cmdlets
+{
+    [Cmdlet(VerbsLifecycle.Invoke, "AvaTraining")]
+    [OutputType(typeof(Metric))]
+    public sealed class InvokeAvaTrainingCommand : AvaCmdlet, IDisposable
+    {
+        private const string NoInstanceFolder = "ava-run";
+        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+        private TrainingRun? run;
+        private readonly List<IDisposable> owned = new List<IDisposable>();
+
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string FilePath { get; set; } = string.Empty;
+
+        [Parameter(Position = 1)]
+        [Alias("Args")]
+        [AllowEmptyString]
+        public string[] ArgumentList { get; set; } = new string[0];
+
+        [Parameter]
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+
+        [Parameter]
+        public Hashtable[] MetricDefinition { get; set; } = new Hashtable[0];
+
+        [Parameter]
+        public TrainInstance? TrainInstance { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? WorkingDirectory { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int BatchOfEpoch { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var capture = LogCapture.Begin();
+            try
+            {
+                run = Start();
+                Stream(run, capture);
+                var exitCode = run.Completion.GetAwaiter().GetResult();
+                WriteCaptured(capture);
+                SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
+                if (run.WasStopped || Stopping)
+                    return;
+                if (exitCode != 0)
+                    ThrowTerminatingError(new ErrorRecord(new AvaException("AvaTrainingFailed", AvaErrorKind.InvalidOperation,
+                        $"The training process '{FilePath}' exited with code {exitCode}. The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
+                        FilePath), "AvaTrainingFailed", ErrorCategory.InvalidResult, FilePath));
+            }
+            finally
+            {
+                capture.Dispose();
+            }
+        }
+
+        protected override void StopProcessing() => run?.Stop();
+
+        public void Dispose()
+        {
+            run?.Dispose();
+            foreach (var disposable in owned)
+                disposable.Dispose();
+        }
+
+        private TrainingRun Start()
+        {
+            var instance = TrainInstance ?? (SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last ? last : null);
+            var workingDirectory = ResolvePath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            if (!Directory.Exists(workingDirectory))
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
+            var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
+            var log = instance?.Log ?? InstanceLog.Detached;
+
+            try
+            {
+                var options = new TrainingRunOptions(ResolveProgram(), ArgumentList, workingDirectory, Parser(), instance?.LogPath ?? runFolder,
+                    instance?.SnapshotPath ?? Path.Combine(runFolder, "output"), instance?.Id)
+                {
+                    ForwardLines = VerboseWanted(),
+                };
+                var record = new MetricsJsonLinesWriter(runFolder);
+                owned.Add(record);
+                options.Reporters.Add(record);
+                if (MetricDelivery.ReporterFromEnvironment(runFolder, log) is { } remote)
+                {
+                    owned.Add((IDisposable)remote);
+                    options.Reporters.Add(remote);
+                }
+                options.SnapshotHandlers.Add(new SnapshotCopyHandler());
+                return TrainingRun.Start(options, log);
+            }
+            catch (AvaException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+                throw;
+            }
+        }
+
+        private void Stream(TrainingRun training, LogCapture capture)
+        {
+            var progress = new ProgressRecord(1, $"Training: {FilePath}", "Starting");
+            var lastProgress = DateTime.MinValue;
+            long metrics = 0;
+            var reader = training.Output;
+            while (true)
+            {
+                if (!reader.TryRead(out var item))
+                {
+                    WriteCaptured(capture);
+                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                        break;
+                    continue;
+                }
+                switch (item.Kind)
+                {
+                    case TrainingOutputKind.Metric:
+                        metrics++;
+                        WriteObject(item.Metric);
+                        if (DateTime.UtcNow - lastProgress > ProgressInterval)
+                        {
+                            lastProgress = DateTime.UtcNow;
+                            progress.StatusDescription = $"{metrics} metrics; latest {item.Metric!.Name} = {item.Metric.Value} at line {item.Metric.Line}" +
+                                (item.Metric.Iteration is long i ? $", iteration {i}" : string.Empty) + (item.Metric.Epoch is int e ? $", epoch {e}" : string.Empty);
+                            WriteProgress(progress);
+                        }
+                        break;
+                    case TrainingOutputKind.Line:
+                        WriteVerbose(item.Text);
+                        break;
+                    case TrainingOutputKind.Warning:
+                        WriteWarning(item.Text);
+                        break;
+                }
+            }
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+
+        private string ResolveProgram()
+        {
+            if (FilePath.IndexOfAny(new[] { '/', '\\' }) >= 0)
+                return ResolvePath(FilePath);
+            var application = InvokeCommand.GetCommand(FilePath, CommandTypes.Application) as ApplicationInfo;
+            if (application == null)
+                throw new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
+                    $"The training program '{FilePath}' was not found on PATH. Give its path, or add its folder to PATH.", FilePath);
+            return application.Path;
+        }
+
+        private ILogParser Parser()
+        {
+            var definitions = MetricDefinition.Select(ToDefinition).ToList();
+            return LogParsers.For(Framework, definitions, BatchOfEpoch > 0 ? BatchOfEpoch : (int?)null);
+        }
+
+        private static MetricDefinition ToDefinition(Hashtable table) =>
+            new MetricDefinition(table["Name"] as string ?? string.Empty, table["Regex"] as string ?? string.Empty);
+
+        private bool VerboseWanted()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+                return ((SwitchParameter)bound).IsPresent;
+            var preference = GetVariableValue("VerbosePreference", ActionPreference.SilentlyContinue);
+            return LanguagePrimitives.TryConvertTo(preference, out ActionPreference value) &&
+                value != ActionPreference.SilentlyContinue && value != ActionPreference.Ignore;
+        }
+    }
+}
