@@ -153,6 +153,7 @@ namespace AvaSdk.Running
         {
             var parsed = new ParseOutput();
             long lineNumber = 0;
+            var timestamp = DateTimeOffset.MinValue;
             using (var file = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false), 64 * 1024))
             {
                 var reader = lines.Reader;
@@ -166,7 +167,8 @@ namespace AvaSdk.Running
                         if (options.ForwardLines)
                             output.Writer.TryWrite(TrainingOutput.Line(line));
                         parsed.Clear();
-                        options.Parser.Parse(line, new LogLineContext(lineNumber, DateTimeOffset.Now, options.TrainInstanceId), parsed);
+                        timestamp = NextTimestamp(timestamp);
+                        options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId), parsed);
                         Dispatch(parsed);
                     }
                     // The queue is empty for now: make what arrived visible before waiting for more.
@@ -180,6 +182,14 @@ namespace AvaSdk.Running
             }
             foreach (var reporter in options.Reporters)
                 reporter.Flush();
+        }
+
+        // Lines get strictly increasing times: InfluxDB keeps one point per series and timestamp, and the clock's
+        // resolution can give two fast lines the same reading.
+        private static DateTimeOffset NextTimestamp(DateTimeOffset previous)
+        {
+            var now = DateTimeOffset.Now;
+            return now > previous ? now : previous.AddTicks(1);
         }
 
         private void Dispatch(ParseOutput parsed)

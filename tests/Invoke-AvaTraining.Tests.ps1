@@ -1,0 +1,309 @@
+BeforeAll {
+    $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+    Import-Module $manifestPath -Force
+    Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
+    $script:fixtures = Join-Path $PSScriptRoot '../../shared/fixtures'
+    if (-not (Test-Path $fixtures)) { throw "The shared fixtures must be at $fixtures (../shared beside the repository)." }
+
+    # A training program that replays a real log on stderr, as Caffe (glog) and MXNet (Python logging) write it.
+    # The snapshot files the logs name are not here, so the warnings about them are silenced.
+    function Invoke-Replay([string] $Log, [string] $Framework, [int] $ExitCode = 0, [hashtable] $Extra = @{}) {
+        Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2; exit $2', 'replay', (Resolve-Path $Log).Path, "$ExitCode" -Framework $Framework -WarningAction SilentlyContinue @Extra
+    }
+    function Read-Jsonl([string] $Path) { Get-Content $Path | ForEach-Object { $_ | ConvertFrom-Json -DateKind String } }
+}
+
+Describe 'Invoke-AvaTraining' {
+    BeforeEach {
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $workspace | Out-Null
+        $script:train = New-AvaTrainInstance -Id run -Workspace $workspace
+        $script:savedUrl = $env:AVA_METRICS_URL
+        $env:AVA_METRICS_URL = $null
+        Push-Location $workspace
+    }
+    AfterEach {
+        Pop-Location
+        $env:AVA_METRICS_URL = $savedUrl
+        if ($train.Status -eq 'Running') { Complete-AvaTrainInstance $train -WarningAction SilentlyContinue }
+    }
+
+    Context 'a real Caffe log' {
+        BeforeAll { $script:caffeLog = Join-Path $fixtures 'caffe/aieater-rocm_caffe_informations-cifar10.log' }
+
+        It 'writes every metric the log holds, with its line, iteration and phase' {
+            $metrics = Invoke-Replay $caffeLog Caffe -Extra @{ TrainInstance = $train }
+            $metrics.Count | Should -Be 139
+            $metrics[0] | Should -BeOfType ([AvaSdk.Metric])
+            ($metrics | Where-Object Name -eq 'lr').Count | Should -Be 40
+            ($metrics | Where-Object Phase -eq 'Test').Count | Should -Be 18
+            $last = $metrics | Where-Object Name -eq 'accuracy' | Select-Object -Last 1
+            $last.Value | Should -Be 0.7054
+            $last.Iteration | Should -Be 4000
+            $last.Line | Should -Be 854
+            $last.Framework | Should -Be 'Caffe'
+            $last.TrainInstanceId | Should -Be 'run'
+        }
+
+        It 'keeps every raw line in logs/training.log in arrival order' {
+            $null = Invoke-Replay $caffeLog Caffe
+            Get-Content (Join-Path $train.LogPath 'training.log') | Should -Be (Get-Content $caffeLog)
+        }
+
+        It 'records every metric in metrics.jsonl as it goes' {
+            $metrics = Invoke-Replay $caffeLog Caffe
+            $records = Read-Jsonl (Join-Path $train.RunPath 'metrics.jsonl')
+            $records.Count | Should -Be $metrics.Count
+            $records[5].name | Should -Be $metrics[5].Name
+            $records[5].value | Should -Be $metrics[5].Value
+            $records[5].line | Should -Be $metrics[5].Line
+            $records[5].phase | Should -Be 'train'
+            $records[5].trainInstanceId | Should -Be 'run'
+        }
+
+        It 'gives metrics an epoch with -BatchOfEpoch' {
+            $metrics = Invoke-Replay $caffeLog Caffe -Extra @{ BatchOfEpoch = 500 }
+            ($metrics | Where-Object Iteration -eq 1400 | Select-Object -First 1).Epoch | Should -Be 2
+        }
+
+        It 'shows metrics as a compact table' {
+            $table = Invoke-Replay $caffeLog Caffe | Select-Object -First 3 | Format-Table | Out-String
+            $table | Should -Match 'Line\s+Phase\s+Epoch\s+Iteration\s+Name\s+Value'
+        }
+    }
+
+    Context 'a real MXNet log' {
+        It 'reads every Speedometer, validation and time-cost line' {
+            # The log names 300 checkpoints whose files are not here: one warning each.
+            $log = Join-Path $fixtures 'mxnet/tornadomeet-resnet-164.log'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -Framework MXNet -WarningVariable warnings -WarningAction SilentlyContinue
+            $metrics.Count | Should -Be 4800
+            $warnings.Count | Should -Be 300
+            ($metrics | Where-Object Phase -eq 'Validation').Count | Should -Be 300
+            ($metrics | Where-Object Name -eq 'speed' | Select-Object -First 1).Value | Should -Be 707.55
+        }
+    }
+
+    Context 'streaming' {
+        It 'writes each metric to the pipeline while the process still runs' {
+            $go = Join-Path $TestDrive "go-$([guid]::NewGuid())"
+            # The second line comes only after the consumer has seen the first metric; if metrics came at the end, it would time out and fail.
+            $trainer = 'echo "Iteration 1, loss = 1" >&2; i=0; while [ ! -f "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ -f "$1" ] || exit 9; echo "Iteration 2, loss = 2" >&2'
+            $seen = Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'trainer', $go -Framework Caffe |
+                ForEach-Object { if ($_.Iteration -eq 1) { New-Item -ItemType File -Path $go | Out-Null }; $_ }
+            $seen.Iteration | Should -Be @(1, 2)
+        }
+
+        It 'never lets a slow consumer block the child on a full pipe' {
+            $done = Join-Path $TestDrive "done-$([guid]::NewGuid())"
+            # 20000 lines (about 1.4 MB) are far more than a pipe holds; the child finishes while the consumer still holds the first metric.
+            $trainer = 'i=0; while [ $i -lt 20000 ]; do echo "I0613 10:22:25.735756   202 solver.cpp:218] Iteration $i, loss = 0.5" >&2; i=$((i+1)); done; touch "$1"'
+            $finishedWhileBlocked = $null
+            $count = 0
+            Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'trainer', $done -Framework Caffe | ForEach-Object {
+                if ($count++ -eq 0) {
+                    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                    while (-not (Test-Path $done) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                    $finishedWhileBlocked = Test-Path $done
+                }
+            }
+            $finishedWhileBlocked | Should -BeTrue
+            $count | Should -Be 20000
+        }
+
+        It 'sends the raw lines of stdout and stderr to the Verbose stream' {
+            $verbose = Invoke-AvaTraining sh -ArgumentList '-c', 'echo to-stdout; echo to-stderr >&2' -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            $verbose.Message | Should -Contain 'to-stdout'
+            $verbose.Message | Should -Contain 'to-stderr'
+        }
+    }
+
+    Context 'exit and errors' {
+        It 'sets $LASTEXITCODE to 0 on success' {
+            $global:LASTEXITCODE = 42
+            $null = Invoke-AvaTraining sh -ArgumentList '-c', 'exit 0'
+            $global:LASTEXITCODE | Should -Be 0
+        }
+
+        It 'stops with AvaTrainingFailed, the exit code and the last lines on a non-zero exit' {
+            $err = { Invoke-Replay (Join-Path $fixtures 'caffe/cvjena-cnn-models-AlexNet_cvgj-test.log') Caffe -ExitCode 3 } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainingFailed,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidResult'
+            $err.Exception.Message | Should -Match 'exited with code 3'
+            $err.Exception.Message | Should -Match 'Test net output #2: top5 = 0.818901'
+            $global:LASTEXITCODE | Should -Be 3
+        }
+
+        It 'still writes the metrics parsed before a failure' {
+            $metrics = [System.Collections.Generic.List[object]]::new()
+            { Invoke-Replay (Join-Path $fixtures 'caffe/cvjena-cnn-models-AlexNet_cvgj-test.log') Caffe -ExitCode 1 | ForEach-Object { $metrics.Add($_) } } | Should -Throw
+            $metrics.Count | Should -Be 4
+            (Get-Content (Join-Path $train.RunPath 'metrics.jsonl')).Count | Should -Be 4
+        }
+
+        It 'stops with AvaTrainingNotStarted for a program that is not on PATH' {
+            $err = { Invoke-AvaTraining no-such-trainer-xyz } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainingNotStarted,*'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.Exception.Message | Should -Match 'no-such-trainer-xyz'
+        }
+
+        It 'stops with AvaTrainingNotStarted for a path that does not exist' {
+            $err = { Invoke-AvaTraining ./missing/train.sh } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainingNotStarted,*'
+        }
+
+        It 'rejects an unusable -MetricDefinition with AvaMetricDefinitionInvalid' {
+            $err = { Invoke-AvaTraining sh -ArgumentList '-c', 'true' -MetricDefinition @{ Name = 'loss'; Regex = 'loss: \d+' } } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaMetricDefinitionInvalid,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        }
+    }
+
+    Context 'generic programs' {
+        It 'reads metrics with -MetricDefinition and from JSON lines' {
+            $trainer = 'echo "step 1 loss: 0.5"; echo "{\"step\": 2, \"epoch\": 1, \"loss\": 0.25, \"acc\": 0.9}"; echo "step 3 loss: nan"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -MetricDefinition @{ Name = 'loss'; Regex = 'loss: ([-+0-9.eE]+|nan|inf)' }
+            $metrics.Name | Should -Be @('loss', 'loss', 'acc', 'loss')
+            $metrics[1].Iteration | Should -Be 2
+            $metrics[2].Epoch | Should -Be 1
+            [double]::IsNaN($metrics[3].Value) | Should -BeTrue
+        }
+
+        It 'passes arguments through unchanged, spaces and quotes included' {
+            $out = Join-Path $TestDrive 'args.txt'
+            $null = Invoke-AvaTraining sh -ArgumentList '-c', 'for a in "$@"; do echo "[$a]"; done > "$0"', $out, 'two words', 'quote"d', '', 'back\slash\'
+            Get-Content $out | Should -Be @('[two words]', '[quote"d]', '[]', '[back\slash\]')
+        }
+    }
+
+    Context 'instances' {
+        It 'uses the instance this session created last when none is given' {
+            $latest = New-AvaTrainInstance -Id latest -Workspace $workspace
+            $metric = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 1"' -Framework Caffe
+            $metric.TrainInstanceId | Should -Be 'latest'
+            Join-Path $latest.LogPath 'training.log' | Should -Exist
+            Complete-AvaTrainInstance $latest
+        }
+
+        It 'runs without any instance, keeping its files in ./ava-run' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Set-Location '$workspace'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', 'echo ""Iteration 7, loss = 0.5""' -Framework Caffe")
+                $metric = $ps.Invoke() | Select-Object -First 1
+                $metric.Value | Should -Be 0.5
+                $metric.TrainInstanceId | Should -BeNullOrEmpty
+                Join-Path $workspace 'ava-run/training.log' | Should -Exist
+                Join-Path $workspace 'ava-run/metrics.jsonl' | Should -Exist
+            } finally { $ps.Dispose() }
+        }
+    }
+
+    Context 'snapshots' {
+        It 'copies a Caffe snapshot and its solver state into SnapshotPath' {
+            $trainer = 'mkdir -p snap; echo weights > snap/net_iter_500.caffemodel; echo "Snapshotting to binary proto file snap/net_iter_500.caffemodel" >&2; echo state > snap/net_iter_500.solverstate; echo "Snapshotting solver state to binary proto file snap/net_iter_500.solverstate" >&2; echo "Iteration 500, loss = 1" >&2'
+            $null = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe -BatchOfEpoch 250 -Verbose 4>$null
+            (Get-ChildItem $train.SnapshotPath).Name | Should -Be @('net_iter_500.caffemodel', 'net_iter_500.solverstate')
+            Join-Path $train.SnapshotPath 'net_iter_500.solverstate' | Should -FileContentMatchExactly 'state'
+            Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Snapshot at log line 1 \(epoch 2\)'
+        }
+
+        It 'copies an MXNet checkpoint with its symbol and states files' {
+            $trainer = 'mkdir -p model; echo p > model/net-0002.params; echo s > model/net-symbol.json; echo o > model/net-0002.states; echo "INFO:root:Saved checkpoint to \"model/net-0002.params\"" >&2'
+            $null = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework MXNet
+            (Get-ChildItem $train.SnapshotPath).Name | Sort-Object | Should -Be @('net-0002.params', 'net-0002.states', 'net-symbol.json')
+        }
+
+        It 'warns when a named snapshot file is missing, and goes on' {
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "INFO:root:Saved checkpoint to \"gone-0001.params\"" >&2; echo "INFO:root:Epoch[0] Validation-accuracy=0.5" >&2' -Framework MXNet -WarningVariable warnings -WarningAction SilentlyContinue
+            $metrics.Count | Should -Be 1
+            $warnings.Message | Should -Match 'gone-0001.params'
+        }
+    }
+
+    Context 'Ctrl+C' -Skip:($IsWindows) {
+        It 'kills the process tree at once, leaves nothing running and keeps what was parsed' {
+            $folder = Join-Path $TestDrive "stop-$([guid]::NewGuid())"
+            New-Item -ItemType Directory -Path $folder | Out-Null
+            $trainer = 'sleep 1000 & echo $! > grandchild.pid; echo $$ > child.pid; i=0; while true; do echo "Iteration $i, loss = 1" >&2; i=$((i+1)); sleep 0.05; done'
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Set-Location '$folder'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -Framework Caffe")
+                $async = $ps.BeginInvoke()
+                $jsonl = Join-Path $folder 'ava-run/metrics.jsonl'
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not ((Test-Path $jsonl) -and @(Get-Content $jsonl).Count -ge 3) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                $ps.Stop()
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                foreach ($pidFile in 'child.pid', 'grandchild.pid') {
+                    $processId = [int](Get-Content (Join-Path $folder $pidFile))
+                    $state = if (Test-Path "/proc/$processId/stat") { ((Get-Content "/proc/$processId/stat" -Raw) -split '\) ')[1][0] } else { 'gone' }
+                    $state | Should -BeIn @('gone', 'Z') -Because "$pidFile ($processId) must not be running"
+                }
+                $logged = @(Get-Content (Join-Path $folder 'ava-run/training.log') | Where-Object { $_ -match 'loss' }).Count
+                @(Get-Content $jsonl).Count | Should -Be $logged
+            } finally { $ps.Dispose() }
+        }
+    }
+}
+
+Describe 'Invoke-AvaTraining reporting to InfluxDB' {
+    BeforeAll {
+        $script:influxAvailable = Test-InfluxDbAvailable
+        if (-not $influxAvailable -and $env:CI -eq 'true') { throw 'influxd is not installed: .ci/run must install the influxdb package.' }
+        if ($influxAvailable) { $script:influx = Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influx') }
+    }
+    AfterAll { Stop-TestInfluxDb $influx }
+    BeforeEach {
+        if (-not $influxAvailable) { Set-ItResult -Skipped -Because 'influxd is not installed on this machine (apt-get install influxdb); CI installs it' }
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $workspace | Out-Null
+        $script:savedUrl = $env:AVA_METRICS_URL
+    }
+    AfterEach { $env:AVA_METRICS_URL = $savedUrl }
+
+    It 'delivers every metric that metrics.jsonl holds' {
+        $env:AVA_METRICS_URL = $influx.WriteUrl
+        $train = New-AvaTrainInstance -Id influx-ok -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Join-Path $fixtures 'caffe/aieater-rocm_caffe_informations-cifar10.log') -Framework Caffe -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance $train -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+
+        $records = Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json
+        $points = @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-ok')
+        $points.Count | Should -Be $records.Count
+        ($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 81
+        ($points | Where-Object Measurement -eq 'ava_metric_training_learning_rate').Count | Should -Be 40
+        ($points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy').Count | Should -Be 9
+        $last = $points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy' | Sort-Object time | Select-Object -Last 1
+        $last.value | Should -Be 0.7054
+        $last.batch | Should -Be '4000'
+        $last.job_type | Should -Be 'training'
+    }
+
+    It 'spools what it cannot send, warns how many and where, and delivers them at completion' {
+        $env:AVA_METRICS_URL = "http://127.0.0.1:$(Get-FreeTcpPort)/write?db=$($influx.Database)"
+        $train = New-AvaTrainInstance -Id influx-later -Workspace $workspace
+        $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Join-Path $fixtures 'caffe/cvjena-cnn-models-VGG19_cvgj-test.log') -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
+        $metrics.Count | Should -Be 4
+        $warnings.Message | Should -Match '^4 metric\(s\) could not be delivered yet; they are kept in .*metrics-spool\.lp'
+        (Get-Content (Join-Path $train.RunPath 'metrics-spool.lp')).Count | Should -Be 4
+
+        $env:AVA_METRICS_URL = $influx.WriteUrl
+        Complete-AvaTrainInstance $train -WarningVariable completionWarnings
+        $completionWarnings | Should -BeNullOrEmpty
+        Join-Path $train.RunPath 'metrics-spool.lp' | Should -Not -Exist
+        @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-later').Count | Should -Be 4
+    }
+
+    It 'warns at completion when spooled metrics still cannot be delivered' {
+        $env:AVA_METRICS_URL = "http://127.0.0.1:$(Get-FreeTcpPort)/write?db=ava"
+        $train = New-AvaTrainInstance -Id influx-never -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 1"' -Framework Caffe -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Message | Should -Match "1 metric point\(s\) of instance 'influx-never' could not be delivered"
+        $train.Status | Should -Be 'Done'
+        Join-Path $train.RunPath 'metrics-spool.lp' | Should -Exist
+    }
+}
