@@ -32,8 +32,9 @@ namespace AvaSdk.Reporting
             this.log = log;
             http = handler == null ? new HttpClient() : new HttpClient(handler);
             http.Timeout = TimeSpan.FromSeconds(10);
-            retry = new ResiliencePipelineBuilder<SendResult>()
-                .AddRetry(new RetryStrategyOptions<SendResult>
+            var pipeline = new ResiliencePipelineBuilder<SendResult>();
+            if (maxRetry > 0)
+                pipeline.AddRetry(new RetryStrategyOptions<SendResult>
                 {
                     MaxRetryAttempts = maxRetry,
                     BackoffType = DelayBackoffType.Exponential,
@@ -47,8 +48,8 @@ namespace AvaSdk.Reporting
                         log.Debug("Metrics post failed ({Problem:l}); retry {Attempt} in {Delay}", args.Outcome.Result?.Problem, args.AttemptNumber + 1, args.RetryDelay);
                         return default;
                     },
-                })
-                .Build();
+                });
+            retry = pipeline.Build();
         }
 
         public Uri Url { get; }

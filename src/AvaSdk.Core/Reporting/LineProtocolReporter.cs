@@ -23,7 +23,7 @@ namespace AvaSdk.Reporting
         private readonly CancellationTokenSource abandon = new CancellationTokenSource();
         private long notRepresentable;
         private volatile bool completing;
-        private volatile bool lastSendFailed;
+        private volatile bool failedWhileCompleting;
 
         public LineProtocolReporter(LineProtocolClient client, MetricSpool spool, int capacity = 100_000, TimeSpan? batchWindow = null)
         {
@@ -93,9 +93,9 @@ namespace AvaSdk.Reporting
 
         private async Task SendAsync(List<string> batch)
         {
-            // Once the run is over and the endpoint is failing, waiting out retries for every batch would only delay the
+            // Once the run is over and the endpoint still fails, waiting out retries for every batch would only delay the
             // script: the rest goes to the spool, which Complete-AvaTrainInstance replays.
-            if (abandon.IsCancellationRequested || (completing && lastSendFailed))
+            if (abandon.IsCancellationRequested || failedWhileCompleting)
             {
                 spool.Append(batch);
                 return;
@@ -109,9 +109,9 @@ namespace AvaSdk.Reporting
             {
                 sent = false;
             }
-            lastSendFailed = !sent;
             if (!sent)
             {
+                failedWhileCompleting = completing;
                 spool.Append(batch);
                 return;
             }
