@@ -8,13 +8,14 @@
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
     Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
     Package  Build, then lays out out/AvaSdk/<version> ready to publish and checks its manifest.
+    Benchmark  Build, then the parser benchmarks (BenchmarkDotNet) and the end-to-end training overhead script.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Benchmark')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -99,6 +100,13 @@ switch ($Task) {
         Invoke-Build
         $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'examples/quickstart.ps1'))
         if ($code -ne 0) { throw "examples/quickstart.ps1 failed with exit code $code." }
+    }
+    'Benchmark' {
+        Invoke-Build
+        $env:AVASDK_FIXTURES = Join-Path $root '../shared/fixtures'
+        Invoke-Native dotnet @('run', '--project', (Join-Path $root 'bench/AvaSdk.Benchmarks'), '-c', 'Release', '--no-build')
+        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Measure-TrainingOverhead.ps1'))
+        if ($code -ne 0) { throw "bench/Measure-TrainingOverhead.ps1 failed with exit code $code." }
     }
     'Package' {
         Invoke-Build

@@ -14,9 +14,6 @@ namespace AvaSdk.Parsing
         private const RegexOptions Options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
         private const string Num = "(" + LogNumber.Pattern + ")";
 
-        private static readonly Regex Loss = new Regex(@"Iteration (\d+)(?: \(" + Num + @" iter/s, [^)]*\))?, loss = " + Num, Options);
-        private static readonly Regex LearningRate = new Regex(@"Iteration (\d+), lr = " + Num, Options);
-        private static readonly Regex Testing = new Regex(@"Iteration (\d+), Testing net \(#\d+\)", Options);
         private static readonly Regex NetOutput = new Regex(@"(Train|Test) net output #\d+: (\S+) = " + Num, Options);
         private static readonly Regex Snapshot = new Regex(@"Snapshotting (solver state )?to (?:binary proto|HDF5) file (.+?)\s*$", Options);
         private static readonly Regex SnapshotIteration = new Regex(@"_iter_(\d+)\.", Options);
@@ -55,39 +52,69 @@ namespace AvaSdk.Parsing
                 }
                 return;
             }
-            if (line.IndexOf("Iteration ", StringComparison.Ordinal) < 0)
-                return;
-
-            var loss = Loss.Match(line);
-            if (loss.Success)
-            {
-                iteration = long.Parse(loss.Groups[1].Value, CultureInfo.InvariantCulture);
-                if (loss.Groups[2].Success && LogNumber.TryParse(loss.Groups[2].Value, out var speed))
-                    Add(output, context, "speed", speed, iteration, MetricPhase.Train);
-                if (LogNumber.TryParse(loss.Groups[3].Value, out var value))
-                    Add(output, context, "loss", value, iteration, MetricPhase.Train);
-                return;
-            }
-            var lr = LearningRate.Match(line);
-            if (lr.Success)
-            {
-                iteration = long.Parse(lr.Groups[1].Value, CultureInfo.InvariantCulture);
-                if (LogNumber.TryParse(lr.Groups[2].Value, out var value))
-                    Add(output, context, "lr", value, iteration, MetricPhase.Train);
-                return;
-            }
-            var testing = Testing.Match(line);
-            if (testing.Success)
-            {
-                iteration = long.Parse(testing.Groups[1].Value, CultureInfo.InvariantCulture);
-                testIteration = iteration;
-            }
+            var at = line.IndexOf("Iteration ", StringComparison.Ordinal);
+            if (at >= 0)
+                ParseIteration(line, at + "Iteration ".Length, context, output);
         }
 
         public void Complete(in LogLineContext context, ParseOutput output)
         {
             if (snapshotFiles.Count > 0)
                 EmitSnapshot(output);
+        }
+
+        // Iteration lines are most of a Caffe log, so they are scanned directly rather than with regexes:
+        // "Iteration N, loss = X", "Iteration N (x iter/s, ys/D iters), loss = X", "Iteration N, lr = X",
+        // "Iteration N, Testing net (#k)".
+        private void ParseIteration(string line, int position, in LogLineContext context, ParseOutput output)
+        {
+            var digitsEnd = position;
+            while (digitsEnd < line.Length && line[digitsEnd] >= '0' && line[digitsEnd] <= '9')
+                digitsEnd++;
+            if (digitsEnd == position || !long.TryParse(line.Substring(position, digitsEnd - position), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                return;
+
+            if (At(line, digitsEnd, ", loss = "))
+            {
+                iteration = number;
+                AddNumber(output, context, "loss", line, digitsEnd + ", loss = ".Length);
+            }
+            else if (At(line, digitsEnd, ", lr = "))
+            {
+                iteration = number;
+                AddNumber(output, context, "lr", line, digitsEnd + ", lr = ".Length);
+            }
+            else if (At(line, digitsEnd, ", Testing net (#"))
+            {
+                iteration = number;
+                testIteration = number;
+            }
+            else if (At(line, digitsEnd, " ("))
+            {
+                var close = line.IndexOf("), loss = ", digitsEnd, StringComparison.Ordinal);
+                var speedEnd = line.IndexOf(" iter/s", digitsEnd, StringComparison.Ordinal);
+                if (close < 0)
+                    return;
+                iteration = number;
+                if (speedEnd > 0 && speedEnd < close)
+                    AddNumber(output, context, "speed", line, digitsEnd + 2, speedEnd);
+                AddNumber(output, context, "loss", line, close + "), loss = ".Length);
+            }
+        }
+
+        private static bool At(string line, int position, string text) =>
+            string.CompareOrdinal(line, position, text, 0, text.Length) == 0;
+
+        private void AddNumber(ParseOutput output, in LogLineContext context, string name, string line, int start, int end = -1)
+        {
+            if (end < 0)
+            {
+                end = start;
+                while (end < line.Length && !char.IsWhiteSpace(line[end]) && line[end] != ',' && line[end] != ')')
+                    end++;
+            }
+            if (end > start && LogNumber.TryParse(line.Substring(start, end - start), out var value))
+                Add(output, context, name, value, iteration, MetricPhase.Train);
         }
 
         private void ParseSnapshot(string line, ParseOutput output, long lineNumber)

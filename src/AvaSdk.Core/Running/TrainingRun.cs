@@ -17,9 +17,10 @@ namespace AvaSdk.Running
 {
     /// <summary>
     /// Runs a training process and turns its log into metrics while it runs.
-    /// Two reader threads drain stdout and stderr into an unbounded queue as fast as the child writes, so the child
-    /// never blocks on a full pipe; one processor numbers the lines in arrival order, appends them to training.log,
-    /// parses them and feeds the reporters and snapshot handlers; the caller reads <see cref="Output"/> on its own thread.
+    /// Two reader threads only move raw byte chunks from stdout and stderr into an unbounded queue, so the child never
+    /// waits on a full pipe; one processor cuts them into lines (numbered in arrival order), appends them to
+    /// training.log, parses them and feeds the reporters and snapshot handlers; the caller reads <see cref="Output"/>
+    /// on its own thread.
     /// </summary>
     public sealed class TrainingRun : IDisposable
     {
@@ -28,10 +29,13 @@ namespace AvaSdk.Running
         private readonly TrainingRunOptions options;
         private readonly ILogger log;
         private readonly Process process;
-        private readonly Channel<string> lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        private const int ChunkSize = 64 * 1024;
+
+        private readonly Channel<Chunk> chunks = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
         private readonly Channel<TrainingOutput> output = Channel.CreateUnbounded<TrainingOutput>(new UnboundedChannelOptions { SingleReader = true });
         private readonly Channel<SnapshotEvent> snapshots = Channel.CreateUnbounded<SnapshotEvent>(new UnboundedChannelOptions { SingleReader = true });
-        private readonly Queue<string> tail = new Queue<string>();
+        private readonly string[] tail;
+        private long tailCount;
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly Task<int> completion;
         private int stopRequested;
@@ -41,9 +45,10 @@ namespace AvaSdk.Running
             this.options = options;
             this.log = log;
             this.process = process;
-            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput), TaskCreationOptions.LongRunning);
-            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError), TaskCreationOptions.LongRunning);
-            Task.WhenAll(stdout, stderr).ContinueWith(_ => lines.Writer.TryComplete(), TaskScheduler.Default);
+            tail = new string[Math.Max(1, options.TailLines)];
+            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, 0), TaskCreationOptions.LongRunning);
+            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, 1), TaskCreationOptions.LongRunning);
+            Task.WhenAll(stdout, stderr).ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
             completion = RunAsync();
         }
 
@@ -59,13 +64,16 @@ namespace AvaSdk.Running
 
         public bool WasStopped => Volatile.Read(ref stopRequested) != 0;
 
-        /// <summary>The last lines of the log, for error messages.</summary>
+        /// <summary>The last lines of the log, for error messages; read it once <see cref="Completion"/> has finished.</summary>
         public IReadOnlyList<string> Tail
         {
             get
             {
-                lock (tail)
-                    return tail.ToArray();
+                var count = (int)Math.Min(tailCount, tail.Length);
+                var lines = new string[count];
+                for (var i = 0; i < count; i++)
+                    lines[i] = tail[(tailCount - count + i) % tail.Length];
+                return lines;
             }
         }
 
@@ -122,11 +130,16 @@ namespace AvaSdk.Running
             stopping.Dispose();
         }
 
-        private void Pump(StreamReader reader)
+        private void Pump(Stream pipe, int stream)
         {
-            string? line;
-            while ((line = reader.ReadLine()) != null)
-                lines.Writer.TryWrite(line);
+            while (true)
+            {
+                var buffer = new byte[ChunkSize];
+                var read = pipe.Read(buffer, 0, buffer.Length);
+                if (read <= 0)
+                    return;
+                chunks.Writer.TryWrite(new Chunk(stream, buffer, read));
+            }
         }
 
         private async Task<int> RunAsync()
@@ -152,43 +165,57 @@ namespace AvaSdk.Running
         private async Task ProcessLinesAsync()
         {
             var parsed = new ParseOutput();
+            var splitters = new[] { new LineSplitter(), new LineSplitter() };
+            var lines = new List<string>();
             long lineNumber = 0;
             var timestamp = DateTimeOffset.MinValue;
-            using (var file = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false), 64 * 1024))
+            using (var file = new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 64 * 1024))
             {
-                var reader = lines.Reader;
+                var reader = chunks.Reader;
                 while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
-                    while (reader.TryRead(out var line))
+                    while (reader.TryRead(out var chunk))
                     {
-                        lineNumber++;
-                        file.WriteLine(line);
-                        Remember(line);
-                        if (options.ForwardLines)
-                            output.Writer.TryWrite(TrainingOutput.Line(line));
-                        parsed.Clear();
-                        timestamp = NextTimestamp(timestamp);
-                        options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId), parsed);
-                        Dispatch(parsed);
+                        splitters[chunk.Stream].Split(chunk.Data, chunk.Length, file, lines);
+                        Process(lines, ref lineNumber, ref timestamp, parsed);
                     }
                     // The queue is empty for now: make what arrived visible before waiting for more.
                     file.Flush();
                     foreach (var reporter in options.Reporters)
                         reporter.Flush();
                 }
+                foreach (var splitter in splitters)
+                    splitter.Finish(file, lines);
+                Process(lines, ref lineNumber, ref timestamp, parsed);
                 parsed.Clear();
-                options.Parser.Complete(new LogLineContext(lineNumber, DateTimeOffset.Now, options.TrainInstanceId), parsed);
+                options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId), parsed);
                 Dispatch(parsed);
             }
             foreach (var reporter in options.Reporters)
                 reporter.Flush();
         }
 
+        private void Process(List<string> lines, ref long lineNumber, ref DateTimeOffset timestamp, ParseOutput parsed)
+        {
+            foreach (var line in lines)
+            {
+                lineNumber++;
+                tail[tailCount++ % tail.Length] = line;
+                if (options.ForwardLines)
+                    output.Writer.TryWrite(TrainingOutput.Line(line));
+                parsed.Clear();
+                timestamp = NextTimestamp(timestamp);
+                options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId), parsed);
+                Dispatch(parsed);
+            }
+            lines.Clear();
+        }
+
         // Lines get strictly increasing times: InfluxDB keeps one point per series and timestamp, and the clock's
         // resolution can give two fast lines the same reading.
         private static DateTimeOffset NextTimestamp(DateTimeOffset previous)
         {
-            var now = DateTimeOffset.Now;
+            var now = DateTimeOffset.UtcNow;
             return now > previous ? now : previous.AddTicks(1);
         }
 
@@ -241,14 +268,20 @@ namespace AvaSdk.Running
             }
         }
 
-        private void Remember(string line)
+        private readonly struct Chunk
         {
-            lock (tail)
+            public Chunk(int stream, byte[] data, int length)
             {
-                tail.Enqueue(line);
-                while (tail.Count > options.TailLines)
-                    tail.Dequeue();
+                Stream = stream;
+                Data = data;
+                Length = length;
             }
+
+            public int Stream { get; }
+
+            public byte[] Data { get; }
+
+            public int Length { get; }
         }
     }
 }
