@@ -11,13 +11,10 @@ namespace AvaSdk.Parsing
     public sealed class MXNetLogParser : ILogParser
     {
         private const RegexOptions Options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
-        private const string Num = "(" + LogNumber.Pattern + ")";
 
         private static readonly Regex Ansi = new Regex(@"\x1b\[[0-9;]*[A-Za-z]", Options);
-        private static readonly Regex Speedometer = new Regex(@"(?:Epoch|Iter)\[(\d+)\]\s*Batch\s*\[(\d+)(?:-(\d+))?\]\s+Speed:\s*" + Num + @"\s*samples/sec(.*)$", Options);
-        private static readonly Regex NameValue = new Regex(@"([^\s=]+)=" + Num + @"(?=\s|$)", Options);
-        private static readonly Regex EpochMetric = new Regex(@"Epoch\[(\d+)\]\s+(Train|Validation)-([^\s=]+)=" + Num, Options);
-        private static readonly Regex TimeCost = new Regex(@"Epoch\[(\d+)\]\s+Time cost=" + Num, Options);
+        private static readonly Regex EpochMetric = new Regex(@"Epoch\[(\d+)\]\s+(Train|Validation)-([^\s=]+)=(\S+)", Options);
+        private static readonly Regex TimeCost = new Regex(@"Epoch\[(\d+)\]\s+Time cost=(\S+)", Options);
         private static readonly Regex Checkpoint = new Regex(@"Saved checkpoint to ""(.+?)-(\d+)\.params""", Options);
 
         public void Parse(string line, in LogLineContext context, ParseOutput output)
@@ -28,20 +25,8 @@ namespace AvaSdk.Parsing
             if (line.IndexOf('\x1b') >= 0)
                 line = Ansi.Replace(line, string.Empty);
 
-            var speedometer = Speedometer.Match(line);
-            if (speedometer.Success)
-            {
-                var epoch = int.Parse(speedometer.Groups[1].Value, CultureInfo.InvariantCulture);
-                var batch = long.Parse((speedometer.Groups[3].Success ? speedometer.Groups[3] : speedometer.Groups[2]).Value, CultureInfo.InvariantCulture);
-                if (LogNumber.TryParse(speedometer.Groups[4].Value, out var speed))
-                    Add(output, context, "speed", speed, batch, epoch, MetricPhase.Train);
-                for (var pair = NameValue.Match(speedometer.Groups[5].Value); pair.Success; pair = pair.NextMatch())
-                {
-                    if (LogNumber.TryParse(pair.Groups[2].Value, out var value))
-                        Add(output, context, TrimPhase(pair.Groups[1].Value), value, batch, epoch, MetricPhase.Train);
-                }
+            if (TryParseSpeedometer(line, context, output))
                 return;
-            }
             var epochMetric = EpochMetric.Match(line);
             if (epochMetric.Success)
             {
@@ -75,6 +60,61 @@ namespace AvaSdk.Parsing
 
         public void Complete(in LogLineContext context, ParseOutput output)
         {
+        }
+
+        // Speedometer lines are nearly all of an MXNet log, so they are scanned directly: "Epoch[e] Batch [n]" (or
+        // "Iter[e]", "Batch [a-b]"), "Speed: s samples/sec", then tab- or space-separated name=value pairs.
+        private static bool TryParseSpeedometer(string line, in LogLineContext context, ParseOutput output)
+        {
+            var speedAt = line.IndexOf("Speed:", StringComparison.Ordinal);
+            if (speedAt < 0)
+                return false;
+            var bracket = line.LastIndexOf("Epoch[", speedAt, StringComparison.Ordinal);
+            var open = bracket >= 0 ? bracket + "Epoch[".Length : line.LastIndexOf("Iter[", speedAt, StringComparison.Ordinal) + "Iter[".Length;
+            if (open < "Iter[".Length)
+                return false;
+            var position = open;
+            if (!TryDigits(line, ref position, out var epoch) || position >= line.Length || line[position] != ']')
+                return false;
+            var batchAt = line.IndexOf("Batch", position, speedAt - position, StringComparison.Ordinal);
+            if (batchAt < 0)
+                return false;
+            position = line.IndexOf('[', batchAt, speedAt - batchAt) + 1;
+            if (position <= 0 || !TryDigits(line, ref position, out var batch))
+                return false;
+            if (position < line.Length && line[position] == '-')
+            {
+                // A "Batch [a-b]" range: the metrics belong to its end.
+                position++;
+                if (!TryDigits(line, ref position, out batch))
+                    return false;
+            }
+            if (position >= line.Length || line[position] != ']')
+                return false;
+
+            var tokens = line.Substring(speedAt + "Speed:".Length).Split(Separators, StringSplitOptions.RemoveEmptyEntries);
+            if (tokens.Length < 2 || tokens[1] != "samples/sec")
+                return false;
+            if (LogNumber.TryParse(tokens[0], out var speed))
+                Add(output, context, "speed", speed, batch, (int)epoch, MetricPhase.Train);
+            for (var i = 2; i < tokens.Length; i++)
+            {
+                var equals = tokens[i].IndexOf('=');
+                if (equals > 0 && LogNumber.TryParse(tokens[i].Substring(equals + 1), out var value))
+                    Add(output, context, TrimPhase(tokens[i].Substring(0, equals)), value, batch, (int)epoch, MetricPhase.Train);
+            }
+            return true;
+        }
+
+        private static readonly char[] Separators = { ' ', '\t' };
+
+        private static bool TryDigits(string line, ref int position, out long value)
+        {
+            var start = position;
+            value = 0;
+            while (position < line.Length && line[position] >= '0' && line[position] <= '9' && position - start < 18)
+                value = value * 10 + (line[position++] - '0');
+            return position > start;
         }
 
         private static string TrimPhase(string name) =>
