@@ -15,6 +15,8 @@
         'New-AvaTrainInstance'
         'Complete-AvaTrainInstance'
         'Invoke-AvaTraining'
+        'Send-AvaFile'
+        'Receive-AvaFile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

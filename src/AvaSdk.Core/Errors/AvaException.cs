@@ -33,5 +33,8 @@ namespace AvaSdk.Errors
         InvalidOperation,
         ReadError,
         WriteError,
+        ConnectionError,
+        PermissionDenied,
+        ResourceExists,
     }
 }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 using Polly;
 using Polly.Retry;
+using Serilog;
 
 namespace AvaSdk.Storage
 {
@@ -22,9 +23,9 @@ namespace AvaSdk.Storage
         private readonly HttpClient http;
         private readonly ResiliencePipeline retry;
 
-        public KodoHttp(int maxRetry, TimeSpan? baseDelay = null, HttpMessageHandler? handler = null)
+        public KodoHttp(int maxRetry, ILogger log, TimeSpan? baseDelay = null, HttpMessageHandler? handler = null)
         {
-            http = handler == null ? new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) : new HttpClient(handler);
+            http = handler == null ? new HttpClient(new HttpClientHandler()) : new HttpClient(handler);
             http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
             var pipeline = new ResiliencePipelineBuilder();
             if (maxRetry > 0)
@@ -39,15 +40,13 @@ namespace AvaSdk.Storage
                     DelayGenerator = args => new ValueTask<TimeSpan?>((args.Outcome.Exception as KodoTransientException)?.RetryAfter),
                     OnRetry = args =>
                     {
-                        Retried?.Invoke(args.Outcome.Exception!, args.AttemptNumber + 1, args.RetryDelay);
+                        log.Information("Attempt {Attempt} failed ({Error:l}); trying again in {Delay:0.0} s",
+                            args.AttemptNumber + 1, args.Outcome.Exception!.GetBaseException().Message, args.RetryDelay.TotalSeconds);
                         return default;
                     },
                 });
             retry = pipeline.Build();
         }
-
-        /// <summary>Told of each retry: the failure, the attempt number, the wait.</summary>
-        public event Action<Exception, int, TimeSpan>? Retried;
 
         /// <summary>Without a response within this time an attempt counts as a network failure.</summary>
         public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -73,8 +72,11 @@ namespace AvaSdk.Storage
                 }
             }, cancellationToken).ConfigureAwait(false);
 
-        /// <summary>Returns the JSON body of a 2xx; throws a transient or final <see cref="KodoHttpException"/> otherwise.</summary>
-        public static async Task<JObject> EnsureSuccessAsync(HttpResponseMessage response)
+        /// <summary>
+        /// Returns the JSON body of a 2xx; throws a transient or final <see cref="KodoHttpException"/> otherwise. Kodo's own
+        /// APIs must answer with X-Reqid; plain http(s) downloads need not.
+        /// </summary>
+        public static async Task<JObject> EnsureSuccessAsync(HttpResponseMessage response, bool requireRequestId = true)
         {
             var body = response.Content == null ? string.Empty : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             var status = (int)response.StatusCode;
@@ -82,7 +84,7 @@ namespace AvaSdk.Storage
             var json = TryParse(body);
             if (status >= 200 && status < 300)
             {
-                if (reqId == null)
+                if (reqId == null && requireRequestId)
                     throw new KodoTransientException(status, null, "the answer has no X-Reqid header, so it did not come from Kodo", null, null);
                 return json ?? new JObject();
             }

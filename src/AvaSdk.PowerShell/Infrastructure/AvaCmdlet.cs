@@ -28,13 +28,13 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         protected void RunCore(Action work) => RunCore(() => { work(); return true; });
 
-        protected void WriteCaptured(LogCapture capture)
+        internal void WriteCaptured(LogCapture capture)
         {
             while (capture.TryTake(out var logEvent))
                 WriteVerbose(logEvent.RenderMessage());
         }
 
-        protected static ErrorRecord ToErrorRecord(AvaException exception) =>
+        internal static ErrorRecord ToErrorRecord(AvaException exception) =>
             new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
 
         protected static ErrorRecord NewErrorRecord(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
@@ -48,6 +48,9 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
             AvaErrorKind.ReadError => ErrorCategory.ReadError,
             AvaErrorKind.WriteError => ErrorCategory.WriteError,
+            AvaErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+            AvaErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+            AvaErrorKind.ResourceExists => ErrorCategory.ResourceExists,
             _ => ErrorCategory.NotSpecified,
         };
     }

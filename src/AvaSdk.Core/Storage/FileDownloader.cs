@@ -1,0 +1,216 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using Serilog;
+
+namespace AvaSdk.Storage
+{
+    /// <summary>
+    /// Downloads http(s) and qiniu:// URLs into a temp file beside the destination, resumes with Range after a failure,
+    /// checks the size and (for a Kodo ETag) the qetag, and only then moves the file into place.
+    /// </summary>
+    public sealed class FileDownloader
+    {
+        private const int BufferSize = 1024 * 1024;
+        private static readonly TimeSpan SignedUrlLifetime = TimeSpan.FromHours(1);
+
+        private readonly KodoHttp http;
+        private readonly KodoSettings settings;
+        private readonly ILogger log;
+
+        public FileDownloader(KodoHttp http, KodoSettings settings, ILogger log)
+        {
+            this.http = http;
+            this.settings = settings;
+            this.log = log;
+        }
+
+        /// <summary>The name a download of <paramref name="uri"/> gets in a folder: the last segment of its key or path.</summary>
+        public static string FileNameOf(string uri)
+        {
+            var path = QiniuUri.IsQiniu(uri) ? QiniuUri.Parse(uri).Key : new Uri(uri).AbsolutePath;
+            var name = Uri.UnescapeDataString(path.TrimEnd('/').Split('/').Last());
+            return name.Length == 0 ? throw new AvaException("AvaDestinationRequired", AvaErrorKind.InvalidArgument,
+                $"'{TransferErrors.RedactToken(uri)}' names no file, so the download needs a file name: pass -Destination with one.", uri) : name;
+        }
+
+        /// <summary>Checks that <paramref name="uri"/> is something we can download, before any work starts.</summary>
+        public static void Validate(string uri)
+        {
+            if (QiniuUri.IsQiniu(uri))
+            {
+                QiniuUri.Parse(uri);
+                return;
+            }
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
+                throw new AvaException("AvaUriInvalid", AvaErrorKind.InvalidArgument,
+                    $"'{uri}' is not a URL AvaSdk can download: use http://, https:// or qiniu://<bucket>/<key>.", uri);
+        }
+
+        /// <param name="progress">Told of bytes received (negative when a restart discards some); called from any thread.</param>
+        /// <param name="sizeKnown">Told the file's size once the server says it.</param>
+        public async Task<FileInfo> DownloadAsync(string uri, string destination, bool overwrite, Action<long> progress, Action<long> sizeKnown,
+            CancellationToken cancellationToken)
+        {
+            Validate(uri);
+            var folder = Path.GetDirectoryName(destination)!;
+            Directory.CreateDirectory(folder);
+            var temp = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid().ToString("N").Substring(0, 8)}.avasdk-partial");
+            var state = new DownloadState(temp);
+            try
+            {
+                await http.ExecuteAsync(token => AttemptAsync(uri, state, progress, sizeKnown, token), cancellationToken).ConfigureAwait(false);
+                Publish(temp, destination, overwrite);
+                log.Information("Received {Uri:l} into {Destination:l} ({Size} bytes)", uri, destination, state.Received);
+                return new FileInfo(destination);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && !(ex is AvaException))
+            {
+                throw TransferErrors.Download(ex, uri);
+            }
+            finally
+            {
+                state.Qetag.Dispose();
+                if (File.Exists(temp))
+                    File.Delete(temp);
+            }
+        }
+
+        /// <summary>The URL to request now: qiniu:// goes through the bucket's domain, signed (with a fresh deadline) when credentials exist.</summary>
+        public string ResolveUrl(string uri)
+        {
+            if (!QiniuUri.IsQiniu(uri))
+                return uri;
+            var qiniu = QiniuUri.Parse(uri);
+            var domain = settings.Domain ?? throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
+                $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': pass -Domain or set ${KodoSettings.DomainVariable}.", uri);
+            if (!domain.Contains("://"))
+                domain = "http://" + domain;
+            var url = domain.TrimEnd('/') + "/" + string.Join("/", qiniu.Key.Split('/').Select(Uri.EscapeDataString));
+            return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
+        }
+
+        private async Task<bool> AttemptAsync(string uri, DownloadState state, Action<long> progress, Action<long> sizeKnown, CancellationToken token)
+        {
+            var have = File.Exists(state.Temp) ? new FileInfo(state.Temp).Length : 0;
+            using var request = new HttpRequestMessage(HttpMethod.Get, ResolveUrl(uri));
+            if (have > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(have, null);
+                if (state.ETag != null)
+                    request.Headers.TryAddWithoutValidation("If-Range", state.ETag);
+            }
+            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
+            {
+                Restart(state, progress);
+                throw new KodoTransientException(416, null, "the server refused to resume; starting over", TimeSpan.Zero, null);
+            }
+            if (!response.IsSuccessStatusCode)
+                await KodoHttp.EnsureSuccessAsync(response, requireRequestId: false).ConfigureAwait(false);
+
+            var resumed = response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == have;
+            if (!resumed && have > 0)
+            {
+                Restart(state, progress);
+                have = 0;
+            }
+            if (have > 0)
+                log.Information("Resuming {Uri:l} at byte {Offset}", uri, have);
+            var total = resumed ? response.Content.Headers.ContentRange!.Length : response.Content.Headers.ContentLength;
+            if (total is long size)
+                sizeKnown(size);
+            state.ETag ??= response.Headers.TryGetValues("ETag", out var etags) ? etags.FirstOrDefault() : null;
+            if (state.Qetag.Length != have)
+                state.RehashTemp();
+
+            var buffer = new byte[BufferSize];
+            using (var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+            using (var file = new FileStream(state.Temp, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            {
+                int read;
+                while ((read = await body.ReadAsync(buffer, 0, buffer.Length, token).ConfigureAwait(false)) > 0)
+                {
+                    await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
+                    state.Qetag.Append(buffer, 0, read);
+                    state.Received += read;
+                    progress(read);
+                }
+            }
+            state.Received = state.Qetag.Length;
+            if (total is long expected && state.Qetag.Length != expected)
+                throw new KodoTransientException(0, null, $"the connection ended after {state.Qetag.Length} of {expected} bytes", null, null);
+            Verify(state);
+            return true;
+        }
+
+        // A Kodo ETag is the object's qetag (quoted or not); when it looks like one, the bytes must match it.
+        private static void Verify(DownloadState state)
+        {
+            var etag = state.ETag?.Trim().Trim('"');
+            if (etag == null || etag.Length != 28 || (etag[0] != 'F' && etag[0] != 'l'))
+                return;
+            var ours = state.Qetag.Finish();
+            if (ours != etag)
+                throw new AvaException("AvaDownloadCorrupt", AvaErrorKind.InvalidData,
+                    $"The downloaded bytes hash to '{ours}', but the server says the file's hash is '{etag}': the download is corrupt and was discarded.", etag);
+        }
+
+        private static void Restart(DownloadState state, Action<long> progress)
+        {
+            progress(-state.Received);
+            state.Received = 0;
+            state.Qetag.Dispose();
+            state.Qetag = new QetagBuilder();
+            File.Delete(state.Temp);
+        }
+
+        private static void Publish(string temp, string destination, bool overwrite)
+        {
+            if (File.Exists(destination))
+            {
+                if (!overwrite)
+                    throw DestinationExists(destination);
+                File.Replace(temp, destination, null);
+                return;
+            }
+            File.Move(temp, destination);
+        }
+
+        public static AvaException DestinationExists(string destination) => new AvaException("AvaDestinationExists", AvaErrorKind.ResourceExists,
+            $"'{destination}' already exists. Use -Force to overwrite it, or choose another -Destination.", destination);
+
+        private sealed class DownloadState
+        {
+            public DownloadState(string temp)
+            {
+                Temp = temp;
+            }
+
+            public string Temp { get; }
+
+            public string? ETag { get; set; }
+
+            public long Received { get; set; }
+
+            public QetagBuilder Qetag { get; set; } = new QetagBuilder();
+
+            public void RehashTemp()
+            {
+                Qetag.Dispose();
+                Qetag = new QetagBuilder();
+                var buffer = new byte[BufferSize];
+                using var file = File.OpenRead(Temp);
+                int read;
+                while ((read = file.Read(buffer, 0, buffer.Length)) > 0)
+                    Qetag.Append(buffer, 0, read);
+            }
+        }
+    }
+}

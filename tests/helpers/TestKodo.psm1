@@ -1,0 +1,76 @@
+<#
+    The local Kodo (tests/AvaSdk.KodoTestServer, built with the solution) for the specs: started on a free loopback
+    port with its own data folder, told to fail through its /_control endpoints, stopped by Stop-TestKodo.
+#>
+
+function Start-TestKodo {
+    param([Parameter(Mandatory)] [string] $Folder, [string] $AccessKey = 'test-ak', [string] $SecretKey = 'test-sk-not-a-real-secret')
+    $dll = Join-Path $PSScriptRoot '../AvaSdk.KodoTestServer/bin/Debug/net10.0/AvaSdk.KodoTestServer.dll'
+    if (-not (Test-Path $dll)) { throw "The test Kodo server is not built: run ./build.ps1 Build first ($dll is missing)." }
+    New-Item -ItemType Directory -Force -Path $Folder | Out-Null
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in @($dll, '--access-key', $AccessKey, '--secret-key', $SecretKey, '--data', $Folder)) { $start.ArgumentList.Add($argument) }
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'Listening on (\S+)') {
+        $process.Kill($true)
+        throw "The test Kodo server did not start: '$line'"
+    }
+    $url = $Matches[1]
+    [pscustomobject]@{
+        Process    = $process
+        Url        = $url
+        AccessKey  = $AccessKey
+        SecretKey  = $SecretKey
+        Credential = [pscredential]::new($AccessKey, (ConvertTo-SecureString $SecretKey -AsPlainText -Force))
+    }
+}
+
+function Stop-TestKodo {
+    param($Server)
+    if (-not $Server) { return }
+    $Server.Process.StandardInput.Close()
+    if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill($true) }
+}
+
+# Makes the next -Count requests whose path starts with -Path fail: -Status (503 …), -Drop (connection cut mid-body) or -DelayMs.
+function Set-TestKodoFailure {
+    param($Server, [int] $Count = 1, [int] $Status = 503, [string] $Path, [string] $Method, [switch] $Drop, [int] $DelayMs, [int] $RetryAfter)
+    $kind = if ($Drop) { 'drop' } elseif ($DelayMs) { 'delay' } else { 'fail' }
+    $query = "count=$Count&status=$Status&ms=$DelayMs&retryAfter=$RetryAfter"
+    if ($Path) { $query += '&path=' + [uri]::EscapeDataString($Path) }
+    if ($Method) { $query += "&method=$Method" }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/$kind`?$query" | Out-Null
+}
+
+function Reset-TestKodo { param($Server) Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/reset" | Out-Null }
+
+function Get-TestKodoStats { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/stats" }
+
+function Get-TestKodoObject {
+    param($Server, [string] $Bucket, [string] $Key)
+    try { Invoke-RestMethod -Uri "$($Server.Url)/_control/object?bucket=$Bucket&key=$([uri]::EscapeDataString($Key))" } catch { $null }
+}
+
+# A file of -Size bytes whose content differs from block to block (so a misplaced part changes the hash).
+function New-TestFile {
+    param([string] $Path, [long] $Size, [int] $Seed = 1)
+    $random = [System.Random]::new($Seed)
+    $buffer = [byte[]]::new([Math]::Min($Size, 1MB))
+    $stream = [System.IO.File]::Create($Path)
+    try {
+        $left = $Size
+        while ($left -gt 0) {
+            $random.NextBytes($buffer)
+            $count = [int][Math]::Min($left, $buffer.Length)
+            $stream.Write($buffer, 0, $count)
+            $left -= $count
+        }
+    } finally { $stream.Dispose() }
+    Get-Item $Path
+}
+
+Export-ModuleMember -Function Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile
