@@ -49,6 +49,7 @@ namespace AvaSdk.KodoTestServer
                     await next();
                     return;
                 }
+                Count("all");
                 var failure = failures.Take(context.Request.Method, context.Request.Path.Value ?? "/");
                 if (failure?.Kind == FailureKind.Delay)
                     await Task.Delay(failure.DelayMs);
@@ -87,7 +88,7 @@ namespace AvaSdk.KodoTestServer
             {
                 var path = ObjectPath(bucket, key);
                 return File.Exists(path)
-                    ? Results.Json(new { hash = Qetag.ComputeFile(path), size = new FileInfo(path).Length })
+                    ? Results.Json(new { hash = File.ReadAllText(path + ".hash"), size = new FileInfo(path).Length })
                     : Results.NotFound();
             });
 
@@ -418,7 +419,7 @@ namespace AvaSdk.KodoTestServer
             var path = ObjectPath(bucket, key);
             var keyScoped = ((string)policy["scope"]!).Contains(':');
             var insertOnly = policy["insertOnly"] is JsonNode node && (int)node != 0;
-            if (File.Exists(path) && (insertOnly || !keyScoped) && Qetag.ComputeFile(path) != hash)
+            if (File.Exists(path) && (insertOnly || !keyScoped) && Qetag.ComputeFile(path) != Qetag.ComputeFile(temp))
             {
                 File.Delete(temp);
                 await Error(context, 614, "file exists");
@@ -426,6 +427,7 @@ namespace AvaSdk.KodoTestServer
             }
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Move(temp, path, overwrite: true);
+            File.WriteAllText(path + ".hash", hash);
             await Json(context, 200, new JsonObject { ["hash"] = hash, ["key"] = key });
             return true;
         }
@@ -436,6 +438,7 @@ namespace AvaSdk.KodoTestServer
             return UrlSafeBase64.Encode(new byte[] { 0x9e }.Concat(SHA1.HashData(digests)).ToArray());
         }
 
+        // The hash Kodo answered at upload time (qetag or etagV2) is kept beside the object in "<object>.hash".
         private string ObjectPath(string bucket, string key) => Path.Combine(objects, bucket, UrlSafeBase64.Encode(key));
 
         private static string? DecodeKey(string encodedKey) => encodedKey == "~" ? null : Encoding.UTF8.GetString(UrlSafeBase64.Decode(encodedKey));
