@@ -1,0 +1,137 @@
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+    $script:kodo = Start-TestKodo -Folder (Join-Path $TestDrive 'kodo')
+    $script:saved = @{}
+    foreach ($name in 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET_DOMAIN', 'AVA_WORKSPACE') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $env:AVA_WORKSPACE = Join-Path $TestDrive 'no-workspace'
+    $script:private = @{ Credential = $kodo.Credential; Domain = "$($kodo.Url)/download/data" }
+
+    $source = Join-Path $TestDrive 'source'
+    New-Item -ItemType Directory $source | Out-Null
+    $script:big = New-TestFile "$source/train.rec" (9MB + 17)
+    $script:small = New-TestFile "$source/labels.txt" 300 -Seed 3
+    Send-AvaFile $big.FullName, $small.FullName -KeyPrefix 'sets/cifar/' -Bucket data -Credential $kodo.Credential -UploadHost $kodo.Url | Out-Null
+}
+AfterAll {
+    Stop-TestKodo $kodo
+    foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+}
+
+Describe 'Receive-AvaFile' {
+    BeforeEach {
+        Reset-TestKodo $kodo
+        $script:folder = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $folder | Out-Null
+    }
+
+    It 'downloads a qiniu:// URL through the bucket domain as a signed private URL, keeping the key''s name' {
+        $file = Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' $folder @private
+        $file | Should -BeOfType [System.IO.FileInfo]
+        $file.FullName | Should -Be (Join-Path $folder 'train.rec')
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $big).Hash
+        Get-ChildItem $folder -Force | Should -HaveCount 1
+    }
+
+    It 'accepts the platform''s qiniu://uid@zone/bucket/key form and a destination file name' {
+        $file = Receive-AvaFile 'qiniu://1380001@z0/data/sets/cifar/labels.txt' "$folder/renamed.txt" @private
+        $file.Name | Should -Be 'renamed.txt'
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+    }
+
+    It 'downloads plain http URLs without credentials' {
+        $file = Receive-AvaFile "$($kodo.Url)/public/data/sets/cifar/labels.txt" $folder
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+    }
+
+    It 'takes URIs from the pipeline by value and by the Uri or Url property, in parallel' {
+        $files = @(
+            [pscustomobject]@{ Url = "$($kodo.Url)/public/data/sets/cifar/labels.txt" }
+            [pscustomobject]@{ Uri = 'qiniu://data/sets/cifar/train.rec' }
+        ) | Receive-AvaFile -Destination "$folder/" @private
+        $files.Name | Sort-Object | Should -Be @('labels.txt', 'train.rec')
+        'qiniu://data/sets/cifar/labels.txt' | Receive-AvaFile -Destination "$folder/again/" @private | Should -Not -BeNullOrEmpty
+    }
+
+    It 'does not overwrite an existing file unless -Force' {
+        Set-Content "$folder/labels.txt" 'mine'
+        Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder @private -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDestinationExists,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        Get-Content "$folder/labels.txt" | Should -Be 'mine'
+        (Get-TestKodoStats $kodo).requests.PSObject.Properties | Should -BeNullOrEmpty
+        $file = Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder @private -Force
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+    }
+
+    It 'resumes with Range after the connection drops mid-body' {
+        Set-TestKodoFailure $kodo -Path '/download' -Drop -Count 1
+        $output = Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' $folder @private -Verbose 4>&1
+        ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'Resuming qiniu://data/sets/cifar/train.rec at byte [1-9]'
+        $file = $output | Where-Object { $_ -is [System.IO.FileInfo] }
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $big).Hash
+        (Get-TestKodoStats $kodo).requests.download | Should -Be 2
+    }
+
+    It 'retries 503 and 599 and succeeds' {
+        Set-TestKodoFailure $kodo -Path '/download' -Status 503 -Count 1
+        Set-TestKodoFailure $kodo -Path '/download' -Status 599 -Count 1
+        $file = Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder @private
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+        (Get-TestKodoStats $kodo).requests.all | Should -Be 3
+    }
+
+    It 'leaves no file behind when every retry fails, and says why' {
+        Set-TestKodoFailure $kodo -Path '/download' -Status 503 -Count 10
+        Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' $folder @private -MaxRetry 1 -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDownloadFailed,*'
+        $errors[0].Exception.Message | Should -Match 'HTTP 503.*request id'
+        $errors[0].Exception.Message | Should -Not -Match $kodo.SecretKey
+        $errors[0].Exception.Message | Should -Match 'token=\*\*\*|qiniu://'
+        Get-ChildItem $folder -Force | Should -BeNullOrEmpty
+        (Get-TestKodoStats $kodo).requests.all | Should -Be 2
+    }
+
+    It 'reports a missing object without retrying, and goes on with the others' {
+        $files = Receive-AvaFile 'qiniu://data/nope.bin', 'qiniu://data/sets/cifar/labels.txt' $folder @private -ErrorVariable errors -ErrorAction SilentlyContinue
+        $files.Name | Should -Be 'labels.txt'
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaRemoteFileNotFound,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Test-Path "$folder/nope.bin" | Should -BeFalse
+        (Get-TestKodoStats $kodo).requests.all | Should -Be 2
+    }
+
+    It 'is refused a private file without credentials' {
+        Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder -Domain "$($kodo.Url)/download/data" -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaStorageAccessDenied,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+    }
+
+    It 'rejects what it cannot download with a clear error' {
+        Receive-AvaFile 'ftp://host/file' $folder -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaUriInvalid,*'
+        Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDomainNotFound,*'
+        $errors[0].Exception.Message | Should -BeLike '*-Domain*AVA_BUCKET_DOMAIN*'
+        Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt', 'qiniu://data/sets/cifar/train.rec' "$folder/one.bin" @private -ErrorVariable errors -ErrorAction SilentlyContinue | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDestinationConflict,*'
+    }
+
+    It 'stops promptly on Ctrl+C and leaves no partial file' {
+        Set-TestKodoFailure $kodo -Path '/download' -DelayMs 5000 -Count 1
+        $state = [initialsessionstate]::CreateDefault()
+        $state.ImportPSModule((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)
+        $shell = [powershell]::Create($state)
+        $null = $shell.AddCommand('Receive-AvaFile').AddParameter('Uri', 'qiniu://data/sets/cifar/train.rec').AddParameter('Destination', $folder).AddParameter('Credential', $kodo.Credential).AddParameter('Domain', $private.Domain)
+        $null = $shell.BeginInvoke()
+        Start-Sleep -Milliseconds 700
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $shell.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+        $shell.Dispose()
+        Get-ChildItem $folder -Force | Should -BeNullOrEmpty
+    }
+}
