@@ -10,8 +10,10 @@ namespace AvaSdk.PowerShell.Cmdlets
 {
     [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance")]
     [OutputType(typeof(TrainInstance))]
-    public sealed class CompleteAvaTrainInstanceCommand : AvaCmdlet
+    public sealed class CompleteAvaTrainInstanceCommand : AvaCmdlet, IDisposable
     {
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+
         [Parameter(Position = 0, ValueFromPipeline = true)]
         public TrainInstance? TrainInstance { get; set; }
 
@@ -28,6 +30,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNotFound", AvaErrorKind.ObjectNotFound,
                     "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
+            SnapshotUploadWait.Wait(this, instance!.RunPath, stopping.Token);
             try
             {
                 var undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance!.RunPath, instance.Log, CancellationToken.None).GetAwaiter().GetResult());
@@ -44,5 +47,9 @@ namespace AvaSdk.PowerShell.Cmdlets
             if (PassThru)
                 WriteObject(instance);
         }
+
+        protected override void StopProcessing() => stopping.Cancel();
+
+        public void Dispose() => stopping.Dispose();
     }
 }

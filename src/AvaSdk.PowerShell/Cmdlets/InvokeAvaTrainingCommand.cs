@@ -11,6 +11,9 @@ using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Reporting;
 using AvaSdk.Running;
 using AvaSdk.Snapshots;
+using AvaSdk.Storage;
+using AvaSdk.Training;
+using System.Threading;
 
 namespace AvaSdk.PowerShell.Cmdlets
 {
@@ -21,7 +24,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         private const string NoInstanceFolder = "ava-run";
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private TrainingRun? run;
+        private string? waitForUploadsIn;
         private readonly List<IDisposable> owned = new List<IDisposable>();
 
         [Parameter(Mandatory = true, Position = 0)]
@@ -50,6 +55,10 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateRange(1, int.MaxValue)]
         public int BatchOfEpoch { get; set; }
 
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SnapshotKeyPrefix { get; set; }
+
         protected override void ProcessRecord()
         {
             var capture = LogCapture.Begin();
@@ -58,6 +67,10 @@ namespace AvaSdk.PowerShell.Cmdlets
                 run = Start();
                 Stream(run, capture);
                 var exitCode = run.Completion.GetAwaiter().GetResult();
+                WriteCaptured(capture);
+                // Without an instance there is no Complete-AvaTrainInstance to wait for the snapshot uploads, so wait here.
+                if (waitForUploadsIn != null)
+                    SnapshotUploadWait.Wait(this, waitForUploadsIn, stopping.Token);
                 WriteCaptured(capture);
                 SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
                 if (run.WasStopped || Stopping)
@@ -73,10 +86,15 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override void StopProcessing() => run?.Stop();
+        protected override void StopProcessing()
+        {
+            stopping.Cancel();
+            run?.Stop();
+        }
 
         public void Dispose()
         {
+            stopping.Dispose();
             run?.Dispose();
             foreach (var disposable in owned)
                 disposable.Dispose();
@@ -108,6 +126,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                     options.Reporters.Add(remote);
                 }
                 options.SnapshotHandlers.Add(new SnapshotCopyHandler());
+                if (SnapshotUploads(instance, runFolder, log) is { } uploads)
+                    options.SnapshotHandlers.Add(uploads);
+                waitForUploadsIn = instance == null ? runFolder : null;
                 return TrainingRun.Start(options, log);
             }
             catch (AvaException ex)
@@ -115,6 +136,27 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(ex));
                 throw;
             }
+        }
+
+        // Snapshots go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user).
+        private ISnapshotHandler? SnapshotUploads(TrainInstance? instance, string runFolder, Serilog.ILogger log)
+        {
+            KodoSettings settings;
+            try
+            {
+                settings = KodoSettings.Resolve(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()), null, null, null, null);
+            }
+            catch (AvaException ex)
+            {
+                WriteWarning($"Snapshots will not be uploaded: {ex.Message}");
+                return null;
+            }
+            if (settings.Credentials == null || settings.Bucket == null)
+                return null;
+            var uploader = new KodoUploader(settings.Credentials, settings.UploadHost, new KodoHttp(5, log), log,
+                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            var queue = SnapshotUploadQueue.For(runFolder, uploader, settings.Bucket, log);
+            return new SnapshotUploadHandler(queue, SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local"));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
