@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Security.Cryptography;
 
 namespace AvaSdk.Storage
 {
@@ -14,7 +13,12 @@ namespace AvaSdk.Storage
     {
         public const int BlockSize = 4 * 1024 * 1024;
 
-        public static string Compute(Stream content) => UrlSafeBase64.Encode(Digest(content, long.MaxValue));
+        public static string Compute(Stream content)
+        {
+            using var qetag = new QetagBuilder();
+            Append(qetag, content, long.MaxValue);
+            return qetag.Finish();
+        }
 
         public static string Compute(byte[] content) => Compute(new MemoryStream(content, writable: false));
 
@@ -27,71 +31,26 @@ namespace AvaSdk.Storage
         /// <summary>The hash Kodo reports for <paramref name="content"/> uploaded in parts of <paramref name="partSize"/> bytes.</summary>
         public static string ComputeForParts(Stream content, long partSize)
         {
-            if (partSize == BlockSize)
-                return Compute(content);
-            using var sha1 = SHA1.Create();
-            var digests = new List<byte>();
-            var parts = 0;
+            var parts = new List<IReadOnlyList<byte[]>>();
             do
             {
-                var part = Digest(content, partSize);
-                digests.AddRange(new ArraySegment<byte>(part, 1, part.Length - 1));
-                parts++;
+                using var part = new QetagBuilder();
+                Append(part, content, partSize);
+                parts.Add(part.BlockDigests());
             }
             while (content.Position < content.Length);
-            if (parts == 1)
-                return Compute(Rewind(content));
-            var result = new byte[21];
-            result[0] = 0x9e;
-            Buffer.BlockCopy(sha1.ComputeHash(digests.ToArray()), 0, result, 1, 20);
-            return UrlSafeBase64.Encode(result);
+            return QetagBuilder.ForParts(parts, partSize);
         }
 
-        private static Stream Rewind(Stream content)
+        private static void Append(QetagBuilder qetag, Stream content, long limit)
         {
-            content.Position = 0;
-            return content;
-        }
-
-        // The qetag digest (prefix byte + 20 bytes) of the next `limit` bytes of the stream.
-        private static byte[] Digest(Stream content, long limit)
-        {
-            using var sha1 = SHA1.Create();
-            var buffer = new byte[BlockSize];
-            var blockHashes = new List<byte[]>();
-            long consumed = 0;
-            while (consumed < limit)
-            {
-                var filled = Fill(content, buffer, (int)Math.Min(BlockSize, limit - consumed));
-                if (filled == 0 && blockHashes.Count > 0)
-                    break;
-                blockHashes.Add(sha1.ComputeHash(buffer, 0, filled));
-                consumed += filled;
-                if (filled < BlockSize)
-                    break;
-            }
-            var result = new byte[21];
-            if (blockHashes.Count == 1)
-            {
-                result[0] = 0x16;
-                Buffer.BlockCopy(blockHashes[0], 0, result, 1, 20);
-                return result;
-            }
-            var concatenated = new byte[blockHashes.Count * 20];
-            for (var i = 0; i < blockHashes.Count; i++)
-                Buffer.BlockCopy(blockHashes[i], 0, concatenated, i * 20, 20);
-            result[0] = 0x96;
-            Buffer.BlockCopy(sha1.ComputeHash(concatenated), 0, result, 1, 20);
-            return result;
-        }
-
-        private static int Fill(Stream content, byte[] buffer, int count)
-        {
-            var filled = 0;
+            var buffer = new byte[1024 * 1024];
             int read;
-            while (filled < count && (read = content.Read(buffer, filled, count - filled)) > 0)
-                filled += read;
-            return filled;
+            while (limit > 0 && (read = content.Read(buffer, 0, (int)Math.Min(buffer.Length, limit))) > 0)
+            {
+                qetag.Append(buffer, 0, read);
+                limit -= read;
+            }
         }
     }
 }
