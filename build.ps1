@@ -8,7 +8,8 @@
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
     Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
     Package  Build, then lays out out/AvaSdk/<version> ready to publish and checks its manifest.
-    Benchmark  Build, then the parser benchmarks (BenchmarkDotNet) and the end-to-end training overhead script.
+    Benchmark  Build, then the parser benchmarks (BenchmarkDotNet), the end-to-end training overhead script, and
+               the 1 GiB transfer benchmark against curl.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
@@ -105,8 +106,10 @@ switch ($Task) {
         Invoke-Build
         $env:AVASDK_FIXTURES = Join-Path $root '../shared/fixtures'
         Invoke-Native dotnet @('run', '--project', (Join-Path $root 'bench/AvaSdk.Benchmarks'), '-c', 'Release', '--no-build')
-        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Measure-TrainingOverhead.ps1'))
-        if ($code -ne 0) { throw "bench/Measure-TrainingOverhead.ps1 failed with exit code $code." }
+        foreach ($script in 'Measure-TrainingOverhead.ps1', 'Measure-Transfers.ps1') {
+            $code = Invoke-ChildPwsh @('-File', (Join-Path $root "bench/$script"))
+            if ($code -ne 0) { throw "bench/$script failed with exit code $code." }
+        }
     }
     'Package' {
         Invoke-Build

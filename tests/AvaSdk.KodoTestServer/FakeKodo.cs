@@ -144,11 +144,21 @@ namespace AvaSdk.KodoTestServer
                 return;
             }
             var temp = Path.Combine(uploadsFolder, Guid.NewGuid().ToString("N"));
+            using var qetag = new QetagBuilder();
+            using (var source = file.OpenReadStream())
             using (var target = File.Create(temp))
-                await file.CopyToAsync(target);
+            {
+                var buffer = new byte[1024 * 1024];
+                int read;
+                while ((read = await source.ReadAsync(buffer)) > 0)
+                {
+                    qetag.Append(buffer, 0, read);
+                    await target.WriteAsync(buffer.AsMemory(0, read));
+                }
+            }
             Interlocked.Add(ref bytesReceived, file.Length);
-            key ??= Qetag.ComputeFile(temp);
-            await Store(context, policy, key, temp, Qetag.ComputeFile(temp));
+            var hash = qetag.Finish();
+            await Store(context, policy, key ?? hash, temp, hash);
         }
 
         private async Task InitiateMultipart(HttpContext context, string bucket, string encodedKey)
@@ -183,8 +193,10 @@ namespace AvaSdk.KodoTestServer
             }
             var path = Path.Combine(uploadsFolder, uploadId, $"{partNumber}.{Guid.NewGuid():N}");
             string md5;
+            IReadOnlyList<byte[]> blocks;
             using (var target = File.Create(path))
             using (var hash = MD5.Create())
+            using (var qetag = new QetagBuilder())
             {
                 var buffer = new byte[81920];
                 long total = 0, dropAfter = context.Items.ContainsKey("drop") ? (context.Request.ContentLength ?? 0) / 2 : long.MaxValue;
@@ -193,6 +205,7 @@ namespace AvaSdk.KodoTestServer
                 {
                     target.Write(buffer, 0, read);
                     hash.TransformBlock(buffer, 0, read, null, 0);
+                    qetag.Append(buffer, 0, read);
                     total += read;
                     if (total >= dropAfter)
                     {
@@ -202,6 +215,7 @@ namespace AvaSdk.KodoTestServer
                 }
                 hash.TransformFinalBlock(Array.Empty<byte>(), 0, 0);
                 md5 = Convert.ToHexString(hash.Hash!).ToLowerInvariant();
+                blocks = qetag.BlockDigests();
                 Interlocked.Add(ref bytesReceived, total);
             }
             var expected = context.Request.Headers["Content-MD5"].FirstOrDefault();
@@ -212,7 +226,7 @@ namespace AvaSdk.KodoTestServer
                 return;
             }
             var etag = "etag-" + md5.Substring(0, 12) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            upload.Parts[partNumber] = new Part(path, etag, md5, new FileInfo(path).Length);
+            upload.Parts[partNumber] = new Part(path, etag, md5, new FileInfo(path).Length, blocks);
             partsReceived.Enqueue(partNumber);
             await Json(context, 200, new JsonObject { ["etag"] = etag, ["md5"] = md5 });
         }
@@ -261,7 +275,7 @@ namespace AvaSdk.KodoTestServer
                     using (var source = File.OpenRead(part.Path))
                         await source.CopyToAsync(target);
             var uniform = parts.Take(parts.Count - 1).All(p => p.Size == Qetag.BlockSize) && parts[^1].Size <= Qetag.BlockSize;
-            var hash = uniform ? Qetag.ComputeFile(temp) : EtagV2(parts.Select(p => p.Path));
+            var hash = QetagBuilder.ForParts(parts.Select(p => p.Blocks).ToList(), uniform ? Qetag.BlockSize : -1);
             if (await Store(context, policy, key ?? hash, temp, hash))
             {
                 uploads.TryRemove(uploadId, out _);
@@ -328,7 +342,7 @@ namespace AvaSdk.KodoTestServer
                 context.Response.Headers.ContentRange = $"bytes {start}-{end}/{length}";
             }
             context.Response.Headers.AcceptRanges = "bytes";
-            context.Response.Headers.ETag = "\"" + Qetag.ComputeFile(path) + "\"";
+            context.Response.Headers.ETag = "\"" + File.ReadAllText(path + ".hash") + "\"";
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = end - start + 1;
             var dropAfter = context.Items.ContainsKey("drop") ? (end - start + 1) / 2 : long.MaxValue;
@@ -432,12 +446,6 @@ namespace AvaSdk.KodoTestServer
             return true;
         }
 
-        private static string EtagV2(IEnumerable<string> partPaths)
-        {
-            var digests = partPaths.SelectMany(p => UrlSafeBase64.Decode(Qetag.ComputeFile(p)).Skip(1)).ToArray();
-            return UrlSafeBase64.Encode(new byte[] { 0x9e }.Concat(SHA1.HashData(digests)).ToArray());
-        }
-
         // The hash Kodo answered at upload time (qetag or etagV2) is kept beside the object in "<object>.hash".
         private string ObjectPath(string bucket, string key) => Path.Combine(objects, bucket, UrlSafeBase64.Encode(key));
 
@@ -494,6 +502,6 @@ namespace AvaSdk.KodoTestServer
             public ConcurrentDictionary<int, Part> Parts { get; } = new ConcurrentDictionary<int, Part>();
         }
 
-        private sealed record Part(string Path, string Etag, string Md5, long Size);
+        private sealed record Part(string Path, string Etag, string Md5, long Size, IReadOnlyList<byte[]> Blocks);
     }
 }

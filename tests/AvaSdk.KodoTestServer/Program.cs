@@ -20,6 +20,8 @@ string Arg(string name, string? fallback = null)
 var kodo = new FakeKodo(Arg("--access-key"), Arg("--secret-key"), Arg("--data"));
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
+// Kodo takes form uploads of any size; ASP.NET's default caps a multipart body at 128 MB.
+builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(options => options.MultipartBodyLengthLimit = long.MaxValue);
 builder.WebHost.ConfigureKestrel(options =>
 {
     options.Listen(System.Net.IPAddress.Loopback, int.Parse(Arg("--port", "0")));

@@ -5,8 +5,10 @@
 
 function Start-TestKodo {
     param([Parameter(Mandatory)] [string] $Folder, [string] $AccessKey = 'test-ak', [string] $SecretKey = 'test-sk-not-a-real-secret')
-    $dll = Join-Path $PSScriptRoot '../AvaSdk.KodoTestServer/bin/Debug/net10.0/AvaSdk.KodoTestServer.dll'
-    if (-not (Test-Path $dll)) { throw "The test Kodo server is not built: run ./build.ps1 Build first ($dll is missing)." }
+    $dll = Get-ChildItem "$PSScriptRoot/../AvaSdk.KodoTestServer/bin/*/net10.0/AvaSdk.KodoTestServer.dll" -ErrorAction Ignore |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $dll) { throw 'The test Kodo server is not built: run ./build.ps1 Build first.' }
+    $dll = $dll.FullName
     New-Item -ItemType Directory -Force -Path $Folder | Out-Null
     $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     foreach ($argument in @($dll, '--access-key', $AccessKey, '--secret-key', $SecretKey, '--data', $Folder)) { $start.ArgumentList.Add($argument) }
