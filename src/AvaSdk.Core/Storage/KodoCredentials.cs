@@ -27,7 +27,8 @@ namespace AvaSdk.Storage
 
         public string AccessKey { get; }
 
-        public override string ToString() => $"{AccessKey}:********";
+        /// <summary>Enough of the access key to tell keys apart; never the secret.</summary>
+        public override string ToString() => $"{AccessKey.Substring(0, Math.Min(4, AccessKey.Length))}…:********";
 
         /// <summary><c>AK:urlsafeB64(HMAC-SHA1(SK, data))</c>.</summary>
         public string Sign(string data) => Sign(Encoding.UTF8.GetBytes(data));

@@ -68,7 +68,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 destinationFile = destination;
             http = new KodoHttp(MaxRetry, InstanceLog.Detached);
             downloader = new FileDownloader(http, settings!, InstanceLog.Detached);
-            pump = new TransferPump(this, ThrottleLimit, "Receive-AvaFile");
+            pump = new TransferPump(this, ThrottleLimit, 12, "Receive-AvaFile");
         }
 
         protected override void ProcessRecord()

@@ -77,7 +77,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
-            pump = new TransferPump(this, ThrottleLimit, "Send-AvaFile");
+            pump = new TransferPump(this, ThrottleLimit, 11, "Send-AvaFile");
         }
 
         protected override void ProcessRecord()

@@ -32,11 +32,11 @@ namespace AvaSdk.PowerShell.Infrastructure
         private int finished;
         private int pending;
 
-        public TransferPump(AvaCmdlet cmdlet, int parallelism, string activity)
+        public TransferPump(AvaCmdlet cmdlet, int parallelism, int activityId, string activity)
         {
             this.cmdlet = cmdlet;
             slots = new SemaphoreSlim(parallelism);
-            progress = new ProgressRecord(Math.Abs(activity.GetHashCode() % 1000) + 1, activity, "Starting");
+            progress = new ProgressRecord(activityId, activity, "Starting");
         }
 
         public CancellationToken Token => stop.Token;
