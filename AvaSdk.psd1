@@ -17,6 +17,7 @@
         'Invoke-AvaTraining'
         'Send-AvaFile'
         'Receive-AvaFile'
+        'Get-AvaConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     Uploads and downloads a large file (1 GiB by default) through Send-AvaFile and Receive-AvaFile to the local Kodo
-    (tests/AvaSdk.KodoTestServer), and moves the same bytes to the same server with curl in the same run: a form
+    (tests/AvaSdk.TestServer), and moves the same bytes to the same server with curl in the same run: a form
     upload (curl -F) and a signed download (curl -o). Reports throughput, the cmdlet/curl ratio, and this process's
     resident memory: idle after Import-Module, and the peak (VmHWM) after each transfer.
     Each cmdlet run happens in a fresh pwsh so its peak belongs to that transfer alone.

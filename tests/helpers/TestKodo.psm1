@@ -1,11 +1,11 @@
 <#
-    The local Kodo (tests/AvaSdk.KodoTestServer, built with the solution) for the specs: started on a free loopback
-    port with its own data folder, told to fail through its /_control endpoints, stopped by Stop-TestKodo.
+    The local Kodo and AVA platform (tests/AvaSdk.TestServer, built with the solution) for the specs: started on a
+    free loopback port with its own data folder, told to fail through its /_control endpoints, stopped by Stop-TestKodo.
 #>
 
 function Start-TestKodo {
     param([Parameter(Mandatory)] [string] $Folder, [string] $AccessKey = 'test-ak', [string] $SecretKey = 'test-sk-not-a-real-secret')
-    $dll = Get-ChildItem "$PSScriptRoot/../AvaSdk.KodoTestServer/bin/*/net10.0/AvaSdk.KodoTestServer.dll" -ErrorAction Ignore |
+    $dll = Get-ChildItem "$PSScriptRoot/../AvaSdk.TestServer/bin/*/net10.0/AvaSdk.TestServer.dll" -ErrorAction Ignore |
         Sort-Object LastWriteTime -Descending | Select-Object -First 1
     if (-not $dll) { throw 'The test Kodo server is not built: run ./build.ps1 Build first.' }
     $dll = $dll.FullName
@@ -48,7 +48,12 @@ function Set-TestKodoFailure {
     Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/$kind`?$query" | Out-Null
 }
 
-function Reset-TestKodo { param($Server) Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/reset" | Out-Null }
+# Clears planned failures, counters and what the AVA API and probe recorded (stored objects and instances stay).
+function Reset-TestKodo {
+    param($Server)
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/reset" | Out-Null
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/ava/reset" | Out-Null
+}
 
 function Get-TestKodoStats { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/stats" }
 
@@ -75,4 +80,7 @@ function New-TestFile {
     Get-Item $Path
 }
 
-Export-ModuleMember -Function Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile
+# What the AVA API and probe received: requests (method, path, body, whether the signature was valid), instances, models, metric lines.
+function Get-TestAvaRecord { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/ava" }
+
+Export-ModuleMember -Function Get-TestAvaRecord, Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile

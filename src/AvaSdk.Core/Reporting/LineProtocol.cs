@@ -47,6 +47,32 @@ namespace AvaSdk.Reporting
             return line.ToString();
         }
 
+        /// <summary>
+        /// The original SDK's progress points for a new iteration: <c>ava_metric_training_sample_num</c> (field
+        /// <c>count</c>, samples seen so far; only when the samples per iteration are known) and
+        /// <c>ava_metric_meta_info</c> (<c>value=1</c>, with <c>batch_in_epoch</c> when the epoch length is known).
+        /// </summary>
+        public static IEnumerable<string> ProgressPoints(long iteration, int? epoch, string? instanceId, DateTimeOffset timestamp, long? samplesPerIteration, int? batchOfEpoch)
+        {
+            var time = ((timestamp.UtcTicks - UnixEpochTicks) * 100).ToString(CultureInfo.InvariantCulture);
+            string Tags(bool meta)
+            {
+                var tags = new StringBuilder();
+                Tag(tags, "batch", iteration.ToString(CultureInfo.InvariantCulture));
+                if (meta && batchOfEpoch is int length && length > 0)
+                    Tag(tags, "batch_in_epoch", (iteration % length).ToString(CultureInfo.InvariantCulture));
+                if (epoch is int e)
+                    Tag(tags, "epoch", e.ToString(CultureInfo.InvariantCulture));
+                if (!string.IsNullOrEmpty(instanceId))
+                    Tag(tags, "id", instanceId!);
+                Tag(tags, "job_type", "training");
+                return tags.ToString();
+            }
+            if (samplesPerIteration is long samples)
+                yield return $"ava_metric_training_sample_num{Tags(false)} count={(iteration * samples).ToString(CultureInfo.InvariantCulture)}i {time}";
+            yield return $"ava_metric_meta_info{Tags(true)} value=1 {time}";
+        }
+
         public static string Escape(string text, bool measurement = false)
         {
             var escaped = new StringBuilder(text.Length + 8);

@@ -24,6 +24,7 @@ namespace AvaSdk.Reporting
         private long notRepresentable;
         private volatile bool completing;
         private volatile bool failedWhileCompleting;
+        private long lastIteration = -1;
 
         public LineProtocolReporter(LineProtocolClient client, MetricSpool spool, int capacity = 100_000, TimeSpan? batchWindow = null)
         {
@@ -34,12 +35,37 @@ namespace AvaSdk.Reporting
             sender = Task.Run(SendLoopAsync);
         }
 
+        /// <summary>
+        /// Adds the AVA platform's progress points (sample_num, meta_info) for each new training iteration; they are
+        /// part of the probe's protocol, not metrics, so only platform instances send them.
+        /// </summary>
+        public bool PlatformProgress { get; set; }
+
+        /// <summary>Samples per training iteration (batch size × GPUs), for the sample_num points.</summary>
+        public long? SamplesPerIteration { get; set; }
+
+        /// <summary>Iterations per epoch, for the batch_in_epoch tag of the meta points.</summary>
+        public int? BatchOfEpoch { get; set; }
+
         public void Report(Metric metric)
         {
             var point = LineProtocol.Encode(metric);
             if (point == null)
                 Interlocked.Increment(ref notRepresentable);
-            else if (!queue.Writer.TryWrite(point))
+            else
+                Enqueue(point);
+            // Called from the single processing thread, so the iteration check needs no lock.
+            if (PlatformProgress && metric.Phase == MetricPhase.Train && metric.Iteration is long iteration && iteration > lastIteration)
+            {
+                lastIteration = iteration;
+                foreach (var progress in LineProtocol.ProgressPoints(iteration, metric.Epoch, metric.TrainInstanceId, metric.Timestamp, SamplesPerIteration, BatchOfEpoch))
+                    Enqueue(progress);
+            }
+        }
+
+        private void Enqueue(string point)
+        {
+            if (!queue.Writer.TryWrite(point))
                 spool.Append(new[] { point });
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
+using AvaSdk.Platform;
 using Serilog;
 
 namespace AvaSdk.Reporting
@@ -9,12 +10,15 @@ namespace AvaSdk.Reporting
     /// <summary>Where metrics go beyond metrics.jsonl, as the environment configures it.</summary>
     public static class MetricDelivery
     {
-        /// <summary>The configured metrics endpoint, or null when <c>AVA_METRICS_URL</c> is not set.</summary>
-        public static Uri? ConfiguredUrl()
+        /// <summary>
+        /// The configured metrics endpoint: <c>AVA_METRICS_URL</c>, else the platform probe of the instance (the worker
+        /// file's status host); null when neither is configured.
+        /// </summary>
+        public static Uri? ConfiguredUrl(PlatformConfig config, string? instanceId)
         {
             var text = Environment.GetEnvironmentVariable(LineProtocolClient.UrlVariable);
             if (string.IsNullOrWhiteSpace(text))
-                return null;
+                return config.MetricsUrl(instanceId);
             if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
                 return url;
             throw new AvaException("AvaMetricsUrlInvalid", AvaErrorKind.InvalidArgument,
@@ -22,9 +26,9 @@ namespace AvaSdk.Reporting
                 LineProtocolClient.UrlVariable);
         }
 
-        public static IMetricReporter? ReporterFromEnvironment(string runFolder, ILogger log)
+        public static LineProtocolReporter? ReporterFor(string runFolder, PlatformConfig config, string? instanceId, ILogger log)
         {
-            var url = ConfiguredUrl();
+            var url = ConfiguredUrl(config, instanceId);
             if (url == null)
                 return null;
             log.Information("Reporting metrics to {Url:l}", LineProtocolClient.RedactedUrl(url));
@@ -32,16 +36,16 @@ namespace AvaSdk.Reporting
         }
 
         /// <summary>Sends what the run's spool holds. Returns how many points remain undelivered.</summary>
-        public static async Task<long> ReplaySpoolAsync(string runFolder, ILogger log, CancellationToken cancellationToken)
+        public static async Task<long> ReplaySpoolAsync(string runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
         {
             var spool = new MetricSpool(runFolder);
             var pending = spool.Count;
             if (pending == 0)
                 return 0;
-            var url = ConfiguredUrl();
+            var url = ConfiguredUrl(config, instanceId);
             if (url == null)
             {
-                log.Warning("{Count} metric point(s) wait in {Spool:l}, but ${Variable:l} is not set to send them", pending, spool.Path, LineProtocolClient.UrlVariable);
+                log.Warning("{Count} metric point(s) wait in {Spool:l}, but neither ${Variable:l} nor a platform status host is set to send them", pending, spool.Path, LineProtocolClient.UrlVariable);
                 return pending;
             }
             using var client = new LineProtocolClient(url, log);

@@ -54,11 +54,12 @@ namespace AvaSdk.Snapshots
 
         public static SnapshotUploadQueue? Find(string runFolder) => Queues.TryGetValue(runFolder, out var queue) ? queue : null;
 
-        public void Enqueue(string file, string key)
+        /// <param name="uploaded">Run once the file is stored (the platform's model record); its failure counts as the upload's.</param>
+        public void Enqueue(string file, string key, Func<StoredObject, CancellationToken, Task>? uploaded = null)
         {
             Interlocked.Increment(ref filesQueued);
             Interlocked.Add(ref bytesQueued, new FileInfo(file).Length);
-            pending.Writer.TryWrite(new SnapshotUpload(file, key));
+            pending.Writer.TryWrite(new SnapshotUpload(file, key, uploaded));
         }
 
         /// <summary>The uploads that failed for good since the last call.</summary>
@@ -84,7 +85,9 @@ namespace AvaSdk.Snapshots
                         stop.Token.ThrowIfCancellationRequested();
                         // A resumed instance sends the same snapshot names again: the newer file wins.
                         var request = new KodoUploadRequest(upload.File, bucket, upload.Key) { Overwrite = true, Parallelism = 2 };
-                        await uploader.UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), stop.Token).ConfigureAwait(false);
+                        var stored = await uploader.UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), stop.Token).ConfigureAwait(false);
+                        if (upload.Uploaded != null)
+                            await upload.Uploaded(stored, stop.Token).ConfigureAwait(false);
                     }
                     catch (Exception ex)
                     {
@@ -101,11 +104,14 @@ namespace AvaSdk.Snapshots
 
         private readonly struct SnapshotUpload
         {
-            public SnapshotUpload(string file, string key)
+            public SnapshotUpload(string file, string key, Func<StoredObject, CancellationToken, Task>? uploaded)
             {
                 File = file;
                 Key = key;
+                Uploaded = uploaded;
             }
+
+            public Func<StoredObject, CancellationToken, Task>? Uploaded { get; }
 
             public string File { get; }
 
@@ -134,11 +140,14 @@ namespace AvaSdk.Snapshots
     {
         private readonly SnapshotUploadQueue queue;
         private readonly string keyPrefix;
+        private readonly Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored;
 
-        public SnapshotUploadHandler(SnapshotUploadQueue queue, string keyPrefix)
+        /// <param name="snapshotStored">Run for each snapshot's main file once it is stored (companions excluded).</param>
+        public SnapshotUploadHandler(SnapshotUploadQueue queue, string keyPrefix, Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored = null)
         {
             this.queue = queue;
             this.keyPrefix = keyPrefix.TrimEnd('/') + "/";
+            this.snapshotStored = snapshotStored;
         }
 
         /// <summary>Where snapshots go when the user names no prefix, as the AVA platform lays out models.</summary>
@@ -146,14 +155,15 @@ namespace AvaSdk.Snapshots
 
         public Task HandleAsync(SnapshotEvent snapshot, SnapshotContext context, CancellationToken cancellationToken)
         {
+            Func<StoredObject, CancellationToken, Task>? stored = snapshotStored == null ? null : (file, token) => snapshotStored(snapshot, file, token);
             foreach (var named in snapshot.Files)
-                Enqueue(context, named, required: true);
+                Enqueue(context, named, required: true, stored);
             foreach (var named in snapshot.CompanionFiles)
-                Enqueue(context, named, required: false);
+                Enqueue(context, named, required: false, null);
             return Task.CompletedTask;
         }
 
-        private void Enqueue(SnapshotContext context, string named, bool required)
+        private void Enqueue(SnapshotContext context, string named, bool required, Func<StoredObject, CancellationToken, Task>? stored)
         {
             var name = Path.GetFileName(named);
             var copy = Path.Combine(context.SnapshotPath, name);
@@ -165,7 +175,7 @@ namespace AvaSdk.Snapshots
                 return;
             }
             context.Log.Information("Queued snapshot {File:l} for upload to {Bucket:l}/{Key:l}", file, queue.Bucket, keyPrefix + name);
-            queue.Enqueue(file, keyPrefix + name);
+            queue.Enqueue(file, keyPrefix + name, stored);
         }
     }
 }

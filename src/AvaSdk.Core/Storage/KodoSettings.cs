@@ -1,8 +1,6 @@
 using System;
-using System.IO;
 using AvaSdk.Errors;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using AvaSdk.Platform;
 
 namespace AvaSdk.Storage
 {
@@ -39,27 +37,19 @@ namespace AvaSdk.Storage
 
         public string? Domain { get; }
 
-        public static KodoSettings Resolve(string workspace, KodoCredentials? credentials, string? bucket, string? uploadHost, string? domain)
-        {
-            var userFile = Path.Combine(workspace, "config", "user");
-            JObject? user = null;
-            JObject User() => user ??= ReadUserFile(userFile);
+        public static KodoSettings Resolve(string workspace, KodoCredentials? credentials, string? bucket, string? uploadHost, string? domain) =>
+            Resolve(new PlatformConfig(workspace), credentials, bucket, uploadHost, domain);
 
-            if (credentials == null)
-            {
-                var accessKey = Environment.GetEnvironmentVariable(AccessKeyVariable);
-                var secretKey = Environment.GetEnvironmentVariable(SecretKeyVariable);
-                if (!string.IsNullOrEmpty(accessKey) && !string.IsNullOrEmpty(secretKey))
-                    credentials = new KodoCredentials(accessKey!, secretKey!);
-                else if (User()["key"] is JValue key && User()["secret"] is JValue secret && !string.IsNullOrEmpty((string?)key) && !string.IsNullOrEmpty((string?)secret))
-                    credentials = new KodoCredentials((string)key!, (string)secret!);
-            }
-            bucket ??= NonEmpty(Environment.GetEnvironmentVariable(BucketVariable)) ?? NonEmpty((string?)User()["bucket"]);
-            var host = uploadHost ?? NonEmpty(Environment.GetEnvironmentVariable(UploadHostVariable)) ?? DefaultUploadHost;
+        public static KodoSettings Resolve(PlatformConfig config, KodoCredentials? credentials, string? bucket, string? uploadHost, string? domain)
+        {
+            if (credentials == null && config.Value("AccessKey") is string accessKey && config.Value("SecretKey") is string secretKey)
+                credentials = new KodoCredentials(accessKey, secretKey);
+            bucket ??= config.Value("Bucket");
+            var host = uploadHost ?? config.Value("UploadHost") ?? DefaultUploadHost;
             if (!Uri.TryCreate(host, UriKind.Absolute, out var hostUri) || (hostUri.Scheme != Uri.UriSchemeHttp && hostUri.Scheme != Uri.UriSchemeHttps))
                 throw new AvaException("AvaUploadHostInvalid", AvaErrorKind.InvalidArgument,
                     $"The upload host '{host}' is not an http(s) URL. Give one such as {DefaultUploadHost} or http://127.0.0.1:9000.", host);
-            return new KodoSettings(credentials, bucket, hostUri, domain ?? NonEmpty(Environment.GetEnvironmentVariable(DomainVariable)));
+            return new KodoSettings(credentials, bucket, hostUri, domain ?? config.Value("BucketDomain"));
         }
 
         /// <exception cref="AvaException">AvaCredentialNotFound when no credentials were found anywhere.</exception>
@@ -68,21 +58,5 @@ namespace AvaSdk.Storage
 
         public string RequireBucket() => Bucket ?? throw new AvaException("AvaBucketNotFound", AvaErrorKind.ObjectNotFound,
             $"No bucket to upload to. Pass -Bucket, set ${BucketVariable}, or provide 'bucket' in <workspace>/config/user.");
-
-        private static JObject ReadUserFile(string path)
-        {
-            if (!File.Exists(path))
-                return new JObject();
-            try
-            {
-                return JObject.Parse(File.ReadAllText(path));
-            }
-            catch (JsonException ex)
-            {
-                throw new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData, $"The platform's user file '{path}' is not valid JSON: {ex.Message}", path, ex);
-            }
-        }
-
-        private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
     }
 }

@@ -53,6 +53,11 @@ namespace AvaSdk
 
         public string? ErrorMessage { get; internal set; }
 
+        /// <summary>The AVA training this instance belongs to on the platform; null in local mode.</summary>
+        public string? TrainingName => Platform?.TrainingName;
+
+        internal Platform.PlatformLink? Platform { get; set; }
+
         /// <summary>The instance's own log, <c>&lt;LogPath&gt;/ava.log</c>; closed at completion.</summary>
         internal ILogger Log { get; private set; }
 

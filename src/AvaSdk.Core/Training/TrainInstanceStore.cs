@@ -13,7 +13,9 @@ namespace AvaSdk.Training
     public static class TrainInstanceStore
     {
         /// <summary>Starts instance <paramref name="id"/> in <paramref name="workspaceRoot"/>, or resumes it when its folder exists.</summary>
-        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now)
+        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now) => Start(workspaceRoot, id, now, null);
+
+        internal static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, Platform.PlatformLink? platform)
         {
             var problem = TrainInstanceId.Validate(id);
             if (problem != null)
@@ -31,7 +33,7 @@ namespace AvaSdk.Training
             Directory.CreateDirectory(Path.Combine(runPath, "output"));
             var logPath = Path.Combine(runPath, "logs");
             Directory.CreateDirectory(logPath);
-            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath));
+            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath)) { Platform = platform };
             WriteStatus(instance);
 
             if (previous == null)
@@ -45,6 +47,16 @@ namespace AvaSdk.Training
         /// <summary>Marks the instance done (no message) or failed, rewrites status.json and closes its log.</summary>
         public static void Complete(TrainInstance instance, string? errorMessage, DateTimeOffset now)
         {
+            MarkComplete(instance, errorMessage, now);
+            instance.CloseLog();
+        }
+
+        /// <summary>
+        /// Marks the instance done or failed in status.json, leaving its log open; a platform instance is then
+        /// waiting to be reported (see <see cref="Platform.PlatformReports"/>).
+        /// </summary>
+        internal static void MarkComplete(TrainInstance instance, string? errorMessage, DateTimeOffset now)
+        {
             var onDisk = File.Exists(instance.StatusPath) ? ReadStatus(instance.StatusPath) : null;
             var status = onDisk != null && onDisk.Status != TrainInstanceStatus.Running ? onDisk.Status : instance.Status;
             if (status != TrainInstanceStatus.Running)
@@ -55,13 +67,21 @@ namespace AvaSdk.Training
             instance.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;
             instance.EndTime = now;
             instance.ErrorMessage = string.IsNullOrEmpty(errorMessage) ? null : errorMessage;
+            if (instance.Platform != null)
+            {
+                instance.Platform.Instance["status"] = instance.Status == TrainInstanceStatus.Done ? "done" : "failed";
+                instance.Platform.Instance["stopTime"] = FormatTime(now);
+                instance.Platform.Instance["errMsg"] = instance.ErrorMessage ?? string.Empty;
+                instance.Platform.Reported = false;
+            }
             WriteStatus(instance);
             if (instance.Status == TrainInstanceStatus.Done)
                 instance.Log.Information("Training instance {Id:l} is done after {Duration:l}", instance.Id, FormatDuration(now - instance.StartTime));
             else
                 instance.Log.Warning("Training instance {Id:l} failed after {Duration:l}: {ErrorMessage:l}", instance.Id, FormatDuration(now - instance.StartTime), errorMessage);
-            instance.CloseLog();
         }
+
+        internal static void Save(TrainInstance instance) => WriteStatus(instance);
 
         /// <summary>The status record of an instance as kept in its status.json.</summary>
         public sealed class StatusRecord
@@ -109,10 +129,12 @@ namespace AvaSdk.Training
                 ["endTime"] = instance.EndTime is DateTimeOffset end ? FormatTime(end) : null,
                 ["errorMessage"] = instance.ErrorMessage,
             };
+            if (instance.Platform != null)
+                json["platform"] = instance.Platform.ToJson();
             AtomicFile.WriteAllText(instance.StatusPath, json.ToString(Formatting.Indented));
         }
 
-        private static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        internal static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
 
         private static string FormatDuration(TimeSpan duration) =>
             duration.ToString(duration.Days > 0 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);

@@ -1,48 +1,73 @@
 using System;
 using System.Management.Automation;
-using AvaSdk.Errors;
 using System.Threading;
+using AvaSdk.Errors;
+using AvaSdk.Platform;
 using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Reporting;
 using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Cmdlets
 {
-    [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance")]
+    [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance", DefaultParameterSetName = CompleteSet)]
     [OutputType(typeof(TrainInstance))]
     public sealed class CompleteAvaTrainInstanceCommand : AvaCmdlet, IDisposable
     {
+        private const string CompleteSet = "Complete";
+        private const string RetrySet = "Retry";
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
 
-        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = CompleteSet)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = RetrySet)]
         public TrainInstance? TrainInstance { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = CompleteSet)]
         public string? ErrorMessage { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = CompleteSet)]
         public SwitchParameter PassThru { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
+        public SwitchParameter Retry { get; set; }
+
+        [Parameter(ParameterSetName = RetrySet)]
+        [ValidateNotNullOrEmpty]
+        public string? Workspace { get; set; }
 
         protected override void ProcessRecord()
         {
+            if (Retry)
+            {
+                SendPending();
+                return;
+            }
             var instance = TrainInstance ?? SessionTrainInstance.Last;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNotFound", AvaErrorKind.ObjectNotFound,
                     "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
-            SnapshotUploadWait.Wait(this, instance!.RunPath, stopping.Token);
+            var config = new PlatformConfig(instance!.Workspace);
+            SnapshotUploadWait.Wait(this, instance.RunPath, stopping.Token);
             try
             {
-                var undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance!.RunPath, instance.Log, CancellationToken.None).GetAwaiter().GetResult());
+                var undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping.Token).GetAwaiter().GetResult());
                 if (undelivered > 0)
-                    WriteWarning($"{undelivered} metric point(s) of instance '{instance!.Id}' could not be delivered; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
-                RunCore(() => TrainInstanceStore.Complete(instance!, ErrorMessage, DateTimeOffset.Now));
+                    WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
+                RunCore(() => TrainInstanceStore.MarkComplete(instance, ErrorMessage, DateTimeOffset.Now));
             }
             catch (AvaException ex)
             {
                 // One instance among several from the pipeline may fail; the others still complete.
                 WriteError(ToErrorRecord(ex));
                 return;
+            }
+            try
+            {
+                ReportToPlatform(instance, config);
+            }
+            finally
+            {
+                instance.CloseLog();
             }
             if (PassThru)
                 WriteObject(instance);
@@ -51,5 +76,48 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void StopProcessing() => stopping.Cancel();
 
         public void Dispose() => stopping.Dispose();
+
+        private void ReportToPlatform(TrainInstance instance, PlatformConfig config)
+        {
+            if (instance.Platform == null)
+                return;
+            AvaException? failure;
+            try
+            {
+                using var api = PlatformSession.Api(config) ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
+                    $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
+                failure = RunCore(() => PlatformReports.ReportCompletionAsync(instance, api, stopping.Token).GetAwaiter().GetResult());
+                if (failure == null)
+                    PlatformSession.SendPending(this, config, api, stopping.Token);
+            }
+            catch (AvaException ex)
+            {
+                failure = ex;
+            }
+            if (failure != null)
+                WriteWarning($"The AVA platform was not told that instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}: {failure.Message} " +
+                    $"The completion is kept in '{instance.StatusPath}' as not reported; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it.");
+        }
+
+        private void SendPending()
+        {
+            var workspace = TrainInstance?.Workspace ?? ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
+            var config = new PlatformConfig(workspace);
+            try
+            {
+                using var api = PlatformSession.Api(config);
+                if (api == null)
+                {
+                    WriteWarning($"The workspace '{workspace}' has no AVA API host configured, so there is nothing to send: completions are kept locally in status.json.");
+                    return;
+                }
+                var sent = RunCore(() => PlatformReports.SendPendingAsync(workspace, api, Logging.InstanceLog.Detached, stopping.Token).GetAwaiter().GetResult());
+                WriteVerbose($"Sent {sent} pending completion(s) to the AVA platform.");
+            }
+            catch (AvaException ex)
+            {
+                WriteError(ToErrorRecord(ex));
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ using AvaSdk.Parsing;
 using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Reporting;
 using AvaSdk.Running;
+using AvaSdk.Platform;
 using AvaSdk.Snapshots;
 using AvaSdk.Storage;
 using AvaSdk.Training;
@@ -109,6 +110,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                     $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
+            var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
+            var api = PlatformApi(instance, config);
 
             try
             {
@@ -120,13 +123,16 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var record = new MetricsJsonLinesWriter(runFolder);
                 owned.Add(record);
                 options.Reporters.Add(record);
-                if (MetricDelivery.ReporterFromEnvironment(runFolder, log) is { } remote)
+                if (MetricDelivery.ReporterFor(runFolder, config, instance?.Id, log) is { } remote)
                 {
-                    owned.Add((IDisposable)remote);
+                    remote.PlatformProgress = instance?.Platform != null;
+                    remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
+                    remote.BatchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : (int?)null;
+                    owned.Add(remote);
                     options.Reporters.Add(remote);
                 }
                 options.SnapshotHandlers.Add(new SnapshotCopyHandler());
-                if (SnapshotUploads(instance, runFolder, log) is { } uploads)
+                if (SnapshotUploads(instance, config, api, runFolder, log) is { } uploads)
                     options.SnapshotHandlers.Add(uploads);
                 waitForUploadsIn = instance == null ? runFolder : null;
                 return TrainingRun.Start(options, log);
@@ -138,13 +144,36 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        // Snapshots go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user).
-        private ISnapshotHandler? SnapshotUploads(TrainInstance? instance, string runFolder, Serilog.ILogger log)
+        // The platform's API for a platform instance (it records snapshot models); owed completions are sent on the way.
+        private AvaApiClient? PlatformApi(TrainInstance? instance, PlatformConfig config)
+        {
+            if (instance?.Platform == null)
+                return null;
+            try
+            {
+                var api = PlatformSession.Api(config);
+                if (api != null)
+                {
+                    owned.Add(api);
+                    PlatformSession.SendPending(this, config, api, stopping.Token);
+                }
+                return api;
+            }
+            catch (AvaException ex)
+            {
+                WriteWarning($"Snapshot models will not be recorded on the AVA platform: {ex.Message}");
+                return null;
+            }
+        }
+
+        // Snapshots go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
+        // on the platform each one also becomes a model record.
+        private ISnapshotHandler? SnapshotUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder, Serilog.ILogger log)
         {
             KodoSettings settings;
             try
             {
-                settings = KodoSettings.Resolve(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()), null, null, null, null);
+                settings = KodoSettings.Resolve(config, null, null, null, null);
             }
             catch (AvaException ex)
             {
@@ -156,7 +185,13 @@ namespace AvaSdk.PowerShell.Cmdlets
             var uploader = new KodoUploader(settings.Credentials, settings.UploadHost, new KodoHttp(5, log), log,
                 Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
             var queue = SnapshotUploadQueue.For(runFolder, uploader, settings.Bucket, log);
-            return new SnapshotUploadHandler(queue, SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local"));
+            var prefix = SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local");
+            if (api == null || instance == null)
+                return new SnapshotUploadHandler(queue, prefix);
+            // The queue outlives this command (Complete-AvaTrainInstance waits for it), so it gets its own API client.
+            var modelApi = PlatformSession.Api(config)!;
+            return new SnapshotUploadHandler(queue, prefix, (snapshot, stored, token) =>
+                modelApi.CreateModelAsync(PlatformReports.SnapshotModel(instance, config, stored, snapshot, DateTimeOffset.Now), token));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)

@@ -1,6 +1,9 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
 using AvaSdk.Errors;
+using AvaSdk.Logging;
+using AvaSdk.Platform;
 using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Training;
 
@@ -8,8 +11,10 @@ namespace AvaSdk.PowerShell.Cmdlets
 {
     [Cmdlet(VerbsCommon.New, "AvaTrainInstance")]
     [OutputType(typeof(TrainInstance))]
-    public sealed class NewAvaTrainInstanceCommand : AvaCmdlet
+    public sealed class NewAvaTrainInstanceCommand : AvaCmdlet, IDisposable
     {
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+
         [Parameter(Position = 0)]
         public string? Id { get; set; }
 
@@ -20,13 +25,25 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
-            var id = Id ?? Environment.GetEnvironmentVariable(TrainInstanceId.EnvironmentVariable);
-            if (string.IsNullOrEmpty(id))
-                id = TrainInstanceId.NewId(DateTimeOffset.UtcNow);
+            var requested = Id ?? Environment.GetEnvironmentVariable(TrainInstanceId.EnvironmentVariable);
+            if (string.IsNullOrEmpty(requested))
+                requested = null;
 
             try
             {
-                var instance = RunCore(() => TrainInstanceStore.Start(workspace, id!, DateTimeOffset.Now));
+                var config = new PlatformConfig(workspace);
+                using var api = PlatformSession.Api(config);
+                TrainInstance instance;
+                if (api == null)
+                {
+                    instance = RunCore(() => TrainInstanceStore.Start(workspace, requested ?? TrainInstanceId.NewId(DateTimeOffset.UtcNow), DateTimeOffset.Now));
+                }
+                else
+                {
+                    PlatformSession.SendPending(this, config, api, stopping.Token);
+                    instance = RunCore(() => PlatformReports.StartAsync(workspace, requested, config, api, DateTimeOffset.Now, InstanceLog.Detached, stopping.Token)
+                        .GetAwaiter().GetResult());
+                }
                 SessionTrainInstance.Last = instance;
                 WriteObject(instance);
             }
@@ -35,5 +52,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
         }
+
+        protected override void StopProcessing() => stopping.Cancel();
+
+        public void Dispose() => stopping.Dispose();
     }
 }

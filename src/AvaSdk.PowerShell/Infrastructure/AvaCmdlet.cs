@@ -28,6 +28,8 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         protected void RunCore(Action work) => RunCore(() => { work(); return true; });
 
+        internal T RunCoreInternal<T>(Func<T> work) => RunCore(work);
+
         internal void WriteCaptured(LogCapture capture)
         {
             while (capture.TryTake(out var logEvent))

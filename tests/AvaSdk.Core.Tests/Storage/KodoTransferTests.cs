@@ -13,7 +13,7 @@ using Xunit;
 
 namespace AvaSdk.Core.Tests.Storage
 {
-    /// <summary>Uploads and downloads against tests/AvaSdk.KodoTestServer, which checks tokens and hashes as Kodo does.</summary>
+    /// <summary>Uploads and downloads against tests/AvaSdk.TestServer, which checks tokens and hashes as Kodo does.</summary>
     public sealed class KodoTransferTests : IClassFixture<TestKodo>, IDisposable
     {
         private const int MiB = 1024 * 1024;

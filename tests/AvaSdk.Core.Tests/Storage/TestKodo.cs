@@ -9,7 +9,7 @@ using Xunit;
 
 namespace AvaSdk.Core.Tests.Storage
 {
-    /// <summary>tests/AvaSdk.KodoTestServer in its own process, shared by the tests of a class.</summary>
+    /// <summary>tests/AvaSdk.TestServer in its own process, shared by the tests of a class.</summary>
     public sealed class TestKodo : IDisposable
     {
         public const string AccessKey = "xunit-ak";
@@ -21,9 +21,9 @@ namespace AvaSdk.Core.Tests.Storage
 
         public TestKodo()
         {
-            // tests/AvaSdk.Core.Tests/bin/<Configuration>/net10.0 → tests/AvaSdk.KodoTestServer/bin/<Configuration>/net10.0
+            // tests/AvaSdk.Core.Tests/bin/<Configuration>/net10.0 → tests/AvaSdk.TestServer/bin/<Configuration>/net10.0
             var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var server = Path.Combine(output.Parent!.Parent!.Parent!.Parent!.FullName, "AvaSdk.KodoTestServer", "bin", output.Parent.Name, output.Name, "AvaSdk.KodoTestServer.dll");
+            var server = Path.Combine(output.Parent!.Parent!.Parent!.Parent!.FullName, "AvaSdk.TestServer", "bin", output.Parent.Name, output.Name, "AvaSdk.TestServer.dll");
             var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
             foreach (var argument in new[] { server, "--access-key", AccessKey, "--secret-key", SecretKey, "--data", data.Path })
                 start.ArgumentList.Add(argument);

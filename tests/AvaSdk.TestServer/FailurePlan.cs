@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace AvaSdk.KodoTestServer
+namespace AvaSdk.TestServer
 {
     /// <summary>Failures the tests ask for: the next N matching requests answer a status, drop the connection mid-body, or wait.</summary>
     public sealed class FailurePlan

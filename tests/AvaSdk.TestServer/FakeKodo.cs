@@ -13,7 +13,7 @@ using AvaSdk.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace AvaSdk.KodoTestServer
+namespace AvaSdk.TestServer
 {
     /// <summary>The Kodo subset AvaSdk speaks, as Kodo answers it.</summary>
     public sealed class FakeKodo

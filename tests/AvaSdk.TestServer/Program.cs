@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using AvaSdk.KodoTestServer;
+using AvaSdk.TestServer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Usage: AvaSdk.KodoTestServer --access-key AK --secret-key SK --data DIR [--port N]
+// Usage: AvaSdk.TestServer --access-key AK --secret-key SK --data DIR [--port N]
 // Prints "Listening on http://127.0.0.1:<port>" once ready; stops when its standard input closes or on Ctrl+C.
 string Arg(string name, string? fallback = null)
 {
@@ -29,6 +29,7 @@ builder.WebHost.ConfigureKestrel(options =>
 });
 var app = builder.Build();
 kodo.Map(app);
+new FakeAva(Arg("--access-key"), Arg("--secret-key")).Map(app);
 await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"Listening on {address}");

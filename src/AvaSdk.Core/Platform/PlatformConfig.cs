@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using AvaSdk.Errors;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace AvaSdk.Platform
+{
+    /// <summary>
+    /// The job's configuration: environment variables first, then the platform's files under
+    /// <c>&lt;workspace&gt;/config/</c> (user, worker, trainingspec, trainsetinfo, valsetinfo, testsetinfo). Files are
+    /// read on first use, so a damaged file only fails what needs a value from it.
+    /// </summary>
+    public sealed class PlatformConfig
+    {
+        public const string ApiHostVariable = "AVA_API_HOST";
+        public const string TrainingNameVariable = "AVA_TRAINING_NAME";
+        public const string JobNameVariable = "JOB_NAME";
+        public const string MetricsPathFormat = "/v1/report/trainings/{0}/metric";
+
+        private static readonly Definition[] Definitions =
+        {
+            new Definition("ApiHost", ApiHostVariable, "worker", "atnet_apiserver_host", Secrecy.None, "the AVA API; unset means local mode"),
+            new Definition("StatusHost", null, "worker", "atnet_status_host", Secrecy.None, "the AVA probe that receives metrics"),
+            new Definition("MetricsUrl", "AVA_METRICS_URL", null, null, Secrecy.None, "where Invoke-AvaTraining posts metrics (line protocol)"),
+            new Definition("TrainingName", TrainingNameVariable, "trainingspec", "name", Secrecy.None, "the training the instances belong to"),
+            new Definition("JobName", JobNameVariable, null, null, Secrecy.None, "the platform's job name; its third '-' field is the job id"),
+            new Definition("Uid", null, "user", "uid", Secrecy.None, "the Qiniu account id, used in qiniu://<uid>@z0/... model URLs"),
+            new Definition("AccessKey", "AVA_ACCESS_KEY", "user", "key", Secrecy.Partial, "Kodo and API access key"),
+            new Definition("SecretKey", "AVA_SECRET_KEY", "user", "secret", Secrecy.Full, "Kodo and API secret key"),
+            new Definition("Bucket", "AVA_BUCKET", "user", "bucket", Secrecy.None, "the Kodo bucket for uploads and snapshots"),
+            new Definition("UploadHost", "AVA_UP_HOST", null, null, Secrecy.None, "the Kodo upload host"),
+            new Definition("BucketDomain", "AVA_BUCKET_DOMAIN", null, null, Secrecy.None, "the download domain of qiniu:// URLs"),
+            new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),
+            new Definition("TrainSamples", null, "trainsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the training set"),
+            new Definition("TrainClasses", null, "trainsetinfo", "stats.numOfClasses", Secrecy.None, "classes in the training set"),
+            new Definition("ValSamples", null, "valsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the validation set"),
+            new Definition("ValClasses", null, "valsetinfo", "stats.numOfClasses", Secrecy.None, "classes in the validation set"),
+            new Definition("TestSamples", null, "testsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the test set"),
+            new Definition("TestClasses", null, "testsetinfo", "stats.numOfClasses", Secrecy.None, "classes in the test set"),
+        };
+
+        private readonly Dictionary<string, ConfigFile> files = new Dictionary<string, ConfigFile>(StringComparer.Ordinal);
+
+        public PlatformConfig(string workspace)
+        {
+            Workspace = workspace;
+        }
+
+        public string Workspace { get; }
+
+        public string FilePath(string name) => Path.Combine(Workspace, "config", name);
+
+        /// <summary>The raw value of a setting (secrets unmasked) and its source; null when nowhere set.</summary>
+        /// <exception cref="AvaException">AvaConfigInvalid when the file that would hold it is damaged.</exception>
+        public (string Value, string Source)? Find(string name)
+        {
+            var definition = Definitions.FirstOrDefault(d => d.Name == name) ?? throw new ArgumentException($"No setting '{name}'.", nameof(name));
+            if (definition.Variable != null && Environment.GetEnvironmentVariable(definition.Variable) is string env && !string.IsNullOrWhiteSpace(env))
+                return (env.Trim(), "env:" + definition.Variable);
+            if (definition.File != null && Read(definition.File).Value(definition.Key!) is string fromFile)
+                return (fromFile, $"{FilePath(definition.File)}:{definition.Key}");
+            return null;
+        }
+
+        public string? Value(string name) => Find(name)?.Value;
+
+        /// <summary>The AVA API host, or null in local mode.</summary>
+        public Uri? ApiHost => HttpUrl("ApiHost");
+
+        /// <summary>Where metrics of <paramref name="instanceId"/> go: AVA_METRICS_URL, else the probe's path on the status host.</summary>
+        public Uri? MetricsUrl(string? instanceId)
+        {
+            if (HttpUrl("MetricsUrl") is Uri explicitUrl)
+                return explicitUrl;
+            if (HttpUrl("StatusHost") is not Uri status || instanceId == null)
+                return null;
+            // The status host may carry its own path (a gateway prefix); the probe's path goes after it.
+            return new Uri(status.GetLeftPart(UriPartial.Path).TrimEnd('/') + string.Format(CultureInfo.InvariantCulture, MetricsPathFormat, Uri.EscapeDataString(instanceId)));
+        }
+
+        /// <summary>The job id: the third '-'-separated field of JOB_NAME, or null.</summary>
+        public string? JobId
+        {
+            get
+            {
+                var fields = (Value("JobName") ?? string.Empty).Split('-');
+                return fields.Length >= 3 && fields[2].Length > 0 ? fields[2] : null;
+            }
+        }
+
+        /// <summary>
+        /// Samples per iteration for the platform's sample_num points: the params' <c>solverOps.batchSize</c>, times the
+        /// GPUs when there are any (as the original SDK counted); null when the params do not say.
+        /// </summary>
+        public long? SamplesPerIteration(string paramsPath)
+        {
+            Params.ParamDocument? document;
+            try
+            {
+                document = Params.ParamFileReader.TryRead(paramsPath);
+            }
+            catch (AvaException)
+            {
+                return null;
+            }
+            if (document == null || !document.TryGetValue(Params.ParamKeyPath.Parse("solverOps.batchSize"), out var batch) ||
+                batch is not JValue { Type: JTokenType.Integer } batchValue)
+                return null;
+            string? gpuText;
+            try
+            {
+                gpuText = Value("Gpus");
+            }
+            catch (AvaException)
+            {
+                gpuText = null;
+            }
+            var gpus = long.TryParse(gpuText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 1;
+            return (long)batchValue * gpus;
+        }
+
+        public string RequireTrainingName() => Value("TrainingName") ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
+            $"The AVA API is configured, but no training name is: set ${TrainingNameVariable}, or 'name' in '{FilePath("trainingspec")}'.", "TrainingName");
+
+        /// <summary>The whole trainingspec file (empty when absent): the platform's models refer to it.</summary>
+        public JObject TrainingSpec() => (JObject)(Read("trainingspec").Json?.DeepClone() ?? new JObject());
+
+        /// <summary>
+        /// Every setting, secrets masked, for Get-AvaConfig. A damaged file does not stop the listing: its settings show
+        /// as not readable and its error is returned alongside.
+        /// </summary>
+        public IReadOnlyList<ConfigSetting> Describe(out IReadOnlyList<AvaException> problems)
+        {
+            var found = new List<AvaException>();
+            var settings = new List<ConfigSetting>
+            {
+                new ConfigSetting("Workspace", Workspace, Environment.GetEnvironmentVariable(Training.AvaWorkspace.EnvironmentVariable) is string w && w.Length > 0
+                    ? "env:" + Training.AvaWorkspace.EnvironmentVariable : "default", "the job's workspace folder"),
+            };
+            foreach (var definition in Definitions)
+            {
+                (string Value, string Source)? value;
+                try
+                {
+                    value = Find(definition.Name);
+                }
+                catch (AvaException ex)
+                {
+                    if (!found.Any(p => Equals(p.Target, ex.Target)))
+                        found.Add(ex);
+                    settings.Add(new ConfigSetting(definition.Name, null, $"{ex.Target} (unreadable)", definition.Description));
+                    continue;
+                }
+                if (value != null)
+                    settings.Add(new ConfigSetting(definition.Name, Mask(value.Value.Value, definition.Secrecy), value.Value.Source, definition.Description));
+                else
+                    settings.Add(Unset(definition));
+            }
+            problems = found;
+            return settings;
+        }
+
+        private ConfigSetting Unset(Definition definition)
+        {
+            switch (definition.Name)
+            {
+                case "MetricsUrl" when Find("StatusHost") is { } status:
+                    return new ConfigSetting(definition.Name, status.Value.TrimEnd('/') + string.Format(CultureInfo.InvariantCulture, MetricsPathFormat, "<instance id>"), "derived from StatusHost", definition.Description);
+                case "UploadHost":
+                    return new ConfigSetting(definition.Name, Storage.KodoSettings.DefaultUploadHost, "default", definition.Description);
+                default:
+                    return new ConfigSetting(definition.Name, null, "not set", definition.Description);
+            }
+        }
+
+        private Uri? HttpUrl(string name)
+        {
+            if (Find(name) is not { } found)
+                return null;
+            var text = found.Value.Contains("://") ? found.Value : "http://" + found.Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+                return url;
+            throw new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
+                $"{name} '{found.Value}' from {found.Source} is not an http(s) URL. Correct it, or override it with an environment variable.", found.Source);
+        }
+
+        private static string Mask(string value, Secrecy secrecy) => secrecy switch
+        {
+            Secrecy.Full => "********",
+            Secrecy.Partial => value.Substring(0, Math.Min(4, value.Length)) + "…",
+            _ => value,
+        };
+
+        private ConfigFile Read(string name)
+        {
+            lock (files)
+            {
+                if (!files.TryGetValue(name, out var file))
+                    files[name] = file = ConfigFile.Load(FilePath(name));
+                return file;
+            }
+        }
+
+        private enum Secrecy
+        {
+            None,
+            Partial,
+            Full,
+        }
+
+        private sealed class Definition
+        {
+            public Definition(string name, string? variable, string? file, string? key, Secrecy secrecy, string description)
+            {
+                Name = name;
+                Variable = variable;
+                File = file;
+                Key = key;
+                Secrecy = secrecy;
+                Description = description;
+            }
+
+            public string Name { get; }
+            public string? Variable { get; }
+            public string? File { get; }
+            public string? Key { get; }
+            public Secrecy Secrecy { get; }
+            public string Description { get; }
+        }
+
+        private sealed class ConfigFile
+        {
+            private readonly string path;
+            private readonly AvaException? error;
+
+            private ConfigFile(string path, JObject? json, AvaException? error)
+            {
+                this.path = path;
+                Json = json;
+                this.error = error;
+            }
+
+            public JObject? Json { get; }
+
+            public static ConfigFile Load(string path)
+            {
+                if (!File.Exists(path))
+                    return new ConfigFile(path, null, null);
+                try
+                {
+                    var token = JToken.Parse(File.ReadAllText(path));
+                    return token is JObject json
+                        ? new ConfigFile(path, json, null)
+                        : new ConfigFile(path, null, Invalid(path, $"it holds a JSON {token.Type.ToString().ToLowerInvariant()}, not an object"));
+                }
+                catch (JsonReaderException ex)
+                {
+                    return new ConfigFile(path, null, Invalid(path, $"invalid JSON at line {ex.LineNumber}, position {ex.LinePosition}"));
+                }
+                catch (IOException ex)
+                {
+                    return new ConfigFile(path, null, Invalid(path, ex.Message));
+                }
+            }
+
+            /// <summary>A scalar at a dotted key, as text; null when absent or JSON null.</summary>
+            public string? Value(string key)
+            {
+                if (error != null)
+                    throw error;
+                JToken? token = Json;
+                foreach (var part in key.Split('.'))
+                    token = (token as JObject)?[part];
+                return token switch
+                {
+                    null => null,
+                    JValue { Type: JTokenType.Null } => null,
+                    JValue value => Convert.ToString(value.Value, CultureInfo.InvariantCulture),
+                    _ => throw Invalid(path, $"'{key}' is a JSON {token.Type.ToString().ToLowerInvariant()}, not a single value"),
+                };
+            }
+
+            private static AvaException Invalid(string path, string why) => new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
+                $"The platform config file '{path}' cannot be used: {why}. Fix the file, or set the values it would give through environment variables.", path);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using AvaSdk.IO;
+using AvaSdk.Storage;
+using AvaSdk.Training;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using Serilog;
+
+namespace AvaSdk.Platform
+{
+    /// <summary>
+    /// The instance's life on the AVA platform: created (or fetched, to resume) when it starts, told of its end when it
+    /// completes. A completion the platform could not take stays in status.json as not reported, and is sent by the
+    /// next AvaSdk command in the workspace: a completion is never lost.
+    /// </summary>
+    public static class PlatformReports
+    {
+        /// <summary>Creates the instance on the platform (or fetches <paramref name="requestedId"/>), then starts it locally.</summary>
+        public static async Task<TrainInstance> StartAsync(string workspaceRoot, string? requestedId, PlatformConfig config, AvaApiClient api,
+            DateTimeOffset now, ILogger log, CancellationToken cancellationToken)
+        {
+            var training = config.RequireTrainingName();
+            if (!Directory.Exists(workspaceRoot))
+                throw new AvaException("AvaWorkspaceNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
+            string id;
+            JObject spec;
+            if (requestedId == null)
+            {
+                spec = new JObject
+                {
+                    ["status"] = "running",
+                    ["params"] = ReadParams(new AvaWorkspace(workspaceRoot).ParamsPath, log),
+                    ["startTime"] = TrainInstanceStore.FormatTime(now),
+                };
+                id = await api.CreateTrainInstanceAsync(training, spec, cancellationToken).ConfigureAwait(false);
+                log.Information("The AVA platform created instance {Id:l} of training {Training:l}", id, training);
+            }
+            else
+            {
+                id = requestedId;
+                spec = await api.GetTrainInstanceAsync(training, id, cancellationToken).ConfigureAwait(false);
+                log.Information("Resuming instance {Id:l} of training {Training:l} as the AVA platform knows it", id, training);
+            }
+            return TrainInstanceStore.Start(workspaceRoot, id, now, new PlatformLink(training, spec, reported: true));
+        }
+
+        /// <summary>Tells the platform the instance ended. Returns null when it did, else the error (the completion stays pending).</summary>
+        public static async Task<AvaException?> ReportCompletionAsync(TrainInstance instance, AvaApiClient api, CancellationToken cancellationToken)
+        {
+            if (instance.Platform is not { Reported: false } link)
+                return null;
+            try
+            {
+                await api.UpdateTrainInstanceAsync(link.TrainingName, instance.Id, link.Instance, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AvaException ex)
+            {
+                instance.Log.Warning("The AVA platform was not told that instance {Id:l} is {Status:l}: {Problem:l}", instance.Id, (string?)link.Instance["status"], ex.Message);
+                return ex;
+            }
+            link.Reported = true;
+            TrainInstanceStore.Save(instance);
+            instance.Log.Information("Reported instance {Id:l} as {Status:l} to the AVA platform", instance.Id, (string?)link.Instance["status"]);
+            return null;
+        }
+
+        /// <summary>
+        /// Sends every completion in the workspace the platform has not taken yet. Returns how many were sent; stops at
+        /// the first failure (the platform is still unreachable) and throws it.
+        /// </summary>
+        public static async Task<int> SendPendingAsync(string workspaceRoot, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
+        {
+            var runs = Path.Combine(workspaceRoot, "run");
+            if (!Directory.Exists(runs))
+                return 0;
+            var sent = 0;
+            foreach (var statusPath in Directory.EnumerateFiles(runs, "status.json", SearchOption.AllDirectories))
+            {
+                JObject status;
+                try
+                {
+                    status = JObject.Parse(File.ReadAllText(statusPath));
+                }
+                catch (Exception ex) when (ex is JsonException || ex is IOException)
+                {
+                    continue;
+                }
+                if (PlatformLink.FromJson(status["platform"]) is not { Reported: false } link || status["id"] is not JValue id)
+                    continue;
+                await api.UpdateTrainInstanceAsync(link.TrainingName, (string)id!, link.Instance, cancellationToken).ConfigureAwait(false);
+                status["platform"]!["reported"] = true;
+                AtomicFile.WriteAllText(statusPath, status.ToString(Formatting.Indented));
+                log.Information("Reported the pending completion of instance {Id:l} ({Status:l}) to the AVA platform", (string)id!, (string?)link.Instance["status"]);
+                sent++;
+            }
+            return sent;
+        }
+
+        /// <summary>The model record the platform expects for an uploaded snapshot.</summary>
+        public static JObject SnapshotModel(TrainInstance instance, PlatformConfig config, StoredObject stored, SnapshotEvent snapshot, DateTimeOffset now)
+        {
+            var uid = config.Value("Uid");
+            var stage = snapshot.Epoch is int epoch ? $"epoch_{epoch}" : $"iter_{snapshot.Iteration}";
+            var reference = new JObject { ["instanceID"] = instance.Id };
+            if (instance.Platform != null)
+                reference.Merge(instance.Platform.Instance.DeepClone());
+            reference.Merge(config.TrainingSpec());
+            reference["metric"] = new JObject { ["epoch"] = snapshot.Epoch, ["batch"] = snapshot.Iteration };
+            reference["modelUploadTime"] = TrainInstanceStore.FormatTime(now);
+            return new JObject
+            {
+                ["name"] = $"{instance.Id}-snapshot-model:{stage}",
+                ["type"] = "snapshot",
+                ["file"] = uid == null ? $"qiniu://{stored.Bucket}/{stored.Key}" : $"qiniu://{uid}@z0/{stored.Bucket}/{stored.Key}",
+                ["params"] = new JObject(),
+                ["trainingRef"] = reference,
+                ["specVersion"] = "v1",
+            };
+        }
+
+        // The platform records the params the instance started with; an unreadable file is recorded as {} with a warning.
+        private static JObject ReadParams(string path, ILogger log)
+        {
+            try
+            {
+                return Params.ParamFileReader.TryRead(path)?.Root.DeepClone() as JObject ?? new JObject();
+            }
+            catch (AvaException ex)
+            {
+                log.Warning("The params sent to the AVA platform are empty: {Problem:l}", ex.Message);
+                return new JObject();
+            }
+        }
+    }
+}

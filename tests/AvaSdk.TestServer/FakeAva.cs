@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using AvaSdk.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace AvaSdk.TestServer
+{
+    /// <summary>
+    /// The AVA platform's API and probe as a training container sees them: every API request must carry a valid
+    /// Qiniu v2 signature (else 401); instances, models and metric lines are recorded for the tests to inspect.
+    /// </summary>
+    public sealed class FakeAva
+    {
+        private readonly string accessKey;
+        private readonly KodoCredentials credentials;
+        private readonly ConcurrentQueue<JsonObject> requests = new ConcurrentQueue<JsonObject>();
+        private readonly ConcurrentDictionary<string, JsonObject> instances = new ConcurrentDictionary<string, JsonObject>();
+        private readonly ConcurrentQueue<JsonNode> models = new ConcurrentQueue<JsonNode>();
+        private readonly ConcurrentQueue<string> metricLines = new ConcurrentQueue<string>();
+        private int nextId;
+
+        public FakeAva(string accessKey, string secretKey)
+        {
+            this.accessKey = accessKey;
+            credentials = new KodoCredentials(accessKey, secretKey);
+        }
+
+        public void Map(WebApplication app)
+        {
+            app.MapPost("/v1/trainings/{training}/instances", async (HttpContext c, string training) =>
+            {
+                var body = await Authorized(c);
+                if (body == null)
+                    return;
+                var id = $"{0x5a8f83b0:x8}{Guid.NewGuid():N}".Substring(0, 16) + (System.Threading.Interlocked.Increment(ref nextId)).ToString("x8");
+                var instance = JsonNode.Parse(body)!.AsObject();
+                instance["id"] = id;
+                instances[$"{training}/{id}"] = instance;
+                await Json(c, 200, new JsonObject { ["id"] = id, ["status"] = instance["status"]?.DeepClone() });
+            });
+            app.MapGet("/v1/trainings/{training}/instances/{id}", async (HttpContext c, string training, string id) =>
+            {
+                if (await Authorized(c) == null)
+                    return;
+                if (instances.TryGetValue($"{training}/{id}", out var instance))
+                    await Json(c, 200, (JsonObject)instance.DeepClone());
+                else
+                    await Json(c, 404, new JsonObject { ["error"] = "training instance not found" });
+            });
+            app.MapPut("/v1/trainings/{training}/instances/{id}", async (HttpContext c, string training, string id) =>
+            {
+                var body = await Authorized(c);
+                if (body == null)
+                    return;
+                if (!instances.ContainsKey($"{training}/{id}"))
+                {
+                    await Json(c, 404, new JsonObject { ["error"] = "training instance not found" });
+                    return;
+                }
+                instances[$"{training}/{id}"] = JsonNode.Parse(body)!.AsObject();
+                await Json(c, 200, new JsonObject());
+            });
+            app.MapPost("/v1/models", async (HttpContext c) =>
+            {
+                var body = await Authorized(c);
+                if (body == null)
+                    return;
+                models.Enqueue(JsonNode.Parse(body)!);
+                await Json(c, 200, new JsonObject { ["id"] = Guid.NewGuid().ToString("N").Substring(0, 24) });
+            });
+            // The probe takes line protocol without authentication and answers a JSON code, 0 for success.
+            app.MapPost("/v1/report/trainings/{id}/metric", async (HttpContext c, string id) =>
+            {
+                var body = await new StreamReader(c.Request.Body).ReadToEndAsync();
+                Record(c, body, signed: null);
+                foreach (var line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    metricLines.Enqueue(line);
+                await Json(c, 200, new JsonObject { ["code"] = 0, ["message"] = "ok" });
+            });
+            app.MapPost("/_control/ava/reset", () =>
+            {
+                requests.Clear();
+                models.Clear();
+                metricLines.Clear();
+                return Results.Ok();
+            });
+            app.MapGet("/_control/ava", () => Results.Json(new
+            {
+                requests = requests.ToArray(),
+                instances = instances.ToDictionary(p => p.Key, p => p.Value),
+                models = models.ToArray(),
+                metrics = metricLines.ToArray(),
+            }));
+        }
+
+        // Checks "Authorization: Qiniu AK:sign" against the exact bytes the v2 signature covers; null after a 401.
+        private async Task<string?> Authorized(HttpContext context)
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            var body = buffer.ToArray();
+            var request = context.Request;
+            var headers = request.Headers.Where(h => h.Key.StartsWith("X-Qiniu-", StringComparison.OrdinalIgnoreCase))
+                .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()));
+            var expected = "Qiniu " + credentials.SignQiniu(request.Method, request.Host.Value ?? string.Empty,
+                request.Path.ToUriComponent() + request.QueryString.ToUriComponent(), request.ContentType, headers, body.Length == 0 ? null : body);
+            var signed = request.Headers.Authorization.ToString() == expected;
+            var text = Encoding.UTF8.GetString(body);
+            Record(context, text, signed);
+            if (signed)
+                return text;
+            var given = request.Headers.Authorization.ToString();
+            await Json(context, 401, new JsonObject { ["error"] = given.StartsWith("Qiniu " + accessKey + ":", StringComparison.Ordinal) ? "bad token" : "token not specified" });
+            return null;
+        }
+
+        private void Record(HttpContext context, string body, bool? signed) => requests.Enqueue(new JsonObject
+        {
+            ["method"] = context.Request.Method,
+            ["path"] = context.Request.Path.Value,
+            ["body"] = body,
+            ["signed"] = signed,
+        });
+
+        private static async Task Json(HttpContext context, int status, JsonObject body)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(body.ToJsonString());
+        }
+    }
+}

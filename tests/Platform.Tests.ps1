@@ -1,0 +1,194 @@
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+    $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'platform-server')
+    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    $script:saved = @{}
+    foreach ($name in 'AVA_WORKSPACE', 'JOB_NAME', 'AVA_UP_HOST', 'AVA_API_HOST', 'AVA_METRICS_URL', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_TRAINING_NAME', 'AVA_TRAINING_INSTANCE_ID') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+
+    # A workspace as the platform mounts it: config files from the ConfigMap, the user's params.
+    function New-PlatformWorkspace([string] $SecretKey = $server.SecretKey) {
+        $workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory "$workspace/config", "$workspace/params" | Out-Null
+        @{ uid = 1380001; key = $server.AccessKey; secret = $SecretKey; bucket = 'avajobs' } | ConvertTo-Json | Set-Content "$workspace/config/user"
+        @{ atnet_apiserver_host = $server.Url; atnet_status_host = $server.Url } | ConvertTo-Json | Set-Content "$workspace/config/worker"
+        @{ name = 'cifar-train'; resource = @{ gpus = 2 } } | ConvertTo-Json | Set-Content "$workspace/config/trainingspec"
+        @{ stats = @{ numOfSamples = 50000; numOfClasses = 10 } } | ConvertTo-Json | Set-Content "$workspace/config/trainsetinfo"
+        @{ solverOps = @{ batchSize = 64 }; lr = 0.1 } | ConvertTo-Json | Set-Content "$workspace/params/default.json"
+        $workspace
+    }
+    # Caffe replaying a real cifar10 log on stderr, with the HDF5 snapshot files the log names.
+    $script:trainer = 'mkdir -p examples/cifar10; head -c 300000 /dev/urandom > examples/cifar10/cifar10_quick_iter_4000.caffemodel.h5; echo state > examples/cifar10/cifar10_quick_iter_4000.solverstate.h5; cat "$1" >&2'
+    function Invoke-Job { Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -WarningAction SilentlyContinue }
+    function Get-Requests([string] $Method, [string] $Like) { (Get-TestAvaRecord $server).requests | Where-Object { $_.method -eq $Method -and $_.path -like $Like } }
+}
+AfterAll {
+    Stop-TestKodo $server
+    foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+}
+
+Describe 'Platform mode' {
+    BeforeEach {
+        Reset-TestKodo $server
+        $script:workspace = New-PlatformWorkspace
+        $env:AVA_WORKSPACE = $workspace
+        $env:JOB_NAME = 'atnet-training-5a8f83b0-x'
+        $env:AVA_UP_HOST = $server.Url
+        Push-Location $workspace
+    }
+    AfterEach {
+        Pop-Location
+        $env:AVA_WORKSPACE = $null; $env:JOB_NAME = $null; $env:AVA_UP_HOST = $null; $env:AVA_API_HOST = $null
+    }
+
+    It 'runs a local script unchanged: instance, metrics, snapshot model and completion reach the platform' {
+        $train = New-AvaTrainInstance
+        $train.Id | Should -Match '^[0-9a-f]{24}$'
+        $train.TrainingName | Should -Be 'cifar-train'
+        $created = Get-Requests POST '/v1/trainings/cifar-train/instances'
+        $created | Should -HaveCount 1
+        $body = $created.body | ConvertFrom-Json -DateKind String
+        $body.status | Should -Be 'running'
+        $body.params.solverOps.batchSize | Should -Be 64
+        $body.startTime | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d'
+
+        $metrics = Invoke-Job
+        $metrics.Count | Should -BeGreaterThan 100
+        Complete-AvaTrainInstance $train
+
+        $record = Get-TestAvaRecord $server
+        ($record.requests | Where-Object { $null -ne $_.signed }).signed | Should -Not -Contain $false
+        $stored = $record.instances."cifar-train/$($train.Id)"
+        $stored.status | Should -Be 'done'
+        $stored.errMsg | Should -Be ''
+        $stored.stopTime | Should -Not -BeNullOrEmpty
+        (Get-Content $train.StatusPath -Raw | ConvertFrom-Json).platform.reported | Should -BeTrue
+
+        $lines = $record.metrics
+        $loss = @($lines | Where-Object { $_ -like "ava_metric_training_loss,*id=$($train.Id),job_type=training*" })
+        $loss.Count | Should -Be @($metrics | Where-Object { $_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and -not [double]::IsNaN($_.Value) }).Count
+        $lines | Where-Object { $_ -like 'ava_metric_training_learning_rate,*' } | Should -Not -BeNullOrEmpty
+        $lines | Where-Object { $_ -like 'ava_metric_training_val_accuracy,*' } | Should -Not -BeNullOrEmpty
+        # 64 per GPU × 2 GPUs = 128 samples an iteration.
+        $lines | Where-Object { $_ -like 'ava_metric_training_sample_num,batch=100,*' } | Should -Match ' count=12800i '
+        $lines | Where-Object { $_ -like 'ava_metric_meta_info,batch=100,batch_in_epoch=0,epoch=1,*' } | Should -Match ' value=1 '
+
+        $model = @($record.models)[0]
+        $model.type | Should -Be 'snapshot'
+        $model.specVersion | Should -Be 'v1'
+        $model.file | Should -Be "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)/cifar10_quick_iter_4000.caffemodel.h5"
+        $model.trainingRef.instanceID | Should -Be $train.Id
+        $model.trainingRef.name | Should -Be 'cifar-train'
+        $model.trainingRef.metric.batch | Should -Be 4000
+        (Get-TestKodoObject $server avajobs "ava/default/models/$($train.Id)/cifar10_quick_iter_4000.caffemodel.h5").size | Should -Be 300000
+    }
+
+    It 'resumes an instance the platform knows with -Id' {
+        $first = New-AvaTrainInstance
+        Complete-AvaTrainInstance $first -ErrorMessage 'node lost'
+        $again = New-AvaTrainInstance -Id $first.Id
+        $again.Id | Should -Be $first.Id
+        Get-Requests GET "/v1/trainings/cifar-train/instances/$($first.Id)" | Should -HaveCount 1
+        (Get-TestAvaRecord $server).instances."cifar-train/$($first.Id)".errMsg | Should -Be 'node lost'
+        Complete-AvaTrainInstance $again
+        (Get-TestAvaRecord $server).instances."cifar-train/$($first.Id)".status | Should -Be 'done'
+    }
+
+    It 'keeps a completion the platform cannot take and sends it with the next command' {
+        $train = New-AvaTrainInstance
+        Set-TestKodoFailure $server -Path '/v1/trainings' -Method PUT -Status 503 -Count 100
+        Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Message -join "`n" | Should -Match 'was not told.*-Retry'
+        $status = Get-Content $train.StatusPath -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'done'
+        $status.platform.reported | Should -BeFalse
+        (Get-TestAvaRecord $server).instances."cifar-train/$($train.Id)".status | Should -Be 'running'
+
+        Reset-TestKodo $server
+        $next = New-AvaTrainInstance
+        (Get-TestAvaRecord $server).instances."cifar-train/$($train.Id)".status | Should -Be 'done'
+        (Get-Content $train.StatusPath -Raw | ConvertFrom-Json).platform.reported | Should -BeTrue
+        Complete-AvaTrainInstance $next
+    }
+
+    It 'sends a kept completion with Complete-AvaTrainInstance -Retry' {
+        $train = New-AvaTrainInstance
+        Set-TestKodoFailure $server -Path '/v1/trainings' -Method PUT -Status 503 -Count 100
+        Complete-AvaTrainInstance $train -ErrorMessage 'out of memory' -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance -Retry -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaPlatformUnreachable,*'
+        Reset-TestKodo $server
+        Complete-AvaTrainInstance -Retry
+        $stored = (Get-TestAvaRecord $server).instances."cifar-train/$($train.Id)"
+        $stored.status | Should -Be 'failed'
+        $stored.errMsg | Should -Be 'out of memory'
+    }
+
+    It 'loses no metric when the probe fails, and the script''s output is the same' {
+        $train = New-AvaTrainInstance
+        Set-TestKodoFailure $server -Path '/v1/report' -Status 503 -Count 100000
+        $metrics = Invoke-Job
+        $metrics.Count | Should -BeGreaterThan 100
+        (Get-TestAvaRecord $server).metrics | Should -BeNullOrEmpty
+        Join-Path $train.RunPath 'metrics-spool.lp' | Should -Exist
+        Reset-TestKodo $server
+        Complete-AvaTrainInstance $train
+        $loss = @((Get-TestAvaRecord $server).metrics | Where-Object { $_ -like 'ava_metric_training_loss,*' })
+        $loss.Count | Should -Be @($metrics | Where-Object { $_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and -not [double]::IsNaN($_.Value) }).Count
+    }
+
+    It 'stops with a clear error when the API refuses the credentials' {
+        $env:AVA_WORKSPACE = New-PlatformWorkspace -SecretKey 'not-the-secret'
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformRequestFailed,*' -PassThru
+        $err.Exception.Message | Should -Match 'POST /v1/trainings/cifar-train/instances.*HTTP 401'
+        $err.Exception.Message | Should -Not -Match 'not-the-secret'
+    }
+}
+
+Describe 'Get-AvaConfig' {
+    BeforeEach {
+        $script:workspace = New-PlatformWorkspace
+        $env:AVA_WORKSPACE = $workspace
+        $env:JOB_NAME = 'atnet-training-5a8f83b0-x'
+    }
+    AfterEach { $env:AVA_WORKSPACE = $null; $env:JOB_NAME = $null; $env:AVA_API_HOST = $null }
+
+    It 'shows every value and where it came from, with secrets masked' {
+        $settings = Get-AvaConfig
+        $byName = @{}; $settings | ForEach-Object { $byName[$_.Name] = $_ }
+        $byName.Workspace.Value | Should -Be $workspace
+        $byName.Workspace.Source | Should -Be 'env:AVA_WORKSPACE'
+        $byName.ApiHost.Value | Should -Be $server.Url
+        $byName.ApiHost.Source | Should -Be "$workspace/config/worker:atnet_apiserver_host"
+        $byName.MetricsUrl.Value | Should -Be "$($server.Url)/v1/report/trainings/<instance id>/metric"
+        $byName.TrainingName.Value | Should -Be 'cifar-train'
+        $byName.JobName.Source | Should -Be 'env:JOB_NAME'
+        $byName.SecretKey.Value | Should -Be '********'
+        $byName.AccessKey.Value | Should -Be ($server.AccessKey.Substring(0, 4) + '…')
+        $byName.TrainSamples.Value | Should -Be '50000'
+        $byName.Gpus.Value | Should -Be '2'
+        ($settings | Format-Table | Out-String) | Should -Not -Match ([regex]::Escape($server.SecretKey))
+    }
+
+    It 'lets environment variables override the files' {
+        $env:AVA_API_HOST = 'http://api.example.com'
+        $setting = Get-AvaConfig -Name ApiHost
+        $setting.Value | Should -Be 'http://api.example.com'
+        $setting.Source | Should -Be 'env:AVA_API_HOST'
+    }
+
+    It 'names a damaged file, still shows the rest, and leaves cmdlets that do not need it working' {
+        Set-Content "$workspace/config/trainingspec" '{ "name": ' -NoNewline
+        $settings = Get-AvaConfig -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaConfigInvalid,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $errors[0].Exception.Message | Should -BeLike "*$workspace/config/trainingspec*line 1*"
+        ($settings | Where-Object Name -eq 'Bucket').Value | Should -Be 'avajobs'
+        ($settings | Where-Object Name -eq 'TrainingName').Source | Should -BeLike '*(unreadable)'
+        Get-AvaParam solverOps.batchSize | Should -Be 64
+        { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaConfigInvalid,*'
+    }
+}
