@@ -166,6 +166,7 @@ Describe 'Get-AvaConfig' {
         $byName.MetricsUrl.Value | Should -Be "$($server.Url)/v1/report/trainings/<instance id>/metric"
         $byName.TrainingName.Value | Should -Be 'cifar-train'
         $byName.JobName.Source | Should -Be 'env:JOB_NAME'
+        $byName.JobId.Value | Should -Be '5a8f83b0'
         $byName.SecretKey.Value | Should -Be '********'
         $byName.AccessKey.Value | Should -Be ($server.AccessKey.Substring(0, 4) + '…')
         $byName.TrainSamples.Value | Should -Be '50000'

@@ -159,6 +159,8 @@ namespace AvaSdk.Platform
                     settings.Add(new ConfigSetting(definition.Name, Mask(value.Value.Value, definition.Secrecy), value.Value.Source, definition.Description));
                 else
                     settings.Add(Unset(definition));
+                if (definition.Name == "JobName")
+                    settings.Add(new ConfigSetting("JobId", JobId, JobId == null ? "not set" : "derived from JobName", "the job id: the third '-' field of JOB_NAME"));
             }
             problems = found;
             return settings;

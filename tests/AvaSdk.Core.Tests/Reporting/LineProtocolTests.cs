@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using AvaSdk.Reporting;
 using Xunit;
@@ -50,6 +51,20 @@ namespace AvaSdk.Core.Tests.Reporting
         {
             Assert.Contains(" value=1E-05 ", LineProtocol.Encode(Metric("lr", 1e-5)));
             Assert.Contains(" value=0.1 ", LineProtocol.Encode(Metric("lr", 0.1)));
+        }
+
+        [Fact]
+        public void Progress_points_carry_samples_seen_and_the_batch_in_epoch_as_the_platform_expects()
+        {
+            var time = DateTimeOffset.FromUnixTimeSeconds(1498186063);
+            var points = LineProtocol.ProgressPoints(450, 2, "5a8f", time, 128, 200).ToList();
+            Assert.Equal(new[]
+            {
+                "ava_metric_training_sample_num,batch=450,epoch=2,id=5a8f,job_type=training count=57600i 1498186063000000000",
+                "ava_metric_meta_info,batch=450,batch_in_epoch=50,epoch=2,id=5a8f,job_type=training value=1 1498186063000000000",
+            }, points);
+            Assert.Equal(new[] { "ava_metric_meta_info,batch=7,id=5a8f,job_type=training value=1 1498186063000000000" },
+                LineProtocol.ProgressPoints(7, null, "5a8f", time, null, null));
         }
     }
 }

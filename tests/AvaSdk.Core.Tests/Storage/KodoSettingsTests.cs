@@ -5,7 +5,7 @@ using Xunit;
 
 namespace AvaSdk.Core.Tests.Storage
 {
-    // The only tests that touch the AVA_* storage variables; a class's tests never run in parallel with each other.
+    [Collection(EnvironmentCollection.Name)]
     public sealed class KodoSettingsTests : IDisposable
     {
         private static readonly string[] Variables = { "AVA_ACCESS_KEY", "AVA_SECRET_KEY", "AVA_BUCKET", "AVA_UP_HOST", "AVA_BUCKET_DOMAIN" };
