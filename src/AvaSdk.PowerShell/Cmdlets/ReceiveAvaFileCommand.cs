@@ -11,13 +11,10 @@ namespace AvaSdk.PowerShell.Cmdlets
 {
     [Cmdlet(VerbsCommunications.Receive, "AvaFile")]
     [OutputType(typeof(FileInfo))]
-    public sealed class ReceiveAvaFileCommand : AvaCmdlet, IDisposable
+    public sealed class ReceiveAvaFileCommand : TransferCmdlet
     {
         private readonly HashSet<string> destinations = new HashSet<string>(StringComparer.Ordinal);
-        private KodoSettings? settings;
-        private KodoHttp? http;
         private FileDownloader? downloader;
-        private TransferPump? pump;
         private string? destinationFolder;
         private string? destinationFile;
 
@@ -31,34 +28,12 @@ namespace AvaSdk.PowerShell.Cmdlets
         public string? Destination { get; set; }
 
         [Parameter]
-        [Credential]
-        public PSCredential? Credential { get; set; }
-
-        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Domain { get; set; }
 
-        [Parameter]
-        [ValidateRange(0, 20)]
-        public int MaxRetry { get; set; } = 5;
-
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
         protected override void BeginProcessing()
         {
-            try
-            {
-                settings = StorageSettings.Resolve(this, Credential, null, null, Domain);
-            }
-            catch (AvaException ex)
-            {
-                ThrowTerminatingError(ToErrorRecord(ex));
-            }
+            var settings = BeginTransfers(12, "Receive-AvaFile", null, null, Domain);
             var destination = ResolvePath(Destination ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             var namesFolder = Destination == null || Directory.Exists(destination) || Destination.EndsWith("/", StringComparison.Ordinal) ||
                 Destination.EndsWith("\\", StringComparison.Ordinal);
@@ -66,9 +41,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 destinationFolder = destination;
             else
                 destinationFile = destination;
-            http = new KodoHttp(MaxRetry, InstanceLog.Detached);
-            downloader = new FileDownloader(http, settings!, InstanceLog.Detached);
-            pump = new TransferPump(this, ThrottleLimit, 12, "Receive-AvaFile");
+            downloader = new FileDownloader(Http, settings, InstanceLog.Detached);
         }
 
         protected override void ProcessRecord()
@@ -99,19 +72,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                     continue;
                 }
                 var source = uri;
-                pump!.Start(uri, null, async (received, size, token) =>
+                Pump.Start(uri, null, async (received, size, token) =>
                     await downloader!.DownloadAsync(source, target, Force, received, size, token).ConfigureAwait(false));
             }
-        }
-
-        protected override void EndProcessing() => pump?.Pump(untilDone: true);
-
-        protected override void StopProcessing() => pump?.Stop();
-
-        public void Dispose()
-        {
-            pump?.Dispose();
-            http?.Dispose();
         }
 
         private string Target(string uri) => destinationFile ?? Path.Combine(destinationFolder!, FileDownloader.FileNameOf(uri));

@@ -11,15 +11,13 @@ namespace AvaSdk.PowerShell.Cmdlets
 {
     [Cmdlet(VerbsCommunications.Send, "AvaFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(StoredObject))]
-    public sealed class SendAvaFileCommand : AvaCmdlet, IDisposable
+    public sealed class SendAvaFileCommand : TransferCmdlet
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
         private readonly HashSet<string> keysSent = new HashSet<string>(StringComparer.Ordinal);
         private KodoSettings? settings;
-        private KodoHttp? http;
-        private TransferPump? pump;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
@@ -44,10 +42,6 @@ namespace AvaSdk.PowerShell.Cmdlets
         public string? Bucket { get; set; }
 
         [Parameter]
-        [Credential]
-        public PSCredential? Credential { get; set; }
-
-        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? UploadHost { get; set; }
 
@@ -55,29 +49,17 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateRange(KodoUploader.MinPartSize, KodoUploader.MaxPartSize)]
         public long PartSize { get; set; } = KodoUploader.DefaultPartSize;
 
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        [Parameter]
-        [ValidateRange(0, 20)]
-        public int MaxRetry { get; set; } = 5;
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
         protected override void BeginProcessing()
         {
+            settings = BeginTransfers(11, "Send-AvaFile", Bucket, UploadHost, null);
             try
             {
-                settings = StorageSettings.Resolve(this, Credential, Bucket, UploadHost, null);
                 settings.RequireBucket();
             }
             catch (AvaException ex)
             {
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
-            pump = new TransferPump(this, ThrottleLimit, 11, "Send-AvaFile");
         }
 
         protected override void ProcessRecord()
@@ -105,25 +87,14 @@ namespace AvaSdk.PowerShell.Cmdlets
                     return;
                 }
                 var request = new KodoUploadRequest(file, settings.Bucket!, key) { Overwrite = Force, PartSize = PartSize, Parallelism = ThrottleLimit };
-                pump!.Start(file, size, async (sent, _, token) => await uploader.UploadAsync(request, sent, token).ConfigureAwait(false));
+                Pump.Start(file, size, async (sent, _, token) => await uploader.UploadAsync(request, sent, token).ConfigureAwait(false));
             }
-        }
-
-        protected override void EndProcessing() => pump?.Pump(untilDone: true);
-
-        protected override void StopProcessing() => pump?.Stop();
-
-        public void Dispose()
-        {
-            pump?.Dispose();
-            http?.Dispose();
         }
 
         private KodoUploader Uploader()
         {
             var credentials = settings!.RequireCredentials("send files to Kodo");
-            http ??= new KodoHttp(MaxRetry, InstanceLog.Detached);
-            return new KodoUploader(credentials, settings.UploadHost, http, InstanceLog.Detached, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            return new KodoUploader(credentials, settings.UploadHost, Http, InstanceLog.Detached, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
         }
 
         private IEnumerable<string> ResolveFiles()
