@@ -1,12 +1,16 @@
 #Requires -Version 5.1
 <#
 .SYNOPSIS
-    A small but real AvaSdk job: a workspace with a params file, parameters read, an instance started and completed.
+    A small but real AvaSdk job: parameters read, an instance started, a Caffe-style training run whose metrics stream
+    through the pipeline, snapshots kept, the instance completed.
 .DESCRIPTION
     Creates a throw-away workspace in the temp folder (or uses -Workspace), writes params/default.json, reads
-    parameters the way a training script does, starts a training instance, "trains" by writing a snapshot file,
-    completes the instance and prints what happened: the instance, its status.json and its log.
-    Run it with:  pwsh -File examples/quickstart.ps1   (after building the module), or ./build.ps1 Demo.
+    parameters the way a training script does, starts a training instance, runs examples/fake-caffe.ps1 (it writes
+    glog lines to stderr as `caffe train` does) under Invoke-AvaTraining, prints the loss as each line arrives,
+    completes the instance and shows what the run left: status.json, metrics.jsonl, snapshots and the log.
+    On the AVA platform, or with AVA_* variables set (see Get-AvaConfig), the same script also reports to the
+    platform and uploads the snapshots.
+    Run it with:  ./build.ps1 Demo, or pwsh -File examples/quickstart.ps1 after a build.
 #>
 [CmdletBinding()]
 param(
@@ -19,29 +23,48 @@ Import-Module (Join-Path $PSScriptRoot '../AvaSdk.psd1') -Force
 New-Item -ItemType Directory -Force -Path (Join-Path $Workspace 'params') | Out-Null
 @{
     solver = @{ lr = 0.01; momentum = 0.9; policy = 'step' }
-    epochs = 3
+    iterations = 300
     layers = @(@{ name = 'conv1'; filters = 32 }, @{ name = 'fc'; units = 10 })
 } | ConvertTo-Json -Depth 5 | Set-Content -Path (Join-Path $Workspace 'params/default.json')
 $env:AVA_WORKSPACE = $Workspace
 Write-Host "Workspace: $Workspace"
 
 $lr = Get-AvaParam solver.lr
-$epochs = Get-AvaParam epochs -Required
+$iterations = Get-AvaParam iterations -Required
 $batch = Get-AvaParam solverOps.batchSize -Default 8
 $firstLayer = (Get-AvaParam layers[0]).name
-Write-Host "Parameters: lr=$lr ($($lr.GetType().Name)), epochs=$epochs ($($epochs.GetType().Name)), batch=$batch (default), first layer=$firstLayer"
+Write-Host "Parameters: lr=$lr ($($lr.GetType().Name)), iterations=$iterations ($($iterations.GetType().Name)), batch=$batch (default), first layer=$firstLayer"
 
 $train = New-AvaTrainInstance
 Write-Host "Started instance $($train.Id) in $($train.RunPath)"
 
-foreach ($epoch in 1..$epochs) {
-    $snapshot = Join-Path $train.SnapshotPath "epoch-$epoch.params"
-    Set-Content -Path $snapshot -Value "weights after epoch $epoch at lr $lr"
+# The trainer is pwsh itself running fake-caffe.ps1; under `dotnet pwsh` the process is dotnet with pwsh.dll.
+$pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+$prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+$arguments = $prefix + @('-NoProfile', '-File', (Join-Path $PSScriptRoot 'fake-caffe.ps1'), '-Iterations', $iterations, '-BaseLr', $lr)
+try {
+    # Caffe logs the loss twice an iteration (smoothed on the Iteration line, raw as a train net output): show the first.
+    $shown = -1
+    $metrics = Invoke-AvaTraining $pwsh -ArgumentList $arguments -Framework Caffe -BatchOfEpoch 100 -WorkingDirectory $train.RunPath |
+        ForEach-Object {
+            if ($_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and $_.Iteration -gt $shown) {
+                $shown = $_.Iteration
+                Write-Host ('  iteration {0,4}  loss {1:0.0000}' -f $_.Iteration, $_.Value)
+            }
+            $_
+        }
+    $train | Complete-AvaTrainInstance
 }
-Write-Host "Wrote $epochs snapshots to $($train.SnapshotPath)"
+catch {
+    Complete-AvaTrainInstance $train -ErrorMessage $_.Exception.Message
+    throw
+}
 
-$train | Complete-AvaTrainInstance -PassThru | Format-Table | Out-String | Write-Host
+Write-Host "$($metrics.Count) metrics; by name:"
+$metrics | Group-Object Name, Phase -NoElement | Sort-Object Name | Format-Table -AutoSize | Out-String | Write-Host
 Write-Host 'status.json:'
 Get-Content $train.StatusPath | Write-Host
+Write-Host "metrics.jsonl: $((Get-Content (Join-Path $train.RunPath 'metrics.jsonl')).Count) lines; snapshots in $($train.SnapshotPath):"
+Get-ChildItem $train.SnapshotPath | ForEach-Object { Write-Host "  $($_.Name)" }
 Write-Host 'logs/ava.log:'
 Get-Content (Join-Path $train.LogPath 'ava.log') | Write-Host
