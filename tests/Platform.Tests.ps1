@@ -161,6 +161,7 @@ Describe 'Get-AvaConfig' {
         $byName = @{}; $settings | ForEach-Object { $byName[$_.Name] = $_ }
         $byName.Workspace.Value | Should -Be $workspace
         $byName.Workspace.Source | Should -Be 'env:AVA_WORKSPACE'
+        $byName.Mode.Value | Should -Be 'platform'
         $byName.ApiHost.Value | Should -Be $server.Url
         $byName.ApiHost.Source | Should -Be "$workspace/config/worker:atnet_apiserver_host"
         $byName.MetricsUrl.Value | Should -Be "$($server.Url)/v1/report/trainings/<instance id>/metric"

@@ -162,8 +162,17 @@ namespace AvaSdk.Platform
                 if (definition.Name == "JobName")
                     settings.Add(new ConfigSetting("JobId", JobId, JobId == null ? "not set" : "derived from JobName", "the job id: the third '-' field of JOB_NAME"));
             }
+            settings.Insert(1, ModeSetting(settings));
             problems = found;
             return settings;
+        }
+
+        // What a newcomer asks first: does this job talk to the platform?
+        private static ConfigSetting ModeSetting(List<ConfigSetting> settings)
+        {
+            string? Of(string name) => settings.First(s => s.Name == name).Value;
+            var mode = Of("ApiHost") != null ? "platform" : Of("MetricsUrl") != null ? "local, metrics sent to MetricsUrl" : "local";
+            return new ConfigSetting("Mode", mode, "derived from ApiHost and MetricsUrl", "platform when an API host is set; local keeps everything in the workspace");
         }
 
         private ConfigSetting Unset(Definition definition)
