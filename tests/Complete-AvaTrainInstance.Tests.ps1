@@ -80,7 +80,7 @@ Describe 'Complete-AvaTrainInstance' {
     It 'flushes the log with the completion, and shows it with -Verbose' {
         $train = New-AvaTrainInstance -Id logged -Workspace $workspace
         $verbose = Complete-AvaTrainInstance $train -ErrorMessage 'out of memory' -Verbose 4>&1
-        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" |
             Should -Match 'Training instance logged failed after \d\d:\d\d:\d\d: out of memory'
         Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Training instance logged failed after .*: out of memory'
     }

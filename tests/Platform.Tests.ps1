@@ -140,6 +140,16 @@ Describe 'Platform mode' {
         $loss.Count | Should -Be @($metrics | Where-Object { $_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and -not [double]::IsNaN($_.Value) }).Count
     }
 
+    It 'changes nothing on the platform with -WhatIf' {
+        New-AvaTrainInstance -WhatIf | Should -BeNullOrEmpty
+        $train = New-AvaTrainInstance
+        Complete-AvaTrainInstance $train -WhatIf
+        $train.Status | Should -Be 'Running'
+        Get-Requests PUT '/v1/trainings/*' | Should -BeNullOrEmpty
+        @(Get-Requests POST '/v1/trainings/cifar-train/instances').Count | Should -Be 1
+        Complete-AvaTrainInstance $train
+    }
+
     It 'stops with a clear error when the API refuses the credentials' {
         $env:AVA_WORKSPACE = New-PlatformWorkspace -SecretKey 'not-the-secret'
         $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformRequestFailed,*' -PassThru

@@ -9,7 +9,7 @@ using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Cmdlets
 {
-    [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance", DefaultParameterSetName = CompleteSet)]
+    [Cmdlet(VerbsLifecycle.Complete, "AvaTrainInstance", DefaultParameterSetName = CompleteSet, SupportsShouldProcess = true)]
     [OutputType(typeof(TrainInstance))]
     public sealed class CompleteAvaTrainInstanceCommand : AvaCmdlet, IDisposable
     {
@@ -46,7 +46,10 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNotFound", AvaErrorKind.ObjectNotFound,
                     "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
-            var config = new PlatformConfig(instance!.Workspace);
+            var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
+            if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))
+                return;
+            var config = new PlatformConfig(instance.Workspace);
             SnapshotUploadWait.Wait(this, instance.RunPath, stopping.Token);
             try
             {
@@ -111,6 +114,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                     WriteWarning($"The workspace '{workspace}' has no AVA API host configured, so there is nothing to send: completions are kept locally in status.json.");
                     return;
                 }
+                if (!ShouldProcess($"completions pending in workspace '{workspace}'", "Send to the AVA platform"))
+                    return;
                 var sent = RunCore(() => PlatformReports.SendPendingAsync(workspace, api, Logging.InstanceLog.Detached, stopping.Token).GetAwaiter().GetResult());
                 WriteVerbose($"Sent {sent} pending completion(s) to the AVA platform.");
             }

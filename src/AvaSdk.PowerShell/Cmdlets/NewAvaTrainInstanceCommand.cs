@@ -9,7 +9,7 @@ using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Cmdlets
 {
-    [Cmdlet(VerbsCommon.New, "AvaTrainInstance")]
+    [Cmdlet(VerbsCommon.New, "AvaTrainInstance", SupportsShouldProcess = true)]
     [OutputType(typeof(TrainInstance))]
     public sealed class NewAvaTrainInstanceCommand : AvaCmdlet, IDisposable
     {
@@ -34,6 +34,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var config = new PlatformConfig(workspace);
                 using var api = PlatformSession.Api(config);
                 TrainInstance instance;
+                var where = api == null ? $"workspace '{workspace}'" : $"training '{config.RequireTrainingName()}' on the AVA platform at {config.ApiHost}";
+                if (!ShouldProcess(where, requested == null ? "Create a training instance" : $"Start or resume training instance '{requested}'"))
+                    return;
                 if (api == null)
                 {
                     instance = RunCore(() => TrainInstanceStore.Start(workspace, requested ?? TrainInstanceId.NewId(DateTimeOffset.UtcNow), DateTimeOffset.Now));
