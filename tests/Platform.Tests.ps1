@@ -76,6 +76,7 @@ Describe 'Platform mode' {
         $lines | Where-Object { $_ -like 'ava_metric_training_sample_num,batch=100,*' } | Should -Match ' count=12800i '
         $lines | Where-Object { $_ -like 'ava_metric_meta_info,batch=100,batch_in_epoch=0,epoch=1,*' } | Should -Match ' value=1 '
 
+        @($record.models).Count | Should -Be 1
         $model = @($record.models)[0]
         $model.type | Should -Be 'snapshot'
         $model.specVersion | Should -Be 'v1'
@@ -138,6 +139,22 @@ Describe 'Platform mode' {
         Complete-AvaTrainInstance $train
         $loss = @((Get-TestAvaRecord $server).metrics | Where-Object { $_ -like 'ava_metric_training_loss,*' })
         $loss.Count | Should -Be @($metrics | Where-Object { $_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and -not [double]::IsNaN($_.Value) }).Count
+    }
+
+    It 'keeps a snapshot model the platform cannot take and records it later' {
+        $train = New-AvaTrainInstance
+        Set-TestKodoFailure $server -Path '/v1/models' -Status 503 -Count 100
+        $null = Invoke-Job
+        Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Message -join "`n" | Should -Match 'was uploaded to avajobs/.*cifar10_quick_iter_4000.caffemodel.h5, but.*kept in'
+        (Get-TestAvaRecord $server).models | Should -BeNullOrEmpty
+        Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Exist
+        Reset-TestKodo $server
+        Complete-AvaTrainInstance -Retry
+        $model = @((Get-TestAvaRecord $server).models)
+        $model.Count | Should -Be 1
+        $model[0].file | Should -BeLike "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)/*"
+        Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Not -Exist
     }
 
     It 'changes nothing on the platform with -WhatIf' {

@@ -69,9 +69,31 @@ namespace AvaSdk.Platform
             return null;
         }
 
+        /// <summary>The file in a run folder that keeps model records the platform could not take, one JSON object a line.</summary>
+        public const string PendingModelsFile = "platform-models.pending.jsonl";
+
+        private static readonly object PendingModelsLock = new object();
+
+        /// <summary>Records a snapshot model; one the platform cannot take is kept in the run folder and sent later.</summary>
+        public static async Task RecordModelAsync(TrainInstance instance, AvaApiClient api, JObject model, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await api.CreateModelAsync(model, cancellationToken).ConfigureAwait(false);
+                instance.Log.Information("Recorded model {Name:l} on the AVA platform", (string?)model["name"]);
+            }
+            catch (AvaException ex)
+            {
+                lock (PendingModelsLock)
+                    File.AppendAllText(Path.Combine(instance.RunPath, PendingModelsFile), model.ToString(Formatting.None) + "\n");
+                throw new AvaException(ex.ErrorId, ex.Kind,
+                    $"{ex.Message} The model record is kept in '{Path.Combine(instance.RunPath, PendingModelsFile)}' and sent by the next AvaSdk command in the workspace.", ex.Target, ex);
+            }
+        }
+
         /// <summary>
-        /// Sends every completion in the workspace the platform has not taken yet. Returns how many were sent; stops at
-        /// the first failure (the platform is still unreachable) and throws it.
+        /// Sends every completion and model record in the workspace the platform has not taken yet. Returns how many were
+        /// sent; stops at the first failure (the platform is still unreachable) and throws it.
         /// </summary>
         public static async Task<int> SendPendingAsync(string workspaceRoot, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
         {
@@ -79,6 +101,8 @@ namespace AvaSdk.Platform
             if (!Directory.Exists(runs))
                 return 0;
             var sent = 0;
+            foreach (var modelsPath in Directory.EnumerateFiles(runs, PendingModelsFile, SearchOption.AllDirectories))
+                sent += await SendPendingModelsAsync(modelsPath, api, log, cancellationToken).ConfigureAwait(false);
             foreach (var statusPath in Directory.EnumerateFiles(runs, "status.json", SearchOption.AllDirectories))
             {
                 JObject status;
@@ -97,6 +121,35 @@ namespace AvaSdk.Platform
                 AtomicFile.WriteAllText(statusPath, status.ToString(Formatting.Indented));
                 log.Information("Reported the pending completion of instance {Id:l} ({Status:l}) to the AVA platform", (string)id!, (string?)link.Instance["status"]);
                 sent++;
+            }
+            return sent;
+        }
+
+        // Sends the file's records in order; what is sent leaves the file, so a failure half-way loses and repeats nothing.
+        private static async Task<int> SendPendingModelsAsync(string path, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
+        {
+            var lines = new System.Collections.Generic.List<string>(File.ReadAllLines(path));
+            var sent = 0;
+            try
+            {
+                while (lines.Count > 0)
+                {
+                    if (lines[0].Trim().Length > 0)
+                    {
+                        var model = JObject.Parse(lines[0]);
+                        await api.CreateModelAsync(model, cancellationToken).ConfigureAwait(false);
+                        log.Information("Recorded the pending model {Name:l} on the AVA platform", (string?)model["name"]);
+                        sent++;
+                    }
+                    lines.RemoveAt(0);
+                }
+            }
+            finally
+            {
+                if (lines.Count == 0)
+                    File.Delete(path);
+                else
+                    AtomicFile.WriteAllText(path, string.Join("\n", lines) + "\n");
             }
             return sent;
         }

@@ -80,19 +80,20 @@ namespace AvaSdk.Snapshots
             {
                 while (pending.Reader.TryRead(out var upload))
                 {
+                    StoredObject? stored = null;
                     try
                     {
                         stop.Token.ThrowIfCancellationRequested();
                         // A resumed instance sends the same snapshot names again: the newer file wins.
                         var request = new KodoUploadRequest(upload.File, bucket, upload.Key) { Overwrite = true, Parallelism = 2 };
-                        var stored = await uploader.UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), stop.Token).ConfigureAwait(false);
+                        stored = await uploader.UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), stop.Token).ConfigureAwait(false);
                         if (upload.Uploaded != null)
                             await upload.Uploaded(stored, stop.Token).ConfigureAwait(false);
                     }
                     catch (Exception ex)
                     {
-                        log.Warning("Snapshot {File:l} was not uploaded to {Bucket:l}/{Key:l}: {Problem:l}", upload.File, bucket, upload.Key, ex.Message);
-                        failures.Enqueue(new SnapshotUploadFailure(upload.File, upload.Key, ex.Message));
+                        log.Warning("Snapshot {File:l} ({Bucket:l}/{Key:l}): {Problem:l}", upload.File, bucket, upload.Key, ex.Message);
+                        failures.Enqueue(new SnapshotUploadFailure(upload.File, upload.Key, ex.Message, stored != null));
                     }
                     finally
                     {
@@ -121,12 +122,16 @@ namespace AvaSdk.Snapshots
 
     public sealed class SnapshotUploadFailure
     {
-        public SnapshotUploadFailure(string file, string key, string problem)
+        public SnapshotUploadFailure(string file, string key, string problem, bool stored)
         {
             File = file;
             Key = key;
             Problem = problem;
+            Stored = stored;
         }
+
+        /// <summary>The file reached Kodo; what failed came after (the platform's model record).</summary>
+        public bool Stored { get; }
 
         public string File { get; }
 
@@ -142,7 +147,7 @@ namespace AvaSdk.Snapshots
         private readonly string keyPrefix;
         private readonly Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored;
 
-        /// <param name="snapshotStored">Run for each snapshot's main file once it is stored (companions excluded).</param>
+        /// <param name="snapshotStored">Run once a snapshot's weights file (its first file) is stored.</param>
         public SnapshotUploadHandler(SnapshotUploadQueue queue, string keyPrefix, Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored = null)
         {
             this.queue = queue;
@@ -156,8 +161,9 @@ namespace AvaSdk.Snapshots
         public Task HandleAsync(SnapshotEvent snapshot, SnapshotContext context, CancellationToken cancellationToken)
         {
             Func<StoredObject, CancellationToken, Task>? stored = snapshotStored == null ? null : (file, token) => snapshotStored(snapshot, file, token);
-            foreach (var named in snapshot.Files)
-                Enqueue(context, named, required: true, stored);
+            // The first file is the model's weights; Caffe's solver state after it is part of the snapshot, not another model.
+            for (var i = 0; i < snapshot.Files.Count; i++)
+                Enqueue(context, snapshot.Files[i], required: true, i == 0 ? stored : null);
             foreach (var named in snapshot.CompanionFiles)
                 Enqueue(context, named, required: false, null);
             return Task.CompletedTask;

@@ -191,7 +191,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             // The queue outlives this command (Complete-AvaTrainInstance waits for it), so it gets its own API client.
             var modelApi = PlatformSession.Api(config)!;
             return new SnapshotUploadHandler(queue, prefix, (snapshot, stored, token) =>
-                modelApi.CreateModelAsync(PlatformReports.SnapshotModel(instance, config, stored, snapshot, DateTimeOffset.Now), token));
+                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, snapshot, DateTimeOffset.Now), token));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)

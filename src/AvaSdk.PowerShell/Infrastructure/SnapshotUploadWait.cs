@@ -32,7 +32,9 @@ namespace AvaSdk.PowerShell.Infrastructure
                 cmdlet.WriteProgress(progress);
             }
             foreach (var failure in queue.TakeFailures())
-                cmdlet.WriteWarning($"Snapshot '{failure.File}' was not uploaded to {queue.Bucket}/{failure.Key}: {failure.Problem} It is kept on disk; send it with Send-AvaFile '{failure.File}' -Key '{failure.Key}'.");
+                cmdlet.WriteWarning(failure.Stored
+                    ? $"Snapshot '{failure.File}' was uploaded to {queue.Bucket}/{failure.Key}, but: {failure.Problem}"
+                    : $"Snapshot '{failure.File}' was not uploaded to {queue.Bucket}/{failure.Key}: {failure.Problem} It is kept on disk; send it with Send-AvaFile '{failure.File}' -Key '{failure.Key}'.");
         }
     }
 }
