@@ -134,7 +134,6 @@ namespace AvaSdk.Storage
             using (var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
             using (var file = new FileStream(state.Temp, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1))
                 await CopyAsync(body, file, state, progress, token).ConfigureAwait(false);
-            state.Received = state.Qetag.Length;
             if (total is long expected && state.Qetag.Length != expected)
                 throw new KodoTransientException(0, null, $"the connection ended after {state.Qetag.Length} of {expected} bytes", null, null);
             Verify(state);

@@ -93,7 +93,7 @@ namespace AvaSdk.PowerShell.Infrastructure
                         DrainAfterStop();
                         return;
                     }
-                    WriteProgress(force: false);
+                    WriteProgress();
                     if (!untilDone)
                         return;
                     continue;
@@ -105,7 +105,7 @@ namespace AvaSdk.PowerShell.Infrastructure
                     cmdlet.WriteObject(outcome.Result);
                 else if (!(outcome.Error is OperationCanceledException && stop.IsCancellationRequested))
                     cmdlet.WriteError(ToErrorRecord(outcome.Error, outcome.Target));
-                WriteProgress(force: false);
+                WriteProgress();
             }
             if (untilDone)
             {
@@ -131,9 +131,9 @@ namespace AvaSdk.PowerShell.Infrastructure
                 pending--;
         }
 
-        private void WriteProgress(bool force)
+        private void WriteProgress()
         {
-            if (!force && clock.Elapsed - lastProgress < ProgressInterval)
+            if (clock.Elapsed - lastProgress < ProgressInterval)
                 return;
             lastProgress = clock.Elapsed;
             var done = Interlocked.Read(ref bytesDone);
