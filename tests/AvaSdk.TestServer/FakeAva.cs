@@ -129,11 +129,6 @@ namespace AvaSdk.TestServer
             ["signed"] = signed,
         });
 
-        private static async Task Json(HttpContext context, int status, JsonObject body)
-        {
-            context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(body.ToJsonString());
-        }
+        private static Task Json(HttpContext context, int status, JsonObject body) => FakeKodo.Json(context, status, body);
     }
 }

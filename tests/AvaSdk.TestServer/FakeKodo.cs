@@ -474,7 +474,7 @@ namespace AvaSdk.TestServer
         private static Task Error(HttpContext context, int status, string message) =>
             Json(context, status, new JsonObject { ["error"] = message });
 
-        private static async Task Json(HttpContext context, int status, JsonObject body)
+        internal static async Task Json(HttpContext context, int status, JsonObject body)
         {
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
