@@ -49,6 +49,7 @@ namespace AvaSdk.Storage
         public const long MinPartSize = 1024L * 1024;
         public const long MaxPartSize = 1024L * 1024 * 1024;
 
+        private const long MaxBufferedBytes = 256L * 1024 * 1024;
         private static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(1);
 
         private readonly KodoCredentials credentials;
@@ -56,6 +57,7 @@ namespace AvaSdk.Storage
         private readonly KodoHttp http;
         private readonly ILogger log;
         private readonly string? resumeFolder;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> unwritableRecords = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
 
         public KodoUploader(KodoCredentials credentials, Uri host, KodoHttp http, ILogger log, string? resumeFolder)
         {
@@ -143,7 +145,7 @@ namespace AvaSdk.Storage
                 // Kodo forgot the uploadId (expired or aborted): start over once, cleanly.
                 log.Warning("Kodo no longer knows upload {UploadId:l} of {Path:l} ({Error:l}); starting it over", record.UploadId, request.Path, ex.Error);
                 progress(-alreadySent);
-                File.Delete(recordPath);
+                DeleteRecord(recordPath);
                 return await FreshMultipartAsync(request, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -160,7 +162,7 @@ namespace AvaSdk.Storage
             identity.UploadId = (string?)initiated["uploadId"] ?? throw new KodoHttpException(200, null, "the initiate answer has no uploadId");
             identity.ExpireAt = (long?)initiated["expireAt"] ?? DateTimeOffset.UtcNow.AddDays(7).ToUnixTimeSeconds();
             identity.Parts.Clear();
-            identity.Save(recordPath);
+            SaveRecord(identity, recordPath);
             return await SendPartsAndCompleteAsync(request, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
         }
 
@@ -169,7 +171,9 @@ namespace AvaSdk.Storage
             var partCount = (int)((record.Size + request.PartSize - 1) / request.PartSize);
             var done = new HashSet<int>(record.Parts.Select(p => p.Number));
             using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var slots = new SemaphoreSlim(Math.Max(1, request.Parallelism));
+            // Each part in flight holds a buffer of PartSize bytes: bound the total, whatever the part size asked for.
+            var parallelism = (int)Math.Max(1, Math.Min(request.Parallelism, MaxBufferedBytes / request.PartSize));
+            using var slots = new SemaphoreSlim(parallelism);
             var buffers = new Stack<byte[]>();
             var inFlight = new List<Task>();
             using (var file = OpenShared(request.Path))
@@ -266,7 +270,7 @@ namespace AvaSdk.Storage
             lock (record)
             {
                 record.Parts.Add(new UploadResumeRecord.DonePart { Number = number, Etag = etag, Size = count, BlockDigests = UploadResumeRecord.DonePart.Encode(blocks) });
-                record.Save(recordPath);
+                SaveRecord(record, recordPath);
             }
         }
 
@@ -288,8 +292,29 @@ namespace AvaSdk.Storage
                 using var response = await http.Client.SendAsync(message, token).ConfigureAwait(false);
                 return await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
-            File.Delete(recordPath);
+            DeleteRecord(recordPath);
             return CheckHash(json, QetagBuilder.ForParts(parts.Select(p => p.Blocks()).ToList(), request.PartSize));
+        }
+
+        private static void DeleteRecord(string path)
+        {
+            if (File.Exists(path))
+                File.Delete(path);
+        }
+
+        // A folder we may not write to costs the ability to resume, not the upload.
+        private void SaveRecord(UploadResumeRecord record, string path)
+        {
+            try
+            {
+                record.Save(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                if (unwritableRecords.TryAdd(path, true))
+                    log.Warning("The resume record {Path:l} could not be written ({Problem:l}); this upload cannot resume after an interruption. Set ${Variable:l} to a writable folder",
+                    path, ex.Message, KodoSettings.ResumeFolderVariable);
+            }
         }
 
         private static string CheckHash(JObject answer, string ourHash)

@@ -100,6 +100,24 @@ namespace AvaSdk.Core.Tests.Storage
         }
 
         [Fact]
+        public async Task An_unwritable_resume_folder_costs_the_resume_not_the_upload()
+        {
+            await kodo.Reset();
+            var path = NewFile("noresume.bin", 3 * MiB, seed: 4);
+            var key = UniqueKey("noresume.bin");
+            var capture = LogCapture.Begin();
+            var uploader = new KodoUploader(kodo.Credentials, kodo.Url, http, InstanceLog.Detached, Path.Combine(folder.Path, "no", "such", "folder"));
+            var stored = await uploader.UploadAsync(new KodoUploadRequest(path, "b", key) { PartSize = MiB }, _ => { }, CancellationToken.None);
+            capture.Dispose();
+            Assert.Equal(stored.Hash, await kodo.StoredHash("b", key));
+            var warnings = new System.Collections.Generic.List<string>();
+            while (capture.TryTake(out var logEvent))
+                if (logEvent.Level == Serilog.Events.LogEventLevel.Warning)
+                    warnings.Add(logEvent.RenderMessage());
+            Assert.Contains("cannot resume", Assert.Single(warnings));
+        }
+
+        [Fact]
         public async Task Other_content_under_an_existing_key_needs_overwrite()
         {
             var key = UniqueKey("model.params");
