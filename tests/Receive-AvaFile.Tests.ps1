@@ -47,6 +47,11 @@ Describe 'Receive-AvaFile' {
         (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
     }
 
+    It 'signs an http URL on the bucket''s own domain when credentials are given' {
+        $file = Receive-AvaFile "$($kodo.Url)/download/data/sets/cifar/labels.txt" $folder @private
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+    }
+
     It 'takes URIs from the pipeline by value and by the Uri or Url property, in parallel' {
         $files = @(
             [pscustomobject]@{ Url = "$($kodo.Url)/public/data/sets/cifar/labels.txt" }

@@ -84,16 +84,20 @@ namespace AvaSdk.Storage
         }
 
         /// <summary>The URL to request now: qiniu:// goes through the bucket's domain, signed (with a fresh deadline) when credentials exist.</summary>
+        /// <remarks>An http(s) URL on the bucket's own domain is signed too, unless it already carries a token.</remarks>
         public string ResolveUrl(string uri)
         {
+            var domain = settings.Domain == null ? null : (settings.Domain.Contains("://") ? settings.Domain : "http://" + settings.Domain).TrimEnd('/');
             if (!QiniuUri.IsQiniu(uri))
-                return uri;
+            {
+                var onBucketDomain = domain != null && uri.StartsWith(domain + "/", StringComparison.OrdinalIgnoreCase) && uri.IndexOf("token=", StringComparison.Ordinal) < 0;
+                return onBucketDomain && settings.Credentials != null ? settings.Credentials.PrivateDownloadUrl(uri, DateTimeOffset.UtcNow + SignedUrlLifetime) : uri;
+            }
             var qiniu = QiniuUri.Parse(uri);
-            var domain = settings.Domain ?? throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
-                $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': pass -Domain or set ${KodoSettings.DomainVariable}.", uri);
-            if (!domain.Contains("://"))
-                domain = "http://" + domain;
-            var url = domain.TrimEnd('/') + "/" + string.Join("/", qiniu.Key.Split('/').Select(Uri.EscapeDataString));
+            if (domain == null)
+                throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
+                    $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': pass -Domain or set ${KodoSettings.DomainVariable}.", uri);
+            var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(Uri.EscapeDataString));
             return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
         }
 
