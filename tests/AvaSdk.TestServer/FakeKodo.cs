@@ -12,6 +12,8 @@ using System.Threading.Tasks;
 using AvaSdk.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 
 namespace AvaSdk.TestServer
 {
@@ -88,7 +90,7 @@ namespace AvaSdk.TestServer
             {
                 var path = ObjectPath(bucket, key);
                 return File.Exists(path)
-                    ? Results.Json(new { hash = File.ReadAllText(path + ".hash"), size = new FileInfo(path).Length })
+                    ? Results.Json(new { hash = File.ReadAllText(path + ".hash"), size = ObjectData.Length(path) })
                     : Results.NotFound();
             });
 
@@ -110,55 +112,72 @@ namespace AvaSdk.TestServer
             return Results.Ok();
         }
 
+        // Streams the form as Kodo does: fields first, then the file, written once while it is hashed.
         private async Task FormUpload(HttpContext context)
         {
             Count("form");
-            if (!context.Request.HasFormContentType)
+            var boundary = context.Request.HasFormContentType
+                ? HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(context.Request.ContentType).Boundary).Value
+                : null;
+            if (string.IsNullOrEmpty(boundary))
             {
                 await Error(context, 400, "invalid multipart form");
                 return;
             }
-            IFormCollection form;
+            var dropAfter = context.Items.ContainsKey("drop") ? (context.Request.ContentLength ?? 0) / 2 : long.MaxValue;
+            var reader = new MultipartReader(boundary, context.Request.Body);
+            string? key = null, token = null, temp = null, hash = null;
             try
             {
-                form = await context.Request.ReadFormAsync();
+                MultipartSection? section;
+                while ((section = await reader.ReadNextSectionAsync()) != null)
+                {
+                    var name = ContentDispositionHeaderValue.Parse(section.ContentDisposition).Name.Value?.Trim('"');
+                    if (name != "file")
+                    {
+                        var value = await new StreamReader(section.Body).ReadToEndAsync();
+                        if (name == "key")
+                            key = value;
+                        else if (name == "token")
+                            token = value;
+                        continue;
+                    }
+                    temp = Path.Combine(uploadsFolder, Guid.NewGuid().ToString("N"));
+                    using var qetag = new QetagBuilder();
+                    using (var target = File.Create(temp))
+                    {
+                        var buffer = new byte[1024 * 1024];
+                        int read;
+                        long total = 0;
+                        while ((read = await section.Body.ReadAsync(buffer)) > 0)
+                        {
+                            qetag.Append(buffer, 0, read);
+                            await target.WriteAsync(buffer.AsMemory(0, read));
+                            total += read;
+                            if (total >= dropAfter)
+                            {
+                                context.Abort();
+                                return;
+                            }
+                        }
+                        Interlocked.Add(ref bytesReceived, total);
+                    }
+                    hash = qetag.Finish();
+                }
             }
-            catch (Exception) when (context.Items.ContainsKey("drop") || context.RequestAborted.IsCancellationRequested)
+            catch (Exception) when (context.RequestAborted.IsCancellationRequested)
             {
-                context.Abort();
                 return;
             }
-            if (context.Items.ContainsKey("drop"))
-            {
-                context.Abort();
-                return;
-            }
-            var key = form["key"].FirstOrDefault();
-            var policy = await Authorize(context, form["token"].FirstOrDefault(), key);
+            var policy = await Authorize(context, token, key);
             if (policy == null)
                 return;
-            var file = form.Files.GetFile("file");
-            if (file == null)
+            if (temp == null || hash == null)
             {
                 await Error(context, 400, "file not specified");
                 return;
             }
-            var temp = Path.Combine(uploadsFolder, Guid.NewGuid().ToString("N"));
-            using var qetag = new QetagBuilder();
-            using (var source = file.OpenReadStream())
-            using (var target = File.Create(temp))
-            {
-                var buffer = new byte[1024 * 1024];
-                int read;
-                while ((read = await source.ReadAsync(buffer)) > 0)
-                {
-                    qetag.Append(buffer, 0, read);
-                    await target.WriteAsync(buffer.AsMemory(0, read));
-                }
-            }
-            Interlocked.Add(ref bytesReceived, file.Length);
-            var hash = qetag.Finish();
-            await Store(context, policy, key ?? hash, temp, hash);
+            await Store(context, policy, key ?? hash, new[] { temp }, hash);
         }
 
         private async Task InitiateMultipart(HttpContext context, string bucket, string encodedKey)
@@ -268,19 +287,12 @@ namespace AvaSdk.TestServer
                     return;
                 }
             }
+            // Like Kodo, completing stitches the parts together without copying them: they become the object's data.
             var parts = requested.Select(r => upload.Parts[r.Number]).ToList();
-            var temp = Path.Combine(uploadsFolder, Guid.NewGuid().ToString("N"));
-            using (var target = File.Create(temp))
-                foreach (var part in parts)
-                    using (var source = File.OpenRead(part.Path))
-                        await source.CopyToAsync(target);
             var uniform = parts.Take(parts.Count - 1).All(p => p.Size == Qetag.BlockSize) && parts[^1].Size <= Qetag.BlockSize;
             var hash = QetagBuilder.ForParts(parts.Select(p => p.Blocks).ToList(), uniform ? Qetag.BlockSize : -1);
-            if (await Store(context, policy, key ?? hash, temp, hash))
-            {
+            if (await Store(context, policy, key ?? hash, parts.Select(p => p.Path).ToList(), hash))
                 uploads.TryRemove(uploadId, out _);
-                Directory.Delete(Path.Combine(uploadsFolder, uploadId), recursive: true);
-            }
         }
 
         private async Task ListParts(HttpContext context, string bucket, string encodedKey, string uploadId)
@@ -323,7 +335,7 @@ namespace AvaSdk.TestServer
                 await Error(context, 404, "no such file or directory");
                 return;
             }
-            var length = new FileInfo(path).Length;
+            var length = ObjectData.Length(path);
             long start = 0, end = length - 1;
             var range = context.Request.Headers.Range.FirstOrDefault();
             if (range != null && range.StartsWith("bytes=", StringComparison.Ordinal))
@@ -346,9 +358,9 @@ namespace AvaSdk.TestServer
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = end - start + 1;
             var dropAfter = context.Items.ContainsKey("drop") ? (end - start + 1) / 2 : long.MaxValue;
-            using var source = File.OpenRead(path);
+            using var source = ObjectData.Open(path);
             source.Position = start;
-            var buffer = new byte[81920];
+            var buffer = new byte[256 * 1024];
             long sent = 0;
             while (sent < end - start + 1)
             {
@@ -427,26 +439,26 @@ namespace AvaSdk.TestServer
             return true;
         }
 
-        private async Task<bool> Store(HttpContext context, JsonObject policy, string key, string temp, string hash)
+        private async Task<bool> Store(HttpContext context, JsonObject policy, string key, IReadOnlyList<string> data, string hash)
         {
             var bucket = ((string)policy["scope"]!).Split(':')[0];
             var path = ObjectPath(bucket, key);
             var keyScoped = ((string)policy["scope"]!).Contains(':');
             var insertOnly = policy["insertOnly"] is JsonNode node && (int)node != 0;
-            if (File.Exists(path) && (insertOnly || !keyScoped) && Qetag.ComputeFile(path) != Qetag.ComputeFile(temp))
+            if (File.Exists(path) && (insertOnly || !keyScoped) && !ObjectData.SameContent(path, data))
             {
-                File.Delete(temp);
                 await Error(context, 614, "file exists");
                 return false;
             }
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.Move(temp, path, overwrite: true);
+            ObjectData.Write(path, data);
             File.WriteAllText(path + ".hash", hash);
             await Json(context, 200, new JsonObject { ["hash"] = hash, ["key"] = key });
             return true;
         }
 
-        // The hash Kodo answered at upload time (qetag or etagV2) is kept beside the object in "<object>.hash".
+        // An object is a manifest of the files holding its bytes (ObjectData); the hash Kodo answered at upload time
+        // (qetag or etagV2) is kept beside it in "<object>.hash".
         private string ObjectPath(string bucket, string key) => Path.Combine(objects, bucket, UrlSafeBase64.Encode(key));
 
         private static string? DecodeKey(string encodedKey) => encodedKey == "~" ? null : Encoding.UTF8.GetString(UrlSafeBase64.Decode(encodedKey));
