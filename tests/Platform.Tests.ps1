@@ -220,4 +220,17 @@ Describe 'Get-AvaConfig' {
         Get-AvaParam solverOps.batchSize | Should -Be 64
         { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaConfigInvalid,*'
     }
+
+    It 'still runs the training when the worker file is damaged, keeping the metrics local' {
+        Set-Content "$workspace/config/worker" 'not json' -NoNewline
+        $env:AVA_API_HOST = $null
+        Push-Location $workspace
+        try {
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 5, loss = 0.5" >&2' -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
+        }
+        finally { Pop-Location }
+        $metrics.Value | Should -Be 0.5
+        $warnings.Message -join "`n" | Should -Match "only be kept locally.*config/worker"
+        Join-Path $workspace 'ava-run/metrics.jsonl' | Should -Exist
+    }
 }

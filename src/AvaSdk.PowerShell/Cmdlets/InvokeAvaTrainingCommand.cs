@@ -123,7 +123,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var record = new MetricsJsonLinesWriter(runFolder);
                 owned.Add(record);
                 options.Reporters.Add(record);
-                if (MetricDelivery.ReporterFor(runFolder, config, instance?.Id, log) is { } remote)
+                if (RemoteReporter(runFolder, config, instance, log) is { } remote)
                 {
                     remote.PlatformProgress = instance?.Platform != null;
                     remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
@@ -141,6 +141,20 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 ThrowTerminatingError(ToErrorRecord(ex));
                 throw;
+            }
+        }
+
+        // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
+        private LineProtocolReporter? RemoteReporter(string runFolder, PlatformConfig config, TrainInstance? instance, Serilog.ILogger log)
+        {
+            try
+            {
+                return MetricDelivery.ReporterFor(runFolder, config, instance?.Id, log);
+            }
+            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid")
+            {
+                WriteWarning($"Metrics will only be kept locally in metrics.jsonl: {ex.Message}");
+                return null;
             }
         }
 
