@@ -221,6 +221,16 @@ Describe 'Get-AvaConfig' {
         { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaConfigInvalid,*'
     }
 
+    It 'completes an instance with spooled metrics when the worker file is damaged' {
+        Remove-Item "$workspace/config/worker"
+        $train = New-AvaTrainInstance -Id local-spool
+        Set-Content (Join-Path $train.RunPath 'metrics-spool.lp') 'ava_metric_training_loss,id=local-spool value=1 1'
+        Set-Content "$workspace/config/worker" 'not json' -NoNewline
+        Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        $train.Status | Should -Be 'Done'
+        $warnings.Message -join "`n" | Should -Match '1 metric point\(s\) .*could not be delivered \(.*config/worker.*metrics-spool.lp'
+    }
+
     It 'still runs the training when the worker file is damaged, keeping the metrics local' {
         Set-Content "$workspace/config/worker" 'not json' -NoNewline
         $env:AVA_API_HOST = $null

@@ -51,11 +51,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                 return;
             var config = new PlatformConfig(instance.Workspace);
             SnapshotUploadWait.Wait(this, instance.RunPath, stopping.Token);
+            ReplayMetrics(instance, config);
             try
             {
-                var undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping.Token).GetAwaiter().GetResult());
-                if (undelivered > 0)
-                    WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
                 RunCore(() => TrainInstanceStore.MarkComplete(instance, ErrorMessage, DateTimeOffset.Now));
             }
             catch (AvaException ex)
@@ -79,6 +77,24 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void StopProcessing() => stopping.Cancel();
 
         public void Dispose() => stopping.Dispose();
+
+        // Undelivered metrics never stop a completion: they stay in the spool, and a warning says where.
+        private void ReplayMetrics(TrainInstance instance, PlatformConfig config)
+        {
+            long undelivered;
+            string? why = null;
+            try
+            {
+                undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping.Token).GetAwaiter().GetResult());
+            }
+            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid" || ex.ErrorId == "AvaMetricsUrlInvalid")
+            {
+                undelivered = new MetricSpool(instance.RunPath).Count;
+                why = $" ({ex.Message})";
+            }
+            if (undelivered > 0)
+                WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
+        }
 
         private void ReportToPlatform(TrainInstance instance, PlatformConfig config)
         {
