@@ -40,7 +40,7 @@ namespace AvaSdk.Platform
             return reply["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } id && !string.IsNullOrEmpty((string?)id)
                 ? (string)id!
                 : throw new AvaException("AvaPlatformReplyInvalid", AvaErrorKind.InvalidData,
-                    $"The AVA API created a training instance of '{training}' but its reply has no id: {Shorten(reply.ToString(Formatting.None))}", training);
+                    $"The AVA API created a training instance of '{training}' but its reply has no id: {KodoHttp.Shorten(reply.ToString(Formatting.None))}", training);
         }
 
         public Task<JObject> GetTrainInstanceAsync(string training, string id, CancellationToken cancellationToken) =>
@@ -91,7 +91,5 @@ namespace AvaSdk.Platform
         }
 
         private static string InstancesPath(string training) => $"/v1/trainings/{Uri.EscapeDataString(training)}/instances";
-
-        private static string Shorten(string text) => text.Length > 200 ? text.Substring(0, 200) + "…" : text;
     }
 }

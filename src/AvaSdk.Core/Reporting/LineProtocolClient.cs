@@ -9,6 +9,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Polly;
 using Polly.Retry;
+using AvaSdk.Storage;
 using Serilog;
 
 namespace AvaSdk.Reporting
@@ -80,10 +81,10 @@ namespace AvaSdk.Reporting
                 if (status >= 200 && status < 300)
                 {
                     var code = ProbeCode(reply);
-                    return code == null || code == 0 ? SendResult.Ok : SendResult.Failed($"the probe answered code {code}: {Shorten(reply)}", retryable: true);
+                    return code == null || code == 0 ? SendResult.Ok : SendResult.Failed($"the probe answered code {code}: {KodoHttp.Shorten(reply)}", retryable: true);
                 }
                 var retryable = status >= 500 || status == 429 || status == 408;
-                return SendResult.Failed($"HTTP {status} {response.ReasonPhrase}: {Shorten(reply)}", retryable, RetryAfter(response));
+                return SendResult.Failed($"HTTP {status} {response.ReasonPhrase}: {KodoHttp.Shorten(reply)}", retryable, KodoHttp.RetryAfter(response));
             }
             catch (HttpRequestException ex)
             {
@@ -102,25 +103,14 @@ namespace AvaSdk.Reporting
                 return null;
             try
             {
-                return JObject.Parse(text)["code"]?.Type == JTokenType.Integer ? (long)JObject.Parse(text)["code"]! : (long?)null;
+                var code = JObject.Parse(text)["code"];
+                return code?.Type == JTokenType.Integer ? (long)code : (long?)null;
             }
             catch (JsonException)
             {
                 return null;
             }
         }
-
-        private static TimeSpan? RetryAfter(HttpResponseMessage response)
-        {
-            var header = response.Headers.RetryAfter;
-            if (header?.Delta is TimeSpan delta)
-                return delta;
-            if (header?.Date is DateTimeOffset date)
-                return date - DateTimeOffset.UtcNow > TimeSpan.Zero ? date - DateTimeOffset.UtcNow : TimeSpan.Zero;
-            return null;
-        }
-
-        private static string Shorten(string text) => text.Length > 200 ? text.Substring(0, 200) + "…" : text;
 
         private sealed class SendResult
         {

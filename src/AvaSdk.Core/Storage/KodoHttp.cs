@@ -88,7 +88,7 @@ namespace AvaSdk.Storage
                     throw new KodoTransientException(status, null, "the answer has no X-Reqid header, so it did not come from Kodo", null, null);
                 return json ?? new JObject();
             }
-            var error = (string?)json?["error"] ?? (body.Length > 200 ? body.Substring(0, 200) : body);
+            var error = (string?)json?["error"] ?? Shorten(body);
             if (IsRetryableStatus(status))
                 throw new KodoTransientException(status, reqId, error, RetryAfter(response), null);
             throw new KodoHttpException(status, reqId, error);
@@ -118,7 +118,8 @@ namespace AvaSdk.Storage
             }
         }
 
-        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        /// <summary>How long a 429 or 503 answer asks us to wait, from its Retry-After header (seconds or a date).</summary>
+        internal static TimeSpan? RetryAfter(HttpResponseMessage response)
         {
             var header = response.Headers.RetryAfter;
             if (header?.Delta is TimeSpan delta)
@@ -127,6 +128,9 @@ namespace AvaSdk.Storage
                 return date > DateTimeOffset.UtcNow ? date - DateTimeOffset.UtcNow : TimeSpan.Zero;
             return null;
         }
+
+        /// <summary>A reply body as it may appear in a message: at most 200 characters.</summary>
+        internal static string Shorten(string text) => text.Length > 200 ? text.Substring(0, 200) + "…" : text;
     }
 
     /// <summary>Kodo answered with an error: the HTTP status, its error text and the request id.</summary>
