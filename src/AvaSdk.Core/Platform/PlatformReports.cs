@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
@@ -100,10 +101,12 @@ namespace AvaSdk.Platform
             var runs = Path.Combine(workspaceRoot, "run");
             if (!Directory.Exists(runs))
                 return 0;
+            // Only run/<id>/ holds these files; the snapshot folders below it can be large, so they are not walked.
+            var runFolders = Directory.GetDirectories(runs);
             var sent = 0;
-            foreach (var modelsPath in Directory.EnumerateFiles(runs, PendingModelsFile, SearchOption.AllDirectories))
+            foreach (var modelsPath in runFolders.Select(f => Path.Combine(f, PendingModelsFile)).Where(File.Exists))
                 sent += await SendPendingModelsAsync(modelsPath, api, log, cancellationToken).ConfigureAwait(false);
-            foreach (var statusPath in Directory.EnumerateFiles(runs, "status.json", SearchOption.AllDirectories))
+            foreach (var statusPath in runFolders.Select(f => Path.Combine(f, "status.json")).Where(File.Exists))
             {
                 JObject status;
                 try
