@@ -49,8 +49,9 @@ namespace AvaSdk.Snapshots
 
         public bool IsIdle => FilesDone == FilesQueued;
 
-        public static SnapshotUploadQueue For(string runFolder, KodoUploader uploader, string bucket, ILogger log) =>
-            Queues.GetOrAdd(runFolder, _ => new SnapshotUploadQueue(uploader, bucket, log));
+        /// <summary>The run's queue; the first call creates it, with an uploader from <paramref name="createUploader"/>.</summary>
+        public static SnapshotUploadQueue For(string runFolder, Func<KodoUploader> createUploader, string bucket, ILogger log) =>
+            Queues.GetOrAdd(runFolder, _ => new SnapshotUploadQueue(createUploader(), bucket, log));
 
         public static SnapshotUploadQueue? Find(string runFolder) => Queues.TryGetValue(runFolder, out var queue) ? queue : null;
 

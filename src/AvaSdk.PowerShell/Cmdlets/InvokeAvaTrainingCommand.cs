@@ -196,9 +196,9 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
             if (settings.Credentials == null || settings.Bucket == null)
                 return null;
-            var uploader = new KodoUploader(settings.Credentials, settings.UploadHost, new KodoHttp(5, log), log,
-                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
-            var queue = SnapshotUploadQueue.For(runFolder, uploader, settings.Bucket, log);
+            var credentials = settings.Credentials;
+            var queue = SnapshotUploadQueue.For(runFolder, () => new KodoUploader(credentials, settings.UploadHost, new KodoHttp(5, log), log,
+                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable)), settings.Bucket, log);
             var prefix = SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local");
             if (api == null || instance == null)
                 return new SnapshotUploadHandler(queue, prefix);
