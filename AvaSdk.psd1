@@ -1,14 +1,13 @@
 @{
     RootModule           = 'module/bin/AvaSdk.PowerShell.dll'
     ModuleVersion        = '0.1.0'
-    CompatiblePSEditions = @('Desktop', 'Core')
+    CompatiblePSEditions = @('Core')
     GUID                 = '5d0c6a8e-3f4b-4c1e-9a57-2b8e6f1d7c43'
     Author               = 'AvaSdk'
     CompanyName          = 'AvaSdk'
     Copyright            = '(c) AvaSdk. All rights reserved.'
     Description          = 'Training-job SDK for the AVA deep-learning platform (Qiniu): job parameters, training instances, training runs with live metrics, and Kodo / http(s) file transfers.'
-    PowerShellVersion    = '5.1'
-    DotNetFrameworkVersion = '4.7.2'
+    PowerShellVersion    = '7.4'
     FormatsToProcess     = @('module/AvaSdk.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-AvaParam'

@@ -1,4 +1,4 @@
-#Requires -Version 5.1
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     A small but real AvaSdk job: parameters read, an instance started, a Caffe-style training run whose metrics stream

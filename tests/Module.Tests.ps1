@@ -11,8 +11,8 @@ Describe 'The AvaSdk module' {
     It 'has a manifest that passes Test-ModuleManifest' {
         $manifest = Test-ModuleManifest $manifestPath
         $manifest.Name | Should -Be 'AvaSdk'
-        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
-        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.PowerShellVersion | Should -Be ([version]'7.4')
     }
 
     It 'exports exactly the cmdlets its assembly defines' {

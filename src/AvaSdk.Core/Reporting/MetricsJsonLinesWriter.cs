@@ -20,7 +20,6 @@ namespace AvaSdk.Reporting
         private readonly StreamWriter file;
         private readonly Dictionary<string, string> quoted = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly StringBuilder line = new StringBuilder(256);
-        private char[] buffer = new char[512];
         private DateTimeOffset lastTimestamp;
         private string lastTimestampText = string.Empty;
 
@@ -53,11 +52,7 @@ namespace AvaSdk.Reporting
             json.Append(",\"timestamp\":\"").Append(Timestamp(metric.Timestamp));
             json.Append("\",\"trainInstanceId\":").Append(metric.TrainInstanceId == null ? "null" : Quoted(metric.TrainInstanceId));
             json.Append(",\"line\":").Append(metric.Line).Append("}\n");
-            // netstandard2.0 has no TextWriter.Write(StringBuilder): copy into a reused buffer rather than allocate a string per metric.
-            if (buffer.Length < json.Length)
-                buffer = new char[json.Length * 2];
-            json.CopyTo(0, buffer, 0, json.Length);
-            file.Write(buffer, 0, json.Length);
+            file.Write(json);
         }
 
         public void Flush() => file.Flush();

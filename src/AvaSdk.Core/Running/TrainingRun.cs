@@ -80,7 +80,7 @@ namespace AvaSdk.Running
         /// <exception cref="AvaException">AvaTrainingNotStarted: the program could not be started.</exception>
         public static TrainingRun Start(TrainingRunOptions options, ILogger log)
         {
-            var startInfo = new ProcessStartInfo(options.FilePath, CommandLine.Join(options.Arguments))
+            var startInfo = new ProcessStartInfo(options.FilePath)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
@@ -91,6 +91,8 @@ namespace AvaSdk.Running
                 StandardOutputEncoding = new UTF8Encoding(false),
                 StandardErrorEncoding = new UTF8Encoding(false),
             };
+            foreach (var argument in options.Arguments)
+                startInfo.ArgumentList.Add(argument ?? string.Empty);
             Directory.CreateDirectory(options.LogFolder);
             var process = new Process { StartInfo = startInfo };
             try
@@ -105,7 +107,7 @@ namespace AvaSdk.Running
                     options.FilePath, ex);
             }
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
-                options.FilePath, CommandLine.Join(options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
+                options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
             return new TrainingRun(options, log, process);
         }
 
@@ -115,7 +117,14 @@ namespace AvaSdk.Running
             if (Interlocked.Exchange(ref stopRequested, 1) != 0)
                 return;
             log.Warning("Stopping the training process (pid {Pid}) and its children", process.Id);
-            ProcessTree.Kill(process);
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited on its own meanwhile.
+            }
             stopping.Cancel();
         }
 
