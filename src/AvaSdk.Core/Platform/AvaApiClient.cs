@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 using AvaSdk.Storage;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -13,8 +15,8 @@ using Serilog;
 namespace AvaSdk.Platform
 {
     /// <summary>
-    /// The AVA API: JSON requests signed with the Qiniu v2 token (<c>Authorization: Qiniu AK:sign</c>), each attempt
-    /// bounded by a timeout, retried with backoff on network errors, 5xx and 429; a 2xx must carry X-Reqid.
+    /// The AVA API: JSON requests signed with the Qiniu v2 token (<c>Authorization: Qiniu AK:sign</c>) through the shared
+    /// HTTP layer (<see cref="HttpServiceRules.AvaApi"/>). Creating an instance is never repeated once it may have arrived.
     /// </summary>
     public sealed class AvaApiClient : IDisposable
     {
@@ -22,25 +24,27 @@ namespace AvaSdk.Platform
 
         private readonly Uri host;
         private readonly KodoCredentials credentials;
-        private readonly KodoHttp http;
+        private readonly ServiceHttp http;
         private readonly ILogger log;
 
-        public AvaApiClient(Uri host, KodoCredentials credentials, ILogger log, int maxRetry = 4, TimeSpan? baseDelay = null, HttpMessageHandler? handler = null)
+        public AvaApiClient(Uri host, KodoCredentials credentials, ILogger log, HttpSettings settings, HttpMessageHandler? handler = null)
         {
             this.host = host;
             this.credentials = credentials;
             this.log = log;
-            http = new KodoHttp(maxRetry, log, baseDelay, handler) { AttemptTimeout = TimeSpan.FromSeconds(30) };
+            http = new ServiceHttp(HttpServiceRules.AvaApi, settings, log, handler);
         }
 
         /// <summary>POST /v1/trainings/&lt;training&gt;/instances; returns the id the platform gives.</summary>
+        /// <exception cref="AvaException">AvaPlatformInstanceUncertain when the request may have created an instance whose
+        /// id never reached us: the platform has no call to find it, so repeating the create could make a second one.</exception>
         public async Task<string> CreateTrainInstanceAsync(string training, JObject spec, CancellationToken cancellationToken)
         {
-            var reply = await SendAsync(HttpMethod.Post, InstancesPath(training), spec, cancellationToken).ConfigureAwait(false);
+            var reply = await SendAsync(HttpMethod.Post, InstancesPath(training), spec, cancellationToken, idempotent: false).ConfigureAwait(false);
             return reply["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } id && !string.IsNullOrEmpty((string?)id)
                 ? (string)id!
                 : throw new AvaException("AvaPlatformReplyInvalid", AvaErrorKind.InvalidData,
-                    $"The AVA API created a training instance of '{training}' but its reply has no id: {KodoHttp.Shorten(reply.ToString(Formatting.None))}", training);
+                    $"The AVA API created a training instance of '{training}' but its reply has no id: {ServiceHttp.Shorten(reply.ToString(Formatting.None))}", training);
         }
 
         public Task<JObject> GetTrainInstanceAsync(string training, string id, CancellationToken cancellationToken) =>
@@ -54,13 +58,13 @@ namespace AvaSdk.Platform
 
         public void Dispose() => http.Dispose();
 
-        private async Task<JObject> SendAsync(HttpMethod method, string path, JObject? body, CancellationToken cancellationToken)
+        private async Task<JObject> SendAsync(HttpMethod method, string path, JObject? body, CancellationToken cancellationToken, bool idempotent = true)
         {
             var url = new Uri(host.GetLeftPart(UriPartial.Authority) + host.AbsolutePath.TrimEnd('/') + path);
             var bytes = body == null ? null : Encoding.UTF8.GetBytes(body.ToString(Formatting.None));
             try
             {
-                var reply = await http.ExecuteAsync(async token =>
+                var reply = await http.ExecuteAsync(async attempt =>
                 {
                     using var request = new HttpRequestMessage(method, url);
                     if (bytes != null)
@@ -68,17 +72,29 @@ namespace AvaSdk.Platform
                         request.Content = new ByteArrayContent(bytes);
                         request.Content.Headers.ContentType = new MediaTypeHeaderValue(JsonType);
                     }
-                    var sign = credentials.SignQiniu(method.Method, url.Authority, url.PathAndQuery, bytes == null ? null : JsonType, null, bytes);
+                    // Signed, as every Qiniu SDK does, so a captured request cannot be replayed later.
+                    var date = KodoCredentials.QiniuDate(DateTimeOffset.UtcNow);
+                    request.Headers.TryAddWithoutValidation(KodoCredentials.DateHeader, date);
+                    var sign = credentials.SignQiniu(method.Method, url.Authority, url.PathAndQuery, bytes == null ? null : JsonType,
+                        new[] { new KeyValuePair<string, string>(KodoCredentials.DateHeader, date) }, bytes);
                     request.Headers.Authorization = new AuthenticationHeaderValue("Qiniu", sign);
-                    using var response = await http.Client.SendAsync(request, token).ConfigureAwait(false);
-                    return await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
+                    using var response = await http.Client.SendAsync(request, attempt.Token).ConfigureAwait(false);
+                    return await http.EnsureSuccessAsync(response).ConfigureAwait(false);
+                }, cancellationToken, idempotent).ConfigureAwait(false);
                 log.Information("AVA API {Method:l} {Path:l}: done", method.Method, path);
                 return reply;
             }
-            catch (KodoHttpException ex)
+            catch (Exception ex) when (!idempotent && !ServiceHttp.NeverSent(ex) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                && !(ex is ServiceHttpException { Status: >= 400 and < 500 }))
             {
-                var unreachable = ex is KodoTransientException;
+                throw new AvaException("AvaPlatformInstanceUncertain", AvaErrorKind.ConnectionError,
+                    $"{method.Method} {path} reached the AVA API at {host.GetLeftPart(UriPartial.Authority)} but no usable answer came back ({ex.GetBaseException().Message}), " +
+                    "so a training instance may have been created on the platform. It was not created again, to avoid a duplicate. Find its id in the platform's console, " +
+                    "then go on with New-AvaTrainInstance -Id <id> (or $env:AVA_TRAINING_INSTANCE_ID).", path, ex);
+            }
+            catch (ServiceHttpException ex)
+            {
+                var unreachable = ex is TransientHttpException;
                 throw new AvaException(unreachable ? "AvaPlatformUnreachable" : "AvaPlatformRequestFailed",
                     unreachable ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
                     $"The AVA API at {host.GetLeftPart(UriPartial.Authority)} did not accept {method.Method} {path}: {ex.Message}.", path, ex);

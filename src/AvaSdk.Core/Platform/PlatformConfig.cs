@@ -32,8 +32,11 @@ namespace AvaSdk.Platform
             new Definition("AccessKey", "AVA_ACCESS_KEY", "user", "key", Secrecy.Partial, "Kodo and API access key"),
             new Definition("SecretKey", "AVA_SECRET_KEY", "user", "secret", Secrecy.Full, "Kodo and API secret key"),
             new Definition("Bucket", "AVA_BUCKET", "user", "bucket", Secrecy.None, "the Kodo bucket for uploads and snapshots"),
-            new Definition("UploadHost", "AVA_UP_HOST", null, null, Secrecy.None, "the Kodo upload host"),
+            new Definition("UploadHost", "AVA_UP_HOST", null, null, Secrecy.None, "the Kodo upload host; unset means the bucket's region decides"),
+            new Definition("UcHost", "AVA_UC_HOST", null, null, Secrecy.None, "the Kodo host that answers the region query for a bucket"),
             new Definition("BucketDomain", "AVA_BUCKET_DOMAIN", null, null, Secrecy.None, "the download domain of qiniu:// URLs"),
+            new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go without a byte moving (connect and idle)"),
+            new Definition("RetryAfterMaxSec", "AVA_RETRY_AFTER_MAX_SEC", null, null, Secrecy.None, "the longest Retry-After honoured; a server asking for more is treated as down"),
             new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),
             new Definition("TrainSamples", null, "trainsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the training set"),
             new Definition("TrainClasses", null, "trainsetinfo", "stats.numOfClasses", Secrecy.None, "classes in the training set"),
@@ -127,6 +130,24 @@ namespace AvaSdk.Platform
             $"The AVA API is configured, but no training name is: set ${TrainingNameVariable}, or 'name' in '{FilePath("trainingspec")}'.", "TrainingName");
 
         /// <summary>The whole trainingspec file (empty when absent): the platform's models refer to it.</summary>
+        /// <summary>The HTTP bounds every AvaSdk request keeps: AVA_HTTP_TIMEOUT_SEC and AVA_RETRY_AFTER_MAX_SEC, else the defaults.</summary>
+        /// <exception cref="AvaException">AvaConfigInvalid when one of them is not a positive whole number of seconds.</exception>
+        public Http.HttpSettings HttpSettings() => new Http.HttpSettings
+        {
+            Timeout = TimeSpan.FromSeconds(Seconds("HttpTimeoutSec") ?? Http.HttpSettings.DefaultTimeoutSeconds),
+            MaxRetryAfter = TimeSpan.FromSeconds(Seconds("RetryAfterMaxSec") ?? Http.HttpSettings.DefaultMaxRetryAfterSeconds),
+        };
+
+        private int? Seconds(string name)
+        {
+            if (Find(name) is not { } found)
+                return null;
+            return int.TryParse(found.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? seconds
+                : throw new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
+                    $"{name} '{found.Value}' from {found.Source} is not a positive whole number of seconds. Correct it or clear it.", found.Source);
+        }
+
         public JObject TrainingSpec() => (JObject)(Read("trainingspec").Json?.DeepClone() ?? new JObject());
 
         /// <summary>
@@ -182,7 +203,13 @@ namespace AvaSdk.Platform
                 case "MetricsUrl" when Find("StatusHost") is { } status:
                     return new ConfigSetting(definition.Name, status.Value.TrimEnd('/') + string.Format(CultureInfo.InvariantCulture, MetricsPathFormat, "<instance id>"), "derived from StatusHost", definition.Description);
                 case "UploadHost":
-                    return new ConfigSetting(definition.Name, Storage.KodoSettings.DefaultUploadHost, "default", definition.Description);
+                    return new ConfigSetting(definition.Name, null, "not set: the region query decides (see UploadHosts)", definition.Description);
+                case "UcHost":
+                    return new ConfigSetting(definition.Name, Storage.KodoSettings.DefaultUcHost, "default", definition.Description);
+                case "HttpTimeoutSec":
+                    return new ConfigSetting(definition.Name, Http.HttpSettings.DefaultTimeoutSeconds.ToString(CultureInfo.InvariantCulture), "default", definition.Description);
+                case "RetryAfterMaxSec":
+                    return new ConfigSetting(definition.Name, Http.HttpSettings.DefaultMaxRetryAfterSeconds.ToString(CultureInfo.InvariantCulture), "default", definition.Description);
                 default:
                     return new ConfigSetting(definition.Name, null, "not set", definition.Description);
             }

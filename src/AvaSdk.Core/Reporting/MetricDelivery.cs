@@ -32,7 +32,7 @@ namespace AvaSdk.Reporting
             if (url == null)
                 return null;
             log.Information("Reporting metrics to {Url:l}", LineProtocolClient.RedactedUrl(url));
-            return new LineProtocolReporter(new LineProtocolClient(url, log), new MetricSpool(runFolder));
+            return new LineProtocolReporter(new LineProtocolClient(url, log, config.HttpSettings()), new MetricSpool(runFolder));
         }
 
         /// <summary>Sends what the run's spool holds. Returns how many points remain undelivered.</summary>
@@ -48,7 +48,7 @@ namespace AvaSdk.Reporting
                 log.Warning("{Count} metric point(s) wait in {Spool:l}, but neither ${Variable:l} nor a platform status host is set to send them", pending, spool.Path, LineProtocolClient.UrlVariable);
                 return pending;
             }
-            using var client = new LineProtocolClient(url, log);
+            using var client = new LineProtocolClient(url, log, config.HttpSettings());
             var remaining = await spool.ReplayAsync(client.SendAsync, LineProtocolReporter.BatchSize, cancellationToken).ConfigureAwait(false);
             log.Information("Replayed {Sent} spooled metric point(s) to {Url:l}; {Remaining} remain", pending - remaining, LineProtocolClient.RedactedUrl(url), remaining);
             return remaining;

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 using Serilog;
 
 namespace AvaSdk.Storage
@@ -21,15 +22,18 @@ namespace AvaSdk.Storage
         private const int BufferSize = 1024 * 1024;
         private static readonly TimeSpan SignedUrlLifetime = TimeSpan.FromHours(1);
 
-        private readonly KodoHttp http;
+        private readonly ServiceHttp http;
         private readonly KodoSettings settings;
         private readonly ILogger log;
+        private readonly KodoRegionResolver? regions;
 
-        public FileDownloader(KodoHttp http, KodoSettings settings, ILogger log)
+        /// <param name="regions">Finds a bucket's source domain for qiniu:// URLs when no domain is configured.</param>
+        public FileDownloader(ServiceHttp http, KodoSettings settings, ILogger log, KodoRegionResolver? regions = null)
         {
             this.http = http;
             this.settings = settings;
             this.log = log;
+            this.regions = regions;
         }
 
         /// <summary>The name a download of <paramref name="uri"/> gets in a folder: the last segment of its key or path.</summary>
@@ -66,7 +70,8 @@ namespace AvaSdk.Storage
             var state = new DownloadState(temp);
             try
             {
-                await http.ExecuteAsync(token => AttemptAsync(uri, state, progress, sizeKnown, token), cancellationToken).ConfigureAwait(false);
+                var domain = await DomainForAsync(uri, cancellationToken).ConfigureAwait(false);
+                await http.ExecuteAsync(attempt => AttemptAsync(uri, domain, state, progress, sizeKnown, attempt), cancellationToken).ConfigureAwait(false);
                 Publish(temp, destination, overwrite);
                 log.Information("Received {Uri:l} into {Destination:l} ({Size} bytes)", TransferErrors.RedactToken(uri), destination, state.Received);
                 return new FileInfo(destination);
@@ -83,11 +88,21 @@ namespace AvaSdk.Storage
             }
         }
 
+        // The configured domain; else, for qiniu:// with credentials, the bucket's source domain from its region (§7.4).
+        private async Task<string?> DomainForAsync(string uri, CancellationToken cancellationToken)
+        {
+            if (settings.Domain != null)
+                return (settings.Domain.Contains("://") ? settings.Domain : "http://" + settings.Domain).TrimEnd('/');
+            if (!QiniuUri.IsQiniu(uri) || regions == null || settings.Credentials == null)
+                return null;
+            var region = await regions.ResolveAsync(settings.Credentials.AccessKey, QiniuUri.Parse(uri).Bucket, refresh: false, cancellationToken).ConfigureAwait(false);
+            return region.SourceDomains.Count == 0 ? null : region.SourceDomains[0].GetLeftPart(UriPartial.Authority);
+        }
+
         /// <summary>The URL to request now: qiniu:// goes through the bucket's domain, signed (with a fresh deadline) when credentials exist.</summary>
         /// <remarks>An http(s) URL on the bucket's own domain is signed too, unless it already carries a token.</remarks>
-        public string ResolveUrl(string uri)
+        private string ResolveUrl(string uri, string? domain)
         {
-            var domain = settings.Domain == null ? null : (settings.Domain.Contains("://") ? settings.Domain : "http://" + settings.Domain).TrimEnd('/');
             if (!QiniuUri.IsQiniu(uri))
             {
                 var onBucketDomain = domain != null && uri.StartsWith(domain + "/", StringComparison.OrdinalIgnoreCase) && uri.IndexOf("token=", StringComparison.Ordinal) < 0;
@@ -96,15 +111,16 @@ namespace AvaSdk.Storage
             var qiniu = QiniuUri.Parse(uri);
             if (domain == null)
                 throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
-                    $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': pass -Domain or set ${KodoSettings.DomainVariable}.", uri);
+                    $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': give credentials so its region can be asked, pass -Domain, or set ${KodoSettings.DomainVariable}.", uri);
             var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(Uri.EscapeDataString));
             return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
         }
 
-        private async Task<bool> AttemptAsync(string uri, DownloadState state, Action<long> progress, Action<long> sizeKnown, CancellationToken token)
+        private async Task<bool> AttemptAsync(string uri, string? domain, DownloadState state, Action<long> progress, Action<long> sizeKnown, HttpAttempt attempt)
         {
+            var token = attempt.Token;
             var have = File.Exists(state.Temp) ? new FileInfo(state.Temp).Length : 0;
-            using var request = new HttpRequestMessage(HttpMethod.Get, ResolveUrl(uri));
+            using var request = new HttpRequestMessage(HttpMethod.Get, ResolveUrl(uri, domain));
             if (have > 0)
             {
                 request.Headers.Range = new RangeHeaderValue(have, null);
@@ -115,10 +131,10 @@ namespace AvaSdk.Storage
             if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
             {
                 Restart(state, progress);
-                throw new KodoTransientException(416, null, "the server refused to resume; starting over", TimeSpan.Zero, null);
+                throw new TransientHttpException(416, null, "the server refused to resume; starting over", TimeSpan.Zero, null);
             }
             if (!response.IsSuccessStatusCode)
-                await KodoHttp.EnsureSuccessAsync(response, requireRequestId: false).ConfigureAwait(false);
+                await http.EnsureSuccessAsync(response, requireRequestId: false).ConfigureAwait(false);
 
             var resumed = response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == have;
             if (!resumed && have > 0)
@@ -137,17 +153,18 @@ namespace AvaSdk.Storage
 
             using (var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
             using (var file = new FileStream(state.Temp, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1))
-                await CopyAsync(body, file, state, progress, token).ConfigureAwait(false);
+                await CopyAsync(body, file, state, progress, attempt).ConfigureAwait(false);
             if (total is long expected && state.Qetag.Length != expected)
-                throw new KodoTransientException(0, null, $"the connection ended after {state.Qetag.Length} of {expected} bytes", null, null);
+                throw new TransientHttpException(0, null, $"the connection ended after {state.Qetag.Length} of {expected} bytes", null, null);
             Verify(state);
             return true;
         }
 
         // Hashing runs on its own task, a few buffers behind the network and the disk, so a download costs
         // about as much wall time as a plain copy on a machine with a spare core.
-        private static async Task CopyAsync(Stream body, FileStream file, DownloadState state, Action<long> progress, CancellationToken token)
+        private static async Task CopyAsync(Stream body, FileStream file, DownloadState state, Action<long> progress, HttpAttempt attempt)
         {
+            var token = attempt.Token;
             const int Buffers = 4;
             var free = Channel.CreateBounded<byte[]>(Buffers);
             for (var i = 0; i < Buffers; i++)
@@ -172,6 +189,7 @@ namespace AvaSdk.Storage
                         break;
                     file.Write(buffer, 0, read);
                     state.Received += read;
+                    attempt.Touch();
                     progress(read);
                     await toHash.Writer.WriteAsync((buffer, read), token).ConfigureAwait(false);
                 }

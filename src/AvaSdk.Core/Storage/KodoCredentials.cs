@@ -64,6 +64,13 @@ namespace AvaSdk.Storage
 
         public const string FormContentType = "application/x-www-form-urlencoded";
 
+        /// <summary>The header the Qiniu SDKs sign so a server can refuse a replay more than 15 minutes old.</summary>
+        public const string DateHeader = "X-Qiniu-Date";
+
+        /// <summary>An <see cref="DateHeader"/> value: UTC, <c>yyyyMMdd'T'HHmmss'Z'</c> (test vector T22).</summary>
+        public static string QiniuDate(DateTimeOffset time) =>
+            time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
         /// <summary>The exact bytes the v2 signature covers.</summary>
         public static byte[] QiniuSigningData(string method, string host, string pathAndQuery, string? contentType,
             IEnumerable<KeyValuePair<string, string>>? headers, byte[]? body)

@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using AvaSdk.Http;
 using Newtonsoft.Json.Linq;
 using Serilog;
 
@@ -53,16 +54,16 @@ namespace AvaSdk.Storage
         private static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(1);
 
         private readonly KodoCredentials credentials;
-        private readonly Uri host;
-        private readonly KodoHttp http;
+        private readonly KodoUpHosts hosts;
+        private readonly ServiceHttp http;
         private readonly ILogger log;
         private readonly string? resumeFolder;
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> unwritableRecords = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
 
-        public KodoUploader(KodoCredentials credentials, Uri host, KodoHttp http, ILogger log, string? resumeFolder)
+        public KodoUploader(KodoCredentials credentials, KodoUpHosts hosts, ServiceHttp http, ILogger log, string? resumeFolder)
         {
             this.credentials = credentials;
-            this.host = host;
+            this.hosts = hosts;
             this.http = http;
             this.log = log;
             this.resumeFolder = resumeFolder;
@@ -75,9 +76,7 @@ namespace AvaSdk.Storage
             var size = new FileInfo(request.Path).Length;
             try
             {
-                var hash = size <= request.PartSize
-                    ? await FormUploadAsync(request, progress, cancellationToken).ConfigureAwait(false)
-                    : await MultipartUploadAsync(request, size, progress, cancellationToken).ConfigureAwait(false);
+                var hash = await UploadToRegionAsync(request, size, progress, cancellationToken).ConfigureAwait(false);
                 log.Information("Sent {Path:l} ({Size} bytes) to {Bucket:l}/{Key:l}, hash {Hash:l}", request.Path, size, request.Bucket, request.Key, hash);
                 return new StoredObject(request.Bucket, request.Key, hash, size, request.Path);
             }
@@ -87,25 +86,63 @@ namespace AvaSdk.Storage
             }
         }
 
+        // The region's hosts in order (kodo-protocol.md §7.1, §8): a host that cannot be reached after its retries hands over
+        // to the next; "incorrect region" means the cached region is stale, so it is asked once more.
+        private async Task<string> UploadToRegionAsync(KodoUploadRequest request, long size, Action<long> progress, CancellationToken cancellationToken)
+        {
+            var upHosts = await hosts.GetAsync(request.Bucket, refresh: false, cancellationToken).ConfigureAwait(false);
+            var refreshed = false;
+            for (var index = 0; ; index++)
+            {
+                var host = upHosts[index];
+                try
+                {
+                    return size <= request.PartSize
+                        ? await FormUploadAsync(request, host, progress, cancellationToken).ConfigureAwait(false)
+                        : await MultipartUploadAsync(request, host, size, progress, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ServiceHttpException ex) when (ex.Status == 400 && ex.Error.IndexOf("incorrect region", StringComparison.OrdinalIgnoreCase) >= 0 && hosts.CanRefresh && !refreshed)
+                {
+                    log.Warning("{Host:l} says bucket {Bucket:l} is in another region ({Error:l}); asking for the region again", host, request.Bucket, ex.Error);
+                    refreshed = true;
+                    upHosts = await hosts.GetAsync(request.Bucket, refresh: true, cancellationToken).ConfigureAwait(false);
+                    index = -1;
+                }
+                catch (Exception ex) when (index + 1 < upHosts.Count && IsUnreachable(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    log.Warning("Upload host {Host:l} failed ({Error:l}); trying {Next:l}", host, ex.GetBaseException().Message, upHosts[index + 1]);
+                }
+            }
+        }
+
+        private static bool IsUnreachable(Exception ex) =>
+            ex is HttpRequestException || ex is IOException || (ex is TransientHttpException transient && transient.Status != 406);
+
         private string Token(KodoUploadRequest request) =>
             credentials.UploadToken(new PutPolicy(request.Bucket, request.Key, DateTimeOffset.UtcNow + TokenLifetime, insertOnly: !request.Overwrite));
 
-        private async Task<string> FormUploadAsync(KodoUploadRequest request, Action<long> progress, CancellationToken cancellationToken)
+        // One multipart/form-data POST (kodo-protocol.md §4): quoted field names, CRLF, a Content-Length (Kodo's upload
+        // servers and many front ends refuse a chunked body), and the file's CRC-32 so Kodo can check what arrived.
+        private async Task<string> FormUploadAsync(KodoUploadRequest request, Uri host, Action<long> progress, CancellationToken cancellationToken)
         {
-            var (json, ourHash) = await http.ExecuteAsync(async token =>
+            var (json, ourHash) = await http.ExecuteAsync(async attempt =>
             {
                 long sent = 0;
+                // Read again on every attempt: a 406 (checksum mismatch) is retried once from the file as it is now.
+                var crc32 = FileCrc32(request.Path);
                 using var qetag = new QetagBuilder();
-                using var form = new MultipartFormDataContent();
-                form.Add(new StringContent(request.Key), "key");
-                form.Add(new StringContent(Token(request)), "token");
-                var file = new StreamContent(new ProgressStream(OpenShared(request.Path), n => { sent += n; progress(n); }, qetag), 1024 * 1024);
+                using var form = new MultipartFormDataContent("avasdk-" + Guid.NewGuid().ToString("N"));
+                form.Add(FormField("key", new StringContent(request.Key)));
+                form.Add(FormField("token", new StringContent(Token(request))));
+                form.Add(FormField("crc32", new StringContent(crc32.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                var stream = new ProgressStream(OpenShared(request.Path), n => { sent += n; attempt.Touch(); progress(n); }, qetag);
+                var file = new SizedStreamContent(stream, stream.Length);
                 file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                form.Add(file, "file", Path.GetFileName(request.Path));
+                form.Add(FormField("file", file, FormFileName(request)));
                 try
                 {
-                    using var response = await http.Client.PostAsync(host, form, token).ConfigureAwait(false);
-                    return (await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false), qetag.Finish());
+                    using var response = await http.Client.PostAsync(host, form, attempt.Token).ConfigureAwait(false);
+                    return (await http.EnsureSuccessAsync(response).ConfigureAwait(false), qetag.Finish());
                 }
                 catch
                 {
@@ -116,7 +153,33 @@ namespace AvaSdk.Storage
             return CheckHash(json, ourHash);
         }
 
-        private async Task<string> MultipartUploadAsync(KodoUploadRequest request, long size, Action<long> progress, CancellationToken cancellationToken)
+        private static HttpContent FormField(string name, HttpContent content, string? fileName = null)
+        {
+            content.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = Quoted(name), FileName = fileName == null ? null : Quoted(fileName) };
+            return content;
+        }
+
+        // The part's filename only becomes Kodo's $(fname); keep it plain ASCII without quotes or line breaks.
+        private static string FormFileName(KodoUploadRequest request)
+        {
+            var name = Path.GetFileName(request.Path);
+            var plain = new StringBuilder(name.Length);
+            foreach (var c in name)
+                plain.Append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '_' : c);
+            return plain.Length == 0 ? "file" : plain.ToString();
+        }
+
+        private static string Quoted(string value) => "\"" + value + "\"";
+
+        private static uint FileCrc32(string path)
+        {
+            var crc = new System.IO.Hashing.Crc32();
+            using (var file = OpenShared(path))
+                crc.Append(file);
+            return crc.GetCurrentHashAsUInt32();
+        }
+
+        private async Task<string> MultipartUploadAsync(KodoUploadRequest request, Uri host, long size, Action<long> progress, CancellationToken cancellationToken)
         {
             var recordPath = UploadResumeRecord.PathFor(request.Path, request.Bucket, request.Key, host, resumeFolder);
             var identity = new UploadResumeRecord
@@ -130,7 +193,7 @@ namespace AvaSdk.Storage
             };
             var record = UploadResumeRecord.TryLoad(recordPath, identity, DateTimeOffset.UtcNow);
             if (record == null)
-                return await FreshMultipartAsync(request, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
+                return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
 
             var partCount = (int)((size + request.PartSize - 1) / request.PartSize);
             log.Information("Resuming the upload of {Path:l}: {Done} of {Parts} parts were sent before", request.Path, record.Parts.Count, partCount);
@@ -138,35 +201,35 @@ namespace AvaSdk.Storage
             progress(alreadySent);
             try
             {
-                return await SendPartsAndCompleteAsync(request, record, recordPath, progress, cancellationToken).ConfigureAwait(false);
+                return await SendPartsAndCompleteAsync(request, host, record, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
-            catch (KodoHttpException ex) when (ex.Status == 612)
+            catch (ServiceHttpException ex) when (ex.Status == 612)
             {
                 // Kodo forgot the uploadId (expired or aborted): start over once, cleanly.
                 log.Warning("Kodo no longer knows upload {UploadId:l} of {Path:l} ({Error:l}); starting it over", record.UploadId, request.Path, ex.Error);
                 progress(-alreadySent);
                 DeleteRecord(recordPath);
-                return await FreshMultipartAsync(request, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
+                return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        private async Task<string> FreshMultipartAsync(KodoUploadRequest request, UploadResumeRecord identity, string recordPath, Action<long> progress, CancellationToken cancellationToken)
+        private async Task<string> FreshMultipartAsync(KodoUploadRequest request, Uri host, UploadResumeRecord identity, string recordPath, Action<long> progress, CancellationToken cancellationToken)
         {
-            var initiated = await http.ExecuteAsync(async token =>
+            var initiated = await http.ExecuteAsync(async attempt =>
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, UploadsUrl(request));
+                using var message = new HttpRequestMessage(HttpMethod.Post, UploadsUrl(request, host));
                 message.Headers.Authorization = new AuthenticationHeaderValue("UpToken", Token(request));
-                using var response = await http.Client.SendAsync(message, token).ConfigureAwait(false);
-                return await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false);
+                using var response = await http.Client.SendAsync(message, attempt.Token).ConfigureAwait(false);
+                return await http.EnsureSuccessAsync(response).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
-            identity.UploadId = (string?)initiated["uploadId"] ?? throw new KodoHttpException(200, null, "the initiate answer has no uploadId");
+            identity.UploadId = (string?)initiated["uploadId"] ?? throw new ServiceHttpException(200, null, "the initiate answer has no uploadId");
             identity.ExpireAt = (long?)initiated["expireAt"] ?? DateTimeOffset.UtcNow.AddDays(7).ToUnixTimeSeconds();
             identity.Parts.Clear();
             SaveRecord(identity, recordPath);
-            return await SendPartsAndCompleteAsync(request, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
+            return await SendPartsAndCompleteAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<string> SendPartsAndCompleteAsync(KodoUploadRequest request, UploadResumeRecord record, string recordPath, Action<long> progress, CancellationToken cancellationToken)
+        private async Task<string> SendPartsAndCompleteAsync(KodoUploadRequest request, Uri host, UploadResumeRecord record, string recordPath, Action<long> progress, CancellationToken cancellationToken)
         {
             var partCount = (int)((record.Size + request.PartSize - 1) / request.PartSize);
             var done = new HashSet<int>(record.Parts.Select(p => p.Number));
@@ -200,7 +263,7 @@ namespace AvaSdk.Storage
                     {
                         try
                         {
-                            await SendPartAsync(request, record, recordPath, partNumber, buffer, count, progress, failFast.Token).ConfigureAwait(false);
+                            await SendPartAsync(request, host, record, recordPath, partNumber, buffer, count, progress, failFast.Token).ConfigureAwait(false);
                         }
                         catch
                         {
@@ -229,10 +292,10 @@ namespace AvaSdk.Storage
                 }
             }
             cancellationToken.ThrowIfCancellationRequested();
-            return await CompleteAsync(request, record, recordPath, cancellationToken).ConfigureAwait(false);
+            return await CompleteAsync(request, host, record, recordPath, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task SendPartAsync(KodoUploadRequest request, UploadResumeRecord record, string recordPath, int number, byte[] buffer, int count,
+        private async Task SendPartAsync(KodoUploadRequest request, Uri host, UploadResumeRecord record, string recordPath, int number, byte[] buffer, int count,
             Action<long> progress, CancellationToken cancellationToken)
         {
             string md5;
@@ -244,22 +307,22 @@ namespace AvaSdk.Storage
                 qetag.Append(buffer, 0, count);
                 blocks = qetag.BlockDigests();
             }
-            var etag = await http.ExecuteAsync(async token =>
+            var etag = await http.ExecuteAsync(async attempt =>
             {
                 long sent = 0;
-                using var message = new HttpRequestMessage(HttpMethod.Put, $"{UploadsUrl(request)}/{record.UploadId}/{number}");
+                using var message = new HttpRequestMessage(HttpMethod.Put, $"{UploadsUrl(request, host)}/{record.UploadId}/{number}");
                 message.Headers.Authorization = new AuthenticationHeaderValue("UpToken", Token(request));
-                message.Content = new ProgressContent(buffer, count, n => { Interlocked.Add(ref sent, n); progress(n); });
+                message.Content = new ProgressContent(buffer, count, n => { Interlocked.Add(ref sent, n); attempt.Touch(); progress(n); });
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 message.Content.Headers.TryAddWithoutValidation("Content-MD5", md5);
                 try
                 {
-                    using var response = await http.Client.SendAsync(message, token).ConfigureAwait(false);
-                    var json = await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false);
+                    using var response = await http.Client.SendAsync(message, attempt.Token).ConfigureAwait(false);
+                    var json = await http.EnsureSuccessAsync(response).ConfigureAwait(false);
                     var theirMd5 = (string?)json["md5"];
                     if (theirMd5 != null && !string.Equals(theirMd5, md5, StringComparison.OrdinalIgnoreCase))
-                        throw new KodoTransientException(200, null, $"part {number} arrived with MD5 {theirMd5}, not {md5}", null, null);
-                    return (string?)json["etag"] ?? throw new KodoHttpException(200, null, $"the answer to part {number} has no etag");
+                        throw new TransientHttpException(200, null, $"part {number} arrived with MD5 {theirMd5}, not {md5}", null, null);
+                    return (string?)json["etag"] ?? throw new ServiceHttpException(200, null, $"the answer to part {number} has no etag");
                 }
                 catch
                 {
@@ -274,7 +337,7 @@ namespace AvaSdk.Storage
             }
         }
 
-        private async Task<string> CompleteAsync(KodoUploadRequest request, UploadResumeRecord record, string recordPath, CancellationToken cancellationToken)
+        private async Task<string> CompleteAsync(KodoUploadRequest request, Uri host, UploadResumeRecord record, string recordPath, CancellationToken cancellationToken)
         {
             var parts = record.Parts.OrderBy(p => p.Number).ToList();
             var body = new JObject
@@ -282,15 +345,15 @@ namespace AvaSdk.Storage
                 ["parts"] = new JArray(parts.Select(p => new JObject { ["etag"] = p.Etag, ["partNumber"] = p.Number })),
                 ["fname"] = Path.GetFileName(request.Path),
             }.ToString(Newtonsoft.Json.Formatting.None);
-            var json = await http.ExecuteAsync(async token =>
+            var json = await http.ExecuteAsync(async attempt =>
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, $"{UploadsUrl(request)}/{record.UploadId}")
+                using var message = new HttpRequestMessage(HttpMethod.Post, $"{UploadsUrl(request, host)}/{record.UploadId}")
                 {
                     Content = new StringContent(body, Encoding.UTF8, "application/json"),
                 };
                 message.Headers.Authorization = new AuthenticationHeaderValue("UpToken", Token(request));
-                using var response = await http.Client.SendAsync(message, token).ConfigureAwait(false);
-                return await KodoHttp.EnsureSuccessAsync(response).ConfigureAwait(false);
+                using var response = await http.Client.SendAsync(message, attempt.Token).ConfigureAwait(false);
+                return await http.EnsureSuccessAsync(response).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             DeleteRecord(recordPath);
             return CheckHash(json, QetagBuilder.ForParts(parts.Select(p => p.Blocks()).ToList(), request.PartSize));
@@ -321,11 +384,11 @@ namespace AvaSdk.Storage
         {
             var theirs = (string?)answer["hash"];
             if (theirs != ourHash)
-                throw new KodoHttpException(200, null, $"Kodo stored the object with hash '{theirs}', but the file's own hash is '{ourHash}': the stored copy differs from the file");
+                throw new ServiceHttpException(200, null, $"Kodo stored the object with hash '{theirs}', but the file's own hash is '{ourHash}': the stored copy differs from the file");
             return ourHash;
         }
 
-        private string UploadsUrl(KodoUploadRequest request) =>
+        private static string UploadsUrl(KodoUploadRequest request, Uri host) =>
             $"{host.ToString().TrimEnd('/')}/buckets/{Uri.EscapeDataString(request.Bucket)}/objects/{UrlSafeBase64.Encode(Encoding.UTF8.GetBytes(request.Key))}/uploads";
 
         private static FileStream OpenShared(string path) =>

@@ -38,6 +38,24 @@ namespace AvaSdk.Storage
         }
     }
 
+    /// <summary>A stream body whose length is known even though the stream cannot seek, so it is sent with Content-Length, never chunked.</summary>
+    internal sealed class SizedStreamContent : StreamContent
+    {
+        private readonly long length;
+
+        public SizedStreamContent(Stream content, long length)
+            : base(content, 1024 * 1024)
+        {
+            this.length = length;
+        }
+
+        protected override bool TryComputeLength(out long computed)
+        {
+            computed = length;
+            return true;
+        }
+    }
+
     /// <summary>A read-only view of a stream that reports each read and feeds a qetag.</summary>
     internal sealed class ProgressStream : Stream
     {

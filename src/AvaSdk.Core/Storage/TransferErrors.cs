@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net.Http;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 
 namespace AvaSdk.Storage
 {
@@ -13,11 +14,11 @@ namespace AvaSdk.Storage
             var where = $"'{path}' to bucket '{bucket}' as '{key}'";
             return failure switch
             {
-                KodoHttpException { Status: 614 } => new AvaException("AvaObjectExists", AvaErrorKind.ResourceExists,
+                ServiceHttpException { Status: 614 } => new AvaException("AvaObjectExists", AvaErrorKind.ResourceExists,
                     $"Could not send {where}: an object with that key already exists with other content{RequestId(failure)}. Use -Force to overwrite it.", key, failure),
-                KodoHttpException { Status: 631 } => new AvaException("AvaBucketNotFound", AvaErrorKind.ObjectNotFound,
+                ServiceHttpException { Status: 631 } => new AvaException("AvaBucketNotFound", AvaErrorKind.ObjectNotFound,
                     $"Could not send {where}: Kodo has no such bucket{RequestId(failure)}. Check -Bucket, $env:{KodoSettings.BucketVariable} or the 'bucket' in <workspace>/config/user.", bucket, failure),
-                KodoHttpException { Status: 401 } or KodoHttpException { Status: 403 } => new AvaException("AvaStorageAccessDenied", AvaErrorKind.PermissionDenied,
+                ServiceHttpException { Status: 401 } or ServiceHttpException { Status: 403 } => new AvaException("AvaStorageAccessDenied", AvaErrorKind.PermissionDenied,
                     $"Kodo refused to store {where}: {Describe(failure)}. Check the access key, the secret key and that the bucket belongs to them.", key, failure),
                 _ => new AvaException("AvaUploadFailed", IsNetwork(failure) ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
                     $"Could not send {where}: {Describe(failure)}.", path, failure),
@@ -29,9 +30,9 @@ namespace AvaSdk.Storage
             var shown = RedactToken(uri);
             return failure switch
             {
-                KodoHttpException { Status: 404 } or KodoHttpException { Status: 612 } => new AvaException("AvaRemoteFileNotFound", AvaErrorKind.ObjectNotFound,
+                ServiceHttpException { Status: 404 } or ServiceHttpException { Status: 612 } => new AvaException("AvaRemoteFileNotFound", AvaErrorKind.ObjectNotFound,
                     $"Could not download '{shown}': the server has no such file ({Describe(failure)}).", shown, failure),
-                KodoHttpException { Status: 401 } or KodoHttpException { Status: 403 } => new AvaException("AvaStorageAccessDenied", AvaErrorKind.PermissionDenied,
+                ServiceHttpException { Status: 401 } or ServiceHttpException { Status: 403 } => new AvaException("AvaStorageAccessDenied", AvaErrorKind.PermissionDenied,
                     $"Could not download '{shown}': access denied ({Describe(failure)}). For a private bucket, give credentials (-Credential or $env:{KodoSettings.AccessKeyVariable}/{KodoSettings.SecretKeyVariable}).", shown, failure),
                 _ => new AvaException("AvaDownloadFailed", IsNetwork(failure) ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
                     $"Could not download '{shown}': {Describe(failure)}.", shown, failure),
@@ -46,15 +47,15 @@ namespace AvaSdk.Storage
         }
 
         private static bool IsNetwork(Exception failure) =>
-            failure is HttpRequestException || failure is IOException || (failure is KodoTransientException transient && transient.Status == 0);
+            failure is HttpRequestException || failure is IOException || (failure is TransientHttpException transient && transient.Status == 0);
 
         private static string Describe(Exception failure) => failure switch
         {
-            KodoHttpException http => http.Message,
+            ServiceHttpException http => http.Message,
             _ => failure.GetBaseException().Message.TrimEnd('.'),
         };
 
         private static string RequestId(Exception failure) =>
-            failure is KodoHttpException { RequestId: string id } ? $" (request id {id})" : string.Empty;
+            failure is ServiceHttpException { RequestId: string id } ? $" (request id {id})" : string.Empty;
     }
 }

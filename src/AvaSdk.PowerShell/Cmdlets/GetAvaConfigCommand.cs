@@ -1,6 +1,9 @@
 using System.Linq;
 using System.Management.Automation;
+using AvaSdk.Http;
+using AvaSdk.Logging;
 using AvaSdk.Platform;
+using AvaSdk.Storage;
 using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Training;
 
@@ -8,8 +11,10 @@ namespace AvaSdk.PowerShell.Cmdlets
 {
     [Cmdlet(VerbsCommon.Get, "AvaConfig")]
     [OutputType(typeof(ConfigSetting))]
-    public sealed class GetAvaConfigCommand : AvaCmdlet
+    public sealed class GetAvaConfigCommand : AvaCmdlet, System.IDisposable
     {
+        private readonly System.Threading.CancellationTokenSource stopping = new System.Threading.CancellationTokenSource();
+
         [Parameter(Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
@@ -29,6 +34,29 @@ namespace AvaSdk.PowerShell.Cmdlets
             var patterns = Name.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             foreach (var setting in settings.Where(s => patterns.Any(p => p.IsMatch(s.Name))))
                 WriteObject(setting);
+            // The resolved hosts may need the region query: only when asked for.
+            if (problems.Count == 0 && new[] { "UploadHosts", "DownloadDomain" }.Any(n => patterns.Any(p => p.IsMatch(n))))
+                foreach (var setting in ResolvedHosts(config).Where(s => patterns.Any(p => p.IsMatch(s.Name))))
+                    WriteObject(setting);
         }
+
+        protected override void StopProcessing() => stopping.Cancel();
+
+        private System.Collections.Generic.IReadOnlyList<ConfigSetting> ResolvedHosts(PlatformConfig config)
+        {
+            try
+            {
+                var settings = KodoSettings.Resolve(config, null, null, null, null);
+                using var http = new ServiceHttp(HttpServiceRules.Kodo, settings.Http.With(maxRetry: 1), InstanceLog.Detached);
+                return RunCore(() => settings.DescribeHostsAsync(http, InstanceLog.Detached, stopping.Token).GetAwaiter().GetResult());
+            }
+            catch (Errors.AvaException ex)
+            {
+                WriteError(ToErrorRecord(ex));
+                return System.Array.Empty<ConfigSetting>();
+            }
+        }
+    
+        public void Dispose() => stopping.Dispose();
     }
 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 using AvaSdk.Logging;
 using AvaSdk.Parsing;
 using AvaSdk.PowerShell.Infrastructure;
@@ -197,8 +198,11 @@ namespace AvaSdk.PowerShell.Cmdlets
             if (settings.Credentials == null || settings.Bucket == null)
                 return null;
             var credentials = settings.Credentials;
-            var queue = SnapshotUploadQueue.For(runFolder, () => new KodoUploader(credentials, settings.UploadHost, new KodoHttp(5, log), log,
-                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable)), settings.Bucket, log);
+            var queue = SnapshotUploadQueue.For(runFolder, () =>
+            {
+                var http = new ServiceHttp(HttpServiceRules.Kodo, settings.Http.With(maxRetry: 5), log);
+                return new KodoUploader(credentials, settings.UpHosts(http, log), http, log, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            }, settings.Bucket, log);
             var prefix = SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local");
             if (api == null || instance == null)
                 return new SnapshotUploadHandler(queue, prefix);

@@ -41,7 +41,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 destinationFolder = destination;
             else
                 destinationFile = destination;
-            downloader = new FileDownloader(Http, settings, InstanceLog.Detached);
+            downloader = new FileDownloader(Http, settings, InstanceLog.Detached, settings.Regions(Http, InstanceLog.Detached));
         }
 
         protected override void ProcessRecord()

@@ -17,7 +17,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             if (config.ApiHost is not Uri host)
                 return null;
             var credentials = KodoSettings.Resolve(config, null, null, null, null).RequireCredentials("talk to the AVA API");
-            return new AvaApiClient(host, credentials, InstanceLog.Detached);
+            return new AvaApiClient(host, credentials, InstanceLog.Detached, config.HttpSettings());
         }
 
         /// <summary>

@@ -1,16 +1,17 @@
 using System;
 using System.Management.Automation;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 using AvaSdk.Logging;
 using AvaSdk.Storage;
 
 namespace AvaSdk.PowerShell.Infrastructure
 {
-    /// <summary>What Send-AvaFile and Receive-AvaFile share: credentials, retries, parallelism, -Force, and the transfer pump.</summary>
+    /// <summary>What Send-AvaFile and Receive-AvaFile share: credentials, retries, timeouts, parallelism, -Force, and the transfer pump.</summary>
     public abstract class TransferCmdlet : AvaCmdlet, IDisposable
     {
         private TransferPump? pump;
-        private KodoHttp? http;
+        private ServiceHttp? http;
 
         [Parameter]
         [Credential]
@@ -19,6 +20,11 @@ namespace AvaSdk.PowerShell.Infrastructure
         [Parameter]
         [ValidateRange(0, 20)]
         public int MaxRetry { get; set; } = 5;
+
+        /// <summary>Per attempt: seconds to connect, and seconds without a byte moving; not a deadline for the whole transfer.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; }
 
         [Parameter]
         [ValidateRange(1, 64)]
@@ -29,7 +35,7 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         internal TransferPump Pump => pump ?? throw new InvalidOperationException("The transfers have not been set up.");
 
-        internal KodoHttp Http => http ??= new KodoHttp(MaxRetry, InstanceLog.Detached);
+        internal ServiceHttp Http => http ?? throw new InvalidOperationException("The transfers have not been set up.");
 
         /// <summary>Resolves the Kodo settings (a failure stops the command) and sets up the pump.</summary>
         internal KodoSettings BeginTransfers(int activityId, string activity, string? bucket, string? uploadHost, string? domain)
@@ -43,8 +49,10 @@ namespace AvaSdk.PowerShell.Infrastructure
             {
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
+            var bounds = settings!.Http.With(maxRetry: MaxRetry, timeout: TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null);
+            http = new ServiceHttp(HttpServiceRules.Kodo, bounds, InstanceLog.Detached);
             pump = new TransferPump(this, ThrottleLimit, activityId, activity);
-            return settings!;
+            return settings;
         }
 
         protected override void EndProcessing() => pump?.Pump(untilDone: true);

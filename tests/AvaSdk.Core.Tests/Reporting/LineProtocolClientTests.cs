@@ -25,7 +25,7 @@ namespace AvaSdk.Core.Tests.Reporting
         public async Task Accepts_only_a_2xx_whose_probe_code_is_zero_or_absent(int status, string body, bool accepted)
         {
             var server = new ScriptedHandler(Enumerable.Repeat((status, body, (TimeSpan?)null), 10));
-            using var client = new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 2, baseDelay: TimeSpan.FromMilliseconds(1), handler: server);
+            using var client = new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 2, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: server);
             Assert.Equal(accepted, await client.SendAsync(new[] { "m value=1" }, CancellationToken.None));
             Assert.Equal("m value=1", server.Bodies[0]);
         }
@@ -34,12 +34,12 @@ namespace AvaSdk.Core.Tests.Reporting
         public async Task Retries_5xx_and_429_and_a_failing_probe_code_but_not_4xx()
         {
             var transient = new ScriptedHandler(new[] { (503, "", (TimeSpan?)null), (429, "", (TimeSpan?)null), (200, "{\"code\":1}", (TimeSpan?)null), (204, "", (TimeSpan?)null) });
-            using (var client = new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 5, baseDelay: TimeSpan.FromMilliseconds(1), handler: transient))
+            using (var client = new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 5, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: transient))
                 Assert.True(await client.SendAsync(new[] { "m value=1" }, CancellationToken.None));
             Assert.Equal(4, transient.Bodies.Count);
 
             var final = new ScriptedHandler(new[] { (400, "bad", (TimeSpan?)null), (204, "", (TimeSpan?)null) });
-            using (var client = new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 5, baseDelay: TimeSpan.FromMilliseconds(1), handler: final))
+            using (var client = new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 5, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: final))
                 Assert.False(await client.SendAsync(new[] { "m value=1" }, CancellationToken.None));
             Assert.Single(final.Bodies);
         }
@@ -48,7 +48,7 @@ namespace AvaSdk.Core.Tests.Reporting
         public async Task Honours_retry_after()
         {
             var server = new ScriptedHandler(new[] { (503, "", (TimeSpan?)TimeSpan.FromMilliseconds(300)), (204, "", (TimeSpan?)null) });
-            using var client = new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 1, baseDelay: TimeSpan.FromMilliseconds(1), handler: server);
+            using var client = new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 1, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: server);
             Assert.True(await client.SendAsync(new[] { "m value=1" }, CancellationToken.None));
             Assert.True(server.Times[1] - server.Times[0] >= TimeSpan.FromMilliseconds(250), $"retried after {server.Times[1] - server.Times[0]}");
         }
@@ -60,7 +60,7 @@ namespace AvaSdk.Core.Tests.Reporting
             var down = true;
             var server = new ScriptedHandler(() => down ? (503, "", null) : (204, "", null));
             var spool = new MetricSpool(temp.Path);
-            var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 1, baseDelay: TimeSpan.FromMilliseconds(1), handler: server),
+            var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 1, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: server),
                 spool, batchWindow: TimeSpan.FromMilliseconds(10));
 
             reporter.Report(NewMetric("loss", 1, line: 1));
@@ -82,7 +82,7 @@ namespace AvaSdk.Core.Tests.Reporting
         {
             using var temp = new TempFolder();
             var reporter = new LineProtocolReporter(
-                new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 0, handler: new ScriptedHandler(() => (500, "", null))),
+                new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, handler: new ScriptedHandler(() => (500, "", null))),
                 new MetricSpool(temp.Path), batchWindow: TimeSpan.FromMilliseconds(10));
             reporter.Report(NewMetric("loss", 1, 1));
             reporter.Report(NewMetric("loss", double.NaN, 2));

@@ -8,7 +8,7 @@ namespace AvaSdk.Core.Tests.Storage
     [Collection(EnvironmentCollection.Name)]
     public sealed class KodoSettingsTests : IDisposable
     {
-        private static readonly string[] Variables = { "AVA_ACCESS_KEY", "AVA_SECRET_KEY", "AVA_BUCKET", "AVA_UP_HOST", "AVA_BUCKET_DOMAIN" };
+        private static readonly string[] Variables = { "AVA_ACCESS_KEY", "AVA_SECRET_KEY", "AVA_BUCKET", "AVA_UP_HOST", "AVA_BUCKET_DOMAIN", "AVA_UC_HOST" };
         private readonly TempFolder workspace = new TempFolder();
 
         public KodoSettingsTests()
@@ -23,7 +23,8 @@ namespace AvaSdk.Core.Tests.Storage
             workspace.Write("config/user", "{\"uid\":1380,\"key\":\"file-ak\",\"secret\":\"file-sk\",\"bucket\":\"file-bucket\"}");
             var fromFile = KodoSettings.Resolve(workspace.Path, null, null, null, null);
             Assert.Equal(("file-ak", "file-bucket"), (fromFile.Credentials!.AccessKey, fromFile.Bucket));
-            Assert.Equal(new Uri(KodoSettings.DefaultUploadHost), fromFile.UploadHost);
+            Assert.Null(fromFile.UploadHost);
+            Assert.Equal(new Uri(KodoSettings.DefaultUcHost), fromFile.UcHost);
 
             Environment.SetEnvironmentVariable("AVA_ACCESS_KEY", "env-ak");
             Environment.SetEnvironmentVariable("AVA_SECRET_KEY", "env-sk");

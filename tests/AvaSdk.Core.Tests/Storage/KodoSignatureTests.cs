@@ -146,6 +146,10 @@ namespace AvaSdk.Core.Tests.Storage
             Assert.Equal(text, Encoding.UTF8.GetString(UrlSafeBase64.Decode(expected)));
         }
 
+        [Fact] // T22: the X-Qiniu-Date format, which the AVA API client signs (AvaApiClientTests checks the header is signed)
+        public void T22_Qiniu_date() =>
+            Assert.Equal("20220519T032846Z", KodoCredentials.QiniuDate(DateTimeOffset.Parse("2022-05-19T03:28:46.816Z", System.Globalization.CultureInfo.InvariantCulture)));
+
         [Theory] // T19: entries are urlsafeB64("bucket:key")
         [InlineData("qiniuphotos:gogopher.jpg", "cWluaXVwaG90b3M6Z29nb3BoZXIuanBn")]
         [InlineData("qiniuphotos:", "cWluaXVwaG90b3M6")]

@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
+using AvaSdk.Http;
 using AvaSdk.Logging;
 using AvaSdk.Storage;
 using Newtonsoft.Json.Linq;
@@ -19,14 +20,14 @@ namespace AvaSdk.Core.Tests.Storage
         private const int MiB = 1024 * 1024;
         private readonly TestKodo kodo;
         private readonly TempFolder folder = new TempFolder();
-        private readonly KodoHttp http = new KodoHttp(3, InstanceLog.Detached, TimeSpan.FromMilliseconds(10));
+        private readonly ServiceHttp http = new ServiceHttp(HttpServiceRules.Kodo, new HttpSettings { MaxRetry = 3, BaseDelay = TimeSpan.FromMilliseconds(10) }, InstanceLog.Detached);
 
         public KodoTransferTests(TestKodo kodo)
         {
             this.kodo = kodo;
         }
 
-        private KodoUploader Uploader() => new KodoUploader(kodo.Credentials, kodo.Url, http, InstanceLog.Detached, null);
+        private KodoUploader Uploader() => new KodoUploader(kodo.Credentials, KodoUpHosts.Fixed(kodo.Url), http, InstanceLog.Detached, null);
 
         private string NewFile(string name, int size, int seed = 1)
         {
@@ -106,7 +107,7 @@ namespace AvaSdk.Core.Tests.Storage
             var path = NewFile("noresume.bin", 3 * MiB, seed: 4);
             var key = UniqueKey("noresume.bin");
             var capture = LogCapture.Begin();
-            var uploader = new KodoUploader(kodo.Credentials, kodo.Url, http, InstanceLog.Detached, Path.Combine(folder.Path, "no", "such", "folder"));
+            var uploader = new KodoUploader(kodo.Credentials, KodoUpHosts.Fixed(kodo.Url), http, InstanceLog.Detached, Path.Combine(folder.Path, "no", "such", "folder"));
             var stored = await uploader.UploadAsync(new KodoUploadRequest(path, "b", key) { PartSize = MiB }, _ => { }, CancellationToken.None);
             capture.Dispose();
             Assert.Equal(stored.Hash, await kodo.StoredHash("b", key));
@@ -134,7 +135,7 @@ namespace AvaSdk.Core.Tests.Storage
         public async Task A_wrong_secret_is_refused_once_and_never_repeated_in_the_message()
         {
             await kodo.Reset();
-            var uploader = new KodoUploader(new KodoCredentials(TestKodo.AccessKey, "wrong-secret"), kodo.Url, http, InstanceLog.Detached, null);
+            var uploader = new KodoUploader(new KodoCredentials(TestKodo.AccessKey, "wrong-secret"), KodoUpHosts.Fixed(kodo.Url), http, InstanceLog.Detached, null);
             var error = await Assert.ThrowsAsync<AvaException>(() => uploader.UploadAsync(new KodoUploadRequest(NewFile("f", 10), "b", "k"), _ => { }, CancellationToken.None));
             Assert.Equal(("AvaStorageAccessDenied", AvaErrorKind.PermissionDenied), (error.ErrorId, error.Kind));
             Assert.Matches("HTTP 401: bad token \\(request id \\w+\\)", error.Message);
@@ -166,7 +167,7 @@ namespace AvaSdk.Core.Tests.Storage
         {
             var served = new byte[1000];
             var handler = new FixedAnswer(served, "\"FpLiADEaVoALPkdb8tJEJyRTXoe_\"");
-            using var client = new KodoHttp(0, InstanceLog.Detached, null, handler);
+            using var client = new ServiceHttp(HttpServiceRules.Kodo, new HttpSettings { MaxRetry = 0 }, InstanceLog.Detached, handler);
             var settings = KodoSettings.Resolve(folder.Path, null, null, null, null);
             var target = Path.Combine(folder.Path, "corrupt.bin");
             var error = await Assert.ThrowsAsync<AvaException>(() =>
@@ -178,7 +179,7 @@ namespace AvaSdk.Core.Tests.Storage
         [Fact]
         public void A_signed_url_never_shows_its_token_in_an_error()
         {
-            var error = TransferErrors.Download(new KodoHttpException(503, "r1", "busy"), "http://cdn.test/k?e=1&token=ak:sign");
+            var error = TransferErrors.Download(new ServiceHttpException(503, "r1", "busy"), "http://cdn.test/k?e=1&token=ak:sign");
             Assert.DoesNotContain("ak:sign", error.Message);
             Assert.Contains("token=***", error.Message);
         }
