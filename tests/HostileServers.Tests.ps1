@@ -1,0 +1,69 @@
+# Servers that ask for an hour, stall or forget to answer: every AvaSdk wait is bounded, and nothing is lost.
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+    $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'server')
+    $script:saved = @{}
+    foreach ($name in 'AVA_WORKSPACE', 'AVA_METRICS_URL', 'AVA_UP_HOST', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_RETRY_AFTER_MAX_SEC', 'AVA_HTTP_TIMEOUT_SEC') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $script:to = @{ Bucket = 'models'; UploadHost = $server.Url; Credential = $server.Credential }
+}
+AfterAll {
+    Stop-TestKodo $server
+    foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+}
+
+Describe 'A server that answers Retry-After: 3600' {
+    BeforeEach {
+        Reset-TestKodo $server
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $workspace | Out-Null
+    }
+    AfterEach { $env:AVA_METRICS_URL = $null }
+
+    It 'does not hold a short training for an hour: the points wait in the spool, and a warning says so' {
+        $env:AVA_METRICS_URL = "$($server.Url)/v1/report/trainings/hour/metric"
+        Set-TestKodoFailure $server -Path '/v1/report' -Status 503 -RetryAfter 3600 -Count 1000
+        $train = New-AvaTrainInstance -Id hour -Workspace $workspace
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 1"; echo "Iteration 2, loss = 0.5"' -Framework Caffe -TrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        # A hang detector, not a speed target: an honoured Retry-After would take an hour.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 120
+        $metrics.Count | Should -Be 2
+        $warnings.Message | Should -Match 'could not be delivered yet; they are kept in .*metrics-spool\.lp'
+        @(Get-Content (Join-Path $train.RunPath 'metrics-spool.lp')).Count | Should -Be 2
+        (Get-TestKodoStats $server).requests.all | Should -Be 1 -Because 'a server asking for an hour is down for now, not retried'
+    }
+
+    It 'fails an upload at once with the wait the server asked for, instead of waiting an hour per retry' {
+        $file = New-TestFile (Join-Path $workspace 'small.bin') 100
+        Set-TestKodoFailure $server -Path '/' -Method POST -Status 503 -RetryAfter 3600 -Count 10
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $stored = Send-AvaFile $file.FullName @to -MaxRetry 5 -ErrorVariable errors -ErrorAction SilentlyContinue
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 120
+        $stored | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaUploadFailed,*'
+        $errors[0].Exception.Message | Should -Match 'Retry-After 3600 s'
+        (Get-TestKodoStats $server).requests.all | Should -Be 1
+    }
+
+    It 'honours a Retry-After within AVA_RETRY_AFTER_MAX_SEC' {
+        $file = New-TestFile (Join-Path $workspace 'short-wait.bin') 100
+        Set-TestKodoFailure $server -Path '/' -Method POST -Status 503 -RetryAfter 1 -Count 1
+        $env:AVA_RETRY_AFTER_MAX_SEC = '5'
+        try { (Send-AvaFile $file.FullName @to).Key | Should -Be 'short-wait.bin' }
+        finally { $env:AVA_RETRY_AFTER_MAX_SEC = $null }
+        (Get-TestKodoStats $server).requests.all | Should -Be 2
+    }
+
+    It 'shows the bounds and where they come from' {
+        $env:AVA_HTTP_TIMEOUT_SEC = '12'
+        try {
+            $settings = Get-AvaConfig HttpTimeoutSec, RetryAfterMaxSec -Workspace $workspace
+            ($settings | Where-Object Name -eq HttpTimeoutSec) | ForEach-Object { $_.Value, $_.Source } | Should -Be @('12', 'env:AVA_HTTP_TIMEOUT_SEC')
+            ($settings | Where-Object Name -eq RetryAfterMaxSec) | ForEach-Object { $_.Value, $_.Source } | Should -Be @('60', 'default')
+        } finally { $env:AVA_HTTP_TIMEOUT_SEC = $null }
+    }
+}
