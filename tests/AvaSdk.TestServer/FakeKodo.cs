@@ -369,15 +369,13 @@ namespace AvaSdk.TestServer
                 MultipartSection? section;
                 while ((section = await reader.ReadNextSectionAsync()) != null)
                 {
-                    if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
-                        !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) ||
-                        disposition.Name.Value is not { Length: >= 2 } quoted || quoted[0] != '"' || quoted[^1] != '"' || !fields.Add(quoted))
+                    var name = QuotedFormName(section.ContentDisposition);
+                    if (name == null || !fields.Add(name))
                     {
                         await Drain(context.Request.Body);
                         await Error(context, 400, "invalid multipart format");
                         return;
                     }
-                    var name = quoted.Substring(1, quoted.Length - 2);
                     if (name != "file")
                     {
                         var value = await new StreamReader(section.Body).ReadToEndAsync();
@@ -446,6 +444,27 @@ namespace AvaSdk.TestServer
                 return;
             }
             await Store(context, policy, key ?? hash, new[] { temp }, hash);
+        }
+
+        // The name of a "form-data" part, which must be quoted (name="token"); null for anything else.
+        private static string? QuotedFormName(string? disposition)
+        {
+            if (disposition == null)
+                return null;
+            var match = System.Text.RegularExpressions.Regex.Match(disposition,
+                @"^\s*form-data\s*(;\s*[A-Za-z0-9*_.-]+\s*=\s*(""[^""]*""|[^;""\s]*)\s*)*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+            if (!match.Success)
+                return null;
+            foreach (System.Text.RegularExpressions.Capture parameter in match.Groups[1].Captures)
+            {
+                var text = parameter.Value.TrimStart(';', ' ', '\t');
+                var equals = text.IndexOf('=');
+                if (!text.Substring(0, equals).Trim().Equals("name", StringComparison.OrdinalIgnoreCase))
+                    continue;
+                var value = text.Substring(equals + 1).Trim();
+                return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value.Substring(1, value.Length - 2) : null;
+            }
+            return null;
         }
 
         // ---- multipart v2 (§5.2) ----
@@ -887,7 +906,9 @@ namespace AvaSdk.TestServer
         {
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(body.ToJsonString());
+            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes);
         }
 
         private sealed class Upload
