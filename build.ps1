@@ -4,7 +4,7 @@
     Builds, tests, demonstrates and packages the AvaSdk module.
 .DESCRIPTION
     Build    compiles the solution; the module's assemblies land in module/bin so that the root AvaSdk.psd1 imports.
-    Test     Build, then the xunit tests of the core library, then the Pester specs in a child pwsh (so the built
+    Test     Build, then the xunit tests (core library and test server), then the Pester specs in a child pwsh (so the built
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
     Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
     Package  Build, then lays out out/AvaSdk/<version> ready to publish and checks its manifest.
@@ -63,14 +63,21 @@ function Get-PesterManifest {
     $manifest
 }
 
+# Both xunit projects: the core library's tests and the test server's own (its protocol code against the vectors).
 function Invoke-XunitTests {
-    $trx = Join-Path $results 'xunit.trx'
-    Remove-Item $trx -ErrorAction Ignore
-    & dotnet test (Join-Path $root 'tests/AvaSdk.Core.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
-    if (-not (Test-Path $trx)) { throw 'xunit wrote no results: the test run did not start.' }
-    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($project in 'AvaSdk.Core.Tests', 'AvaSdk.TestServer.Tests') {
+        $trx = Join-Path $results "xunit-$project.trx"
+        Remove-Item $trx -ErrorAction Ignore
+        & dotnet test (Join-Path $root "tests/$project") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+        if (-not (Test-Path $trx)) { throw "xunit wrote no results for $($project): the test run did not start." }
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $total.Passed += [int]$counters.passed
+        $total.Failed += [int]$counters.failed + [int]$counters.error
+        $total.Skipped += [int]$counters.notExecuted
+    }
+    $total
 }
 
 function Invoke-PesterTests {

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace AvaSdk.TestServer
 {
-    /// <summary>Failures the tests ask for: the next N matching requests answer a status, drop the connection mid-body, or wait.</summary>
+    /// <summary>Failures the tests ask for: the next N matching requests answer a status, drop the connection mid-body, wait, stall mid-body, or redirect.</summary>
     public sealed class FailurePlan
     {
         private readonly List<Failure> failures = new List<Failure>();
@@ -43,6 +43,12 @@ namespace AvaSdk.TestServer
         Status,
         Drop,
         Delay,
+
+        /// <summary>Download: headers and half the body, then silence for DelayMs. Upload: stop reading the body for DelayMs.</summary>
+        Stall,
+
+        /// <summary>Answer Status (302 by default) with Location on another listener (Target).</summary>
+        Redirect,
     }
 
     public sealed class Failure
@@ -71,5 +77,11 @@ namespace AvaSdk.TestServer
         public string? Method { get; }
 
         public int RetryAfter { get; }
+
+        /// <summary>Stall: carry on after the silence instead of cutting the connection.</summary>
+        public bool Resume { get; init; }
+
+        /// <summary>Redirect: the host:port the Location points at.</summary>
+        public string? Target { get; init; }
     }
 }

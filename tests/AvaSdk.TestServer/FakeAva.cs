@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
-using AvaSdk.Storage;
+using AvaSdk.TestServer.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -19,7 +19,7 @@ namespace AvaSdk.TestServer
     public sealed class FakeAva
     {
         private readonly string accessKey;
-        private readonly KodoCredentials credentials;
+        private readonly Mac credentials;
         private readonly ConcurrentQueue<JsonObject> requests = new ConcurrentQueue<JsonObject>();
         private readonly ConcurrentDictionary<string, JsonObject> instances = new ConcurrentDictionary<string, JsonObject>();
         private readonly ConcurrentQueue<JsonNode> models = new ConcurrentQueue<JsonNode>();
@@ -29,7 +29,7 @@ namespace AvaSdk.TestServer
         public FakeAva(string accessKey, string secretKey)
         {
             this.accessKey = accessKey;
-            credentials = new KodoCredentials(accessKey, secretKey);
+            credentials = new Mac(accessKey, secretKey);
         }
 
         public void Map(WebApplication app)
@@ -107,17 +107,15 @@ namespace AvaSdk.TestServer
             await context.Request.Body.CopyToAsync(buffer);
             var body = buffer.ToArray();
             var request = context.Request;
-            var headers = request.Headers.Where(h => h.Key.StartsWith("X-Qiniu-", StringComparison.OrdinalIgnoreCase))
-                .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()));
-            var expected = "Qiniu " + credentials.SignQiniu(request.Method, request.Host.Value ?? string.Empty,
-                request.Path.ToUriComponent() + request.QueryString.ToUriComponent(), request.ContentType, headers, body.Length == 0 ? null : body);
-            var signed = request.Headers.Authorization.ToString() == expected;
+            var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? string.Empty))).ToList();
+            var refused = RequestSignature.VerifyQiniu(credentials, new SignedRequest(request.Method, request.Host.Value ?? string.Empty,
+                FakeKodo.RawTarget(context), request.ContentType, headers, body, request.Headers.Authorization.ToString()), DateTimeOffset.UtcNow);
+            var signed = refused == null;
             var text = Encoding.UTF8.GetString(body);
             Record(context, text, signed);
             if (signed)
                 return text;
-            var given = request.Headers.Authorization.ToString();
-            await Json(context, 401, new JsonObject { ["error"] = given.StartsWith("Qiniu " + accessKey + ":", StringComparison.Ordinal) ? "bad token" : "token not specified" });
+            await Json(context, refused!.Value.Status, new JsonObject { ["error"] = refused.Value.Error });
             return null;
         }
 

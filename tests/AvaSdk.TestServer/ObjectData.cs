@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using AvaSdk.Storage;
+using AvaSdk.TestServer.Protocol;
 
 namespace AvaSdk.TestServer
 {
@@ -24,7 +24,7 @@ namespace AvaSdk.TestServer
         {
             using var stored = Open(objectPath);
             using var candidate = new Concatenation(data);
-            return Qetag.Compute(stored) == Qetag.Compute(candidate);
+            return Etag.Compute(stored) == Etag.Compute(candidate);
         }
 
         /// <summary>The files read one after another, seekable by position.</summary>

@@ -83,4 +83,39 @@ function New-TestFile {
 # What the AVA API and probe received: requests (method, path, body, whether the signature was valid), instances, models, metric lines.
 function Get-TestAvaRecord { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/ava" }
 
-Export-ModuleMember -Function Get-TestAvaRecord, Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile
+# The listeners (main, extra host:port list, io_src per bucket, wrong-region marks); see tests/AvaSdk.TestServer/README.md.
+function Get-TestKodoHosts { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/hosts" }
+
+# Every non-control request the server saw: method, host, raw target, whether it carried Authorization or token=.
+function Get-TestKodoRequests { param($Server) Invoke-RestMethod -Uri "$($Server.Url)/_control/requests" }
+
+# What /v4/query answers: -Up/-Old are host:port lists (e.g. a dead host first), -Ttl in seconds.
+function Set-TestKodoRegion {
+    param($Server, [int] $Ttl = 86400, [string[]] $Up, [string[]] $Old)
+    $query = "ttl=$Ttl"
+    if ($PSBoundParameters.ContainsKey('Up')) { $query += '&up=' + [uri]::EscapeDataString($Up -join ',') }
+    if ($PSBoundParameters.ContainsKey('Old')) { $query += '&old=' + [uri]::EscapeDataString($Old -join ',') }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/region?$query" | Out-Null
+}
+
+# The next -Count matching requests stall for -Ms (download: half the body then silence; upload: stop reading).
+function Set-TestKodoStall {
+    param($Server, [int] $Ms = 1000, [int] $Count = 1, [string] $Path, [string] $Method, [switch] $Resume)
+    $query = "ms=$Ms&count=$Count"
+    if ($Path) { $query += '&path=' + [uri]::EscapeDataString($Path) }
+    if ($Method) { $query += "&method=$Method" }
+    if ($Resume) { $query += '&resume=1' }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/stall?$query" | Out-Null
+}
+
+# The next -Count matching requests answer 302 to another listener (-To host:port, default the first extra one).
+function Set-TestKodoRedirect {
+    param($Server, [string] $To, [int] $Count = 1, [string] $Path, [string] $Method, [int] $Status = 302)
+    $query = "count=$Count&status=$Status"
+    if ($To) { $query += "&to=$To" }
+    if ($Path) { $query += '&path=' + [uri]::EscapeDataString($Path) }
+    if ($Method) { $query += "&method=$Method" }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/redirect?$query" | Out-Null
+}
+
+Export-ModuleMember -Function Get-TestAvaRecord, Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile, Get-TestKodoHosts, Get-TestKodoRequests, Set-TestKodoRegion, Set-TestKodoStall, Set-TestKodoRedirect
