@@ -67,3 +67,71 @@ Describe 'A server that answers Retry-After: 3600' {
         } finally { $env:AVA_HTTP_TIMEOUT_SEC = $null }
     }
 }
+
+Describe 'Hosts from the bucket''s region' {
+    BeforeAll {
+        # The region cache lives in the temp folder: give these specs their own.
+        $script:savedTemp = $env:TMPDIR
+        $env:TMPDIR = Join-Path $TestDrive 'tmp'
+        New-Item -ItemType Directory $env:TMPDIR | Out-Null
+        $env:AVA_UC_HOST = $server.Url
+        $script:main = ([uri]$server.Url).Authority
+    }
+    AfterAll { $env:TMPDIR = $savedTemp; $env:AVA_UC_HOST = $null }
+    BeforeEach {
+        Reset-TestKodo $server
+        Remove-Item (Join-Path $env:TMPDIR 'avasdk') -Recurse -Force -ErrorAction Ignore
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $workspace | Out-Null
+    }
+
+    It 'uploads to the region''s hosts in order, past one that cannot be reached, and asks once for its ttl' {
+        Set-TestKodoRegion $server -Up '127.0.0.1:1', $main
+        $first = New-TestFile (Join-Path $workspace 'a.bin') 1000
+        $second = New-TestFile (Join-Path $workspace 'b.bin') 1000 -Seed 2
+        (Send-AvaFile $first.FullName -Bucket regional -Credential $server.Credential -MaxRetry 1).Key | Should -Be 'a.bin'
+        (Send-AvaFile $second.FullName -Bucket regional -Credential $server.Credential -MaxRetry 1).Key | Should -Be 'b.bin'
+        (Get-TestKodoStats $server).regionQueries | Should -Be 1 -Because 'the second command reads the cached answer'
+        (Get-TestKodoObject $server regional b.bin).hash | Should -Not -BeNullOrEmpty
+        $env:AVA_ACCESS_KEY = $server.AccessKey; $env:AVA_SECRET_KEY = $server.SecretKey; $env:AVA_BUCKET = 'regional'
+        try { $hosts = Get-AvaConfig UploadHosts -Workspace $workspace }
+        finally { $env:AVA_ACCESS_KEY = $null; $env:AVA_SECRET_KEY = $null; $env:AVA_BUCKET = $null }
+        $hosts.Value | Should -Be "http://127.0.0.1:1/, http://$main/"
+        $hosts.Source | Should -BeLike 'region query at*cached*'
+    }
+
+    It 'downloads qiniu:// from the bucket''s io_src domain when no domain is given' {
+        $file = New-TestFile (Join-Path $workspace 'weights.bin') 5000
+        Send-AvaFile $file.FullName -Bucket iosrc -Key 'models/weights.bin' -Credential $server.Credential -UploadHost $server.Url | Out-Null
+        $received = Receive-AvaFile 'qiniu://iosrc/models/weights.bin' (Join-Path $workspace 'out/') -Credential $server.Credential
+        (Get-FileHash $received.FullName).Hash | Should -Be (Get-FileHash $file.FullName).Hash
+        $ioSrc = (Get-TestKodoHosts $server).ioSrc.iosrc
+        $ioSrc | Should -Not -BeNullOrEmpty
+        $requests = Get-TestKodoRequests $server
+        $download = $requests | Where-Object { $_.method -eq 'GET' -and $_.target -like '/models/weights.bin*' }
+        $download.host | Should -Be $ioSrc
+        $download.token | Should -BeTrue -Because 'a source domain download is signed as a private URL'
+        (Get-AvaConfig DownloadDomain -Workspace $workspace) | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'A download that stops arriving' {
+    BeforeEach {
+        Reset-TestKodo $server
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $workspace | Out-Null
+    }
+
+    It 'fails the attempt after -TimeoutSec of silence and resumes where it stopped' {
+        $file = New-TestFile (Join-Path $workspace 'stall.bin') (3MB)
+        Send-AvaFile $file.FullName -Bucket stalls -Credential $server.Credential -UploadHost $server.Url -PartSize 8MB | Out-Null
+        Reset-TestKodo $server
+        Set-TestKodoStall $server -Ms 600000 -Path '/download' -Count 1
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $received = Receive-AvaFile 'qiniu://stalls/stall.bin' (Join-Path $workspace 'out/') -Credential $server.Credential -Domain "$($server.Url)/download/stalls" -TimeoutSec 2
+        # A hang detector: without an idle timeout the stalled attempt waits the full 10 minutes.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        (Get-FileHash $received.FullName).Hash | Should -Be (Get-FileHash $file.FullName).Hash
+        (Get-TestKodoStats $server).requests.download | Should -Be 2
+    }
+}
