@@ -7,12 +7,17 @@ namespace AvaSdk.Parsing
 {
     /// <summary>
     /// Caffe's glog output: losses, learning rates, speeds, train and test net outputs, and snapshots.
-    /// Test outputs carry the iteration of the "Testing net" line before them; train outputs, the latest iteration.
+    /// <c>loss</c> is the solver's loss only, one per displayed iteration; the raw train net outputs it is summed from are
+    /// <c>output:&lt;name&gt;</c>. Test outputs carry the iteration of the "Testing net" line before them; train outputs,
+    /// the latest iteration.
     /// </summary>
     public sealed class CaffeLogParser : ILogParser
     {
         private const RegexOptions Options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
         private const string Num = "(" + LogNumber.Pattern + ")";
+
+        /// <summary>Names a raw train net output, so that it is not taken for the solver's loss it is part of.</summary>
+        public const string TrainOutputPrefix = "output:";
 
         private static readonly Regex NetOutput = new Regex(@"(Train|Test) net output #\d+: (\S+) = " + Num, Options);
         private static readonly Regex Snapshot = new Regex(@"Snapshotting (solver state )?to (?:binary proto|HDF5) file (.+?)\s*$", Options);
@@ -47,8 +52,10 @@ namespace AvaSdk.Parsing
                 var match = NetOutput.Match(line);
                 if (match.Success && LogNumber.TryParse(match.Groups[3].Value, out var value))
                 {
-                    var test = match.Groups[1].Value == "Test";
-                    Add(output, context, match.Groups[2].Value, value, test ? testIteration ?? iteration : iteration, test ? MetricPhase.Test : MetricPhase.Train);
+                    if (match.Groups[1].Value == "Test")
+                        Add(output, context, match.Groups[2].Value, value, testIteration ?? iteration, MetricPhase.Test);
+                    else
+                        Add(output, context, TrainOutputPrefix + match.Groups[2].Value, value, iteration, MetricPhase.Train);
                 }
                 return;
             }
