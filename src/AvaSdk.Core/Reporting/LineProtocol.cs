@@ -9,6 +9,7 @@ namespace AvaSdk.Reporting
     /// InfluxDB line protocol in the AVA probe's scheme: measurement <c>ava_metric_training_&lt;name&gt;</c> for training
     /// metrics and <c>ava_metric_training_val_&lt;name&gt;</c> for test and validation ones (so loss, learning_rate and
     /// val_accuracy keep the original SDK's names), tags sorted by key, one <c>value</c> field, nanosecond time.
+    /// The rules are spelled out in tests/golden/probe/SPEC.md.
     /// </summary>
     public static class LineProtocol
     {
@@ -19,6 +20,9 @@ namespace AvaSdk.Reporting
             ["lr"] = "learning_rate",
             ["learning-rate"] = "learning_rate",
             ["acc"] = "accuracy",
+            // MXNet's loss metric; the original SDK reported it as the training loss.
+            ["cross-entropy"] = "loss",
+            ["ce"] = "loss",
         };
 
         public static string Measurement(Metric metric)

@@ -54,6 +54,15 @@ namespace AvaSdk.Core.Tests.Reporting
         }
 
         [Fact]
+        public void Reports_mxnet_cross_entropy_as_the_training_loss()
+        {
+            Assert.StartsWith("ava_metric_training_loss,", LineProtocol.Encode(Metric("cross-entropy", 1.2)));
+            Assert.StartsWith("ava_metric_training_loss,", LineProtocol.Encode(Metric("ce", 1.2)));
+            Assert.StartsWith("ava_metric_training_val_loss,", LineProtocol.Encode(Metric("cross-entropy", 1.2, MetricPhase.Validation)));
+            Assert.StartsWith("ava_metric_training_output_loss,", LineProtocol.Encode(Metric("output:loss", 1.2)));
+        }
+
+        [Fact]
         public void Progress_points_carry_samples_seen_and_the_batch_in_epoch_as_the_platform_expects()
         {
             var time = DateTimeOffset.FromUnixTimeSeconds(1498186063);
