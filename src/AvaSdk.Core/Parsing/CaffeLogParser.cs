@@ -29,7 +29,7 @@ namespace AvaSdk.Parsing
         private long? iteration;
         private long? testIteration;
 
-        /// <param name="batchOfEpoch">Iterations per epoch, so that metrics and snapshots carry an epoch; null when unknown.</param>
+        /// <param name="batchOfEpoch">Iterations per epoch, so that metrics carry an epoch and a batch within it, and snapshots an epoch; null when unknown.</param>
         public CaffeLogParser(int? batchOfEpoch = null)
         {
             this.batchOfEpoch = batchOfEpoch;
@@ -149,8 +149,14 @@ namespace AvaSdk.Parsing
 
         private void Add(ParseOutput output, in LogLineContext context, string name, double value, long? at, MetricPhase phase)
         {
-            int? epoch = at is long i && batchOfEpoch is int perEpoch ? (int)(i / perEpoch) : (int?)null;
-            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber));
+            int? epoch = null;
+            long? batch = null;
+            if (at is long i && batchOfEpoch is int perEpoch)
+            {
+                epoch = (int)(i / perEpoch);
+                batch = i % perEpoch;
+            }
+            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
         }
     }
 }

@@ -81,10 +81,12 @@ namespace AvaSdk.Core.Tests.Parsing
         }
 
         [Fact]
-        public void Batch_of_epoch_gives_metrics_an_epoch()
+        public void Batch_of_epoch_gives_metrics_an_epoch_and_the_batch_within_it()
         {
-            Assert.Equal(1, Single("Iteration 1400, loss = 1", batchOfEpoch: 1000).Epoch);
-            Assert.Null(Single("Iteration 1400, loss = 1").Epoch);
+            var known = Single("Iteration 1400, loss = 1", batchOfEpoch: 1000);
+            Assert.Equal((1400L, 1, 400L), (known.Iteration!.Value, known.Epoch!.Value, known.Batch!.Value));
+            var unknown = Single("Iteration 1400, loss = 1");
+            Assert.Equal((1400L, (int?)null, (long?)null), (unknown.Iteration!.Value, unknown.Epoch, unknown.Batch));
         }
 
         [Fact]
