@@ -277,7 +277,9 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
         $records = Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json
         $points = @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-ok')
         $points.Count | Should -Be $records.Count
-        ($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 81
+        # One solver loss per displayed iteration; the raw train net outputs are output:loss.
+        ($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 41
+        ($points | Where-Object Measurement -eq 'ava_metric_training_output_loss').Count | Should -Be 40
         ($points | Where-Object Measurement -eq 'ava_metric_training_learning_rate').Count | Should -Be 40
         ($points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy').Count | Should -Be 9
         $last = $points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy' | Sort-Object time | Select-Object -Last 1
