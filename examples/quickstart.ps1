@@ -43,12 +43,10 @@ $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
 $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 $arguments = $prefix + @('-NoProfile', '-File', (Join-Path $PSScriptRoot 'fake-caffe.ps1'), '-Iterations', $iterations, '-BaseLr', $lr)
 try {
-    # Caffe logs the loss twice an iteration (smoothed on the Iteration line, raw as a train net output): show the first.
-    $shown = -1
+    # loss is the solver's line, one per displayed iteration (the raw train net output is output:loss).
     $metrics = Invoke-AvaTraining $pwsh -ArgumentList $arguments -Framework Caffe -BatchOfEpoch 100 -WorkingDirectory $train.RunPath |
         ForEach-Object {
-            if ($_.Name -eq 'loss' -and $_.Phase -eq 'Train' -and $_.Iteration -gt $shown) {
-                $shown = $_.Iteration
+            if ($_.Name -eq 'loss' -and $_.Phase -eq 'Train') {
                 Write-Host ('  iteration {0,4}  loss {1:0.0000}' -f $_.Iteration, $_.Value)
             }
             $_

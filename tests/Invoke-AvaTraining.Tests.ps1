@@ -61,23 +61,27 @@ Describe 'Invoke-AvaTraining' {
             $records[5].trainInstanceId | Should -Be 'run'
         }
 
-        It 'gives metrics an epoch with -BatchOfEpoch' {
+        It 'gives metrics an epoch and a batch within it with -BatchOfEpoch, in the pipeline and metrics.jsonl' {
             $metrics = Invoke-Replay $caffeLog Caffe -Extra @{ BatchOfEpoch = 500 }
-            ($metrics | Where-Object Iteration -eq 1400 | Select-Object -First 1).Epoch | Should -Be 2
+            $at1400 = $metrics | Where-Object Iteration -eq 1400 | Select-Object -First 1
+            ($at1400.Epoch, $at1400.Batch) | Should -Be @(2, 400)
+            $record = Read-Jsonl (Join-Path $train.RunPath 'metrics.jsonl') | Where-Object iteration -eq 1400 | Select-Object -First 1
+            ($record.epoch, $record.batch) | Should -Be @(2, 400)
         }
 
         It 'shows metrics as a compact table' {
             $table = Invoke-Replay $caffeLog Caffe | Select-Object -First 3 | Format-Table | Out-String
-            $table | Should -Match 'Line\s+Phase\s+Epoch\s+Iteration\s+Name\s+Value'
+            $table | Should -Match 'Line\s+Phase\s+Epoch\s+Iteration\s+Batch\s+Name\s+Value'
         }
     }
 
     Context 'a real MXNet log' {
-        It 'reads every Speedometer, validation and time-cost line' {
+        It 'reads every Speedometer, validation, time-cost and learning rate line' {
             # The log names 300 checkpoints whose files are not here: one warning each.
             $log = Join-Path $fixtures 'mxnet/tornadomeet-resnet-164.log'
             $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -Framework MXNet -WarningVariable warnings -WarningAction SilentlyContinue
-            $metrics.Count | Should -Be 4800
+            # 2100 Speedometer lines of two metrics, 300 validation and 300 time-cost lines, 3 learning rate changes.
+            $metrics.Count | Should -Be 4803
             $warnings.Count | Should -Be 300
             ($metrics | Where-Object Phase -eq 'Validation').Count | Should -Be 300
             ($metrics | Where-Object Name -eq 'speed' | Select-Object -First 1).Value | Should -Be 707.55
@@ -273,7 +277,9 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
         $records = Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json
         $points = @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-ok')
         $points.Count | Should -Be $records.Count
-        ($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 81
+        # One solver loss per displayed iteration; the raw train net outputs are output:loss.
+        ($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 41
+        ($points | Where-Object Measurement -eq 'ava_metric_training_output_loss').Count | Should -Be 40
         ($points | Where-Object Measurement -eq 'ava_metric_training_learning_rate').Count | Should -Be 40
         ($points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy').Count | Should -Be 9
         $last = $points | Where-Object Measurement -eq 'ava_metric_training_val_accuracy' | Sort-Object time | Select-Object -Last 1

@@ -73,7 +73,7 @@ Describe 'Platform mode' {
         $lines | Where-Object { $_ -like 'ava_metric_training_learning_rate,*' } | Should -Not -BeNullOrEmpty
         $lines | Where-Object { $_ -like 'ava_metric_training_val_accuracy,*' } | Should -Not -BeNullOrEmpty
         # 64 per GPU × 2 GPUs = 128 samples an iteration.
-        $lines | Where-Object { $_ -like 'ava_metric_training_sample_num,batch=100,*' } | Should -Match ' count=12800i '
+        $lines | Where-Object { $_ -like 'ava_metric_training_sample_num,batch=100,*' } | Should -Match ' count=12800 '
         $lines | Where-Object { $_ -like 'ava_metric_meta_info,batch=100,batch_in_epoch=0,epoch=1,*' } | Should -Match ' value=1 '
 
         @($record.models).Count | Should -Be 1

@@ -11,7 +11,8 @@ Describe 'examples/quickstart.ps1' {
         $run = Get-ChildItem (Join-Path $workspace 'run') -Directory
         (Get-Content (Join-Path $run.FullName 'status.json') -Raw | ConvertFrom-Json).status | Should -Be 'done'
         $metrics = Get-Content (Join-Path $run.FullName 'metrics.jsonl') | ConvertFrom-Json
-        @($metrics | Where-Object { $_.name -eq 'loss' -and $_.phase -eq 'Train' }).Count | Should -Be 32
+        @($metrics | Where-Object { $_.name -eq 'loss' -and $_.phase -eq 'Train' }).Count | Should -Be 16
+        @($metrics | Where-Object { $_.name -eq 'output:loss' -and $_.phase -eq 'Train' }).Count | Should -Be 16
         @($metrics | Where-Object { $_.name -eq 'accuracy' -and $_.phase -eq 'Test' }).Count | Should -Be 4
         (Get-ChildItem (Join-Path $run.FullName 'output')).Name | Sort-Object | Should -Be @(
             'quick_iter_100.caffemodel', 'quick_iter_100.solverstate', 'quick_iter_200.caffemodel', 'quick_iter_200.solverstate',

@@ -20,11 +20,12 @@ namespace AvaSdk
     public sealed class Metric
     {
         public Metric(string name, double value, long? iteration, int? epoch, MetricPhase phase, TrainingFramework framework,
-            DateTimeOffset timestamp, string? trainInstanceId, long line)
+            DateTimeOffset timestamp, string? trainInstanceId, long line, long? batch = null)
         {
             Name = name;
             Value = value;
             Iteration = iteration;
+            Batch = batch;
             Epoch = epoch;
             Phase = phase;
             Framework = framework;
@@ -38,7 +39,11 @@ namespace AvaSdk
         /// <summary>The value as logged; NaN and ±Infinity are kept.</summary>
         public double Value { get; }
 
+        /// <summary>Batches (iterations) done since training began, across epochs; null when the epoch length is not known yet.</summary>
         public long? Iteration { get; }
+
+        /// <summary>The batch within <see cref="Epoch"/>; null when the log and the epoch length do not tell.</summary>
+        public long? Batch { get; }
 
         public int? Epoch { get; }
 
@@ -54,6 +59,6 @@ namespace AvaSdk
         /// <summary>The line number in the training log (stdout and stderr together, in arrival order).</summary>
         public long Line { get; }
 
-        public override string ToString() => $"{Name}={Value} ({Phase}, iteration {Iteration}, epoch {Epoch})";
+        public override string ToString() => $"{Name}={Value} ({Phase}, iteration {Iteration}, epoch {Epoch}, batch {Batch})";
     }
 }

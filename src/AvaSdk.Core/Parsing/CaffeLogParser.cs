@@ -7,12 +7,17 @@ namespace AvaSdk.Parsing
 {
     /// <summary>
     /// Caffe's glog output: losses, learning rates, speeds, train and test net outputs, and snapshots.
-    /// Test outputs carry the iteration of the "Testing net" line before them; train outputs, the latest iteration.
+    /// <c>loss</c> is the solver's loss only, one per displayed iteration; the raw train net outputs it is summed from are
+    /// <c>output:&lt;name&gt;</c>. Test outputs carry the iteration of the "Testing net" line before them; train outputs,
+    /// the latest iteration.
     /// </summary>
     public sealed class CaffeLogParser : ILogParser
     {
         private const RegexOptions Options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
         private const string Num = "(" + LogNumber.Pattern + ")";
+
+        /// <summary>Names a raw train net output, so that it is not taken for the solver's loss it is part of.</summary>
+        public const string TrainOutputPrefix = "output:";
 
         private static readonly Regex NetOutput = new Regex(@"(Train|Test) net output #\d+: (\S+) = " + Num, Options);
         private static readonly Regex Snapshot = new Regex(@"Snapshotting (solver state )?to (?:binary proto|HDF5) file (.+?)\s*$", Options);
@@ -24,7 +29,7 @@ namespace AvaSdk.Parsing
         private long? iteration;
         private long? testIteration;
 
-        /// <param name="batchOfEpoch">Iterations per epoch, so that metrics and snapshots carry an epoch; null when unknown.</param>
+        /// <param name="batchOfEpoch">Iterations per epoch, so that metrics carry an epoch and a batch within it, and snapshots an epoch; null when unknown.</param>
         public CaffeLogParser(int? batchOfEpoch = null)
         {
             this.batchOfEpoch = batchOfEpoch;
@@ -47,8 +52,10 @@ namespace AvaSdk.Parsing
                 var match = NetOutput.Match(line);
                 if (match.Success && LogNumber.TryParse(match.Groups[3].Value, out var value))
                 {
-                    var test = match.Groups[1].Value == "Test";
-                    Add(output, context, match.Groups[2].Value, value, test ? testIteration ?? iteration : iteration, test ? MetricPhase.Test : MetricPhase.Train);
+                    if (match.Groups[1].Value == "Test")
+                        Add(output, context, match.Groups[2].Value, value, testIteration ?? iteration, MetricPhase.Test);
+                    else
+                        Add(output, context, TrainOutputPrefix + match.Groups[2].Value, value, iteration, MetricPhase.Train);
                 }
                 return;
             }
@@ -142,8 +149,14 @@ namespace AvaSdk.Parsing
 
         private void Add(ParseOutput output, in LogLineContext context, string name, double value, long? at, MetricPhase phase)
         {
-            int? epoch = at is long i && batchOfEpoch is int perEpoch ? (int)(i / perEpoch) : (int?)null;
-            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber));
+            int? epoch = null;
+            long? batch = null;
+            if (at is long i && batchOfEpoch is int perEpoch)
+            {
+                epoch = (int)(i / perEpoch);
+                batch = i % perEpoch;
+            }
+            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
         }
     }
 }

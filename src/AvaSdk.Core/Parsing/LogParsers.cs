@@ -3,6 +3,7 @@ using System.Collections.Generic;
 namespace AvaSdk.Parsing
 {
     /// <summary>Builds the parser for a training run: the framework's own, plus the user's metric definitions.</summary>
+    /// <remarks><c>batchOfEpoch</c> is the epoch length in iterations (see <c>PlatformConfig.BatchOfEpoch</c>); null when unknown.</remarks>
     public static class LogParsers
     {
         public static ILogParser For(TrainingFramework framework, IReadOnlyList<MetricDefinition> definitions, int? batchOfEpoch)
@@ -12,7 +13,7 @@ namespace AvaSdk.Parsing
                 case TrainingFramework.Caffe:
                     return WithDefinitions(new CaffeLogParser(batchOfEpoch), framework, definitions);
                 case TrainingFramework.MXNet:
-                    return WithDefinitions(new MXNetLogParser(), framework, definitions);
+                    return WithDefinitions(new MXNetLogParser(batchOfEpoch), framework, definitions);
                 default:
                     return new GenericLogParser(definitions, readJsonLines: true);
             }

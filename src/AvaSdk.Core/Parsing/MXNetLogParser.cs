@@ -5,43 +5,62 @@ using System.Text.RegularExpressions;
 namespace AvaSdk.Parsing
 {
     /// <summary>
-    /// MXNet's Python logging: every Speedometer generation, epoch-end train and validation metrics, time cost,
-    /// and checkpoints. Prefixes (INFO:root:, timestamps, Node[0]) and ANSI colours are looked past.
+    /// MXNet's Python logging: every Speedometer generation, epoch-end train and validation metrics, time cost, learning
+    /// rates, and checkpoints. Prefixes (INFO:root:, timestamps, Node[0]) and ANSI colours are looked past.
+    /// MXNet counts batches within an epoch; metrics carry that as <see cref="Metric.Batch"/> and the batches since the
+    /// start as <see cref="Metric.Iteration"/>, which needs the epoch length: given, or else learned from the log as the
+    /// largest batch of the first completed epoch (until then, later epochs have no iteration).
     /// </summary>
     public sealed class MXNetLogParser : ILogParser
     {
         private const RegexOptions Options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+        private const string Num = "(" + LogNumber.Pattern + ")";
 
         private static readonly Regex Ansi = new Regex(@"\x1b\[[0-9;]*[A-Za-z]", Options);
         private static readonly Regex EpochMetric = new Regex(@"Epoch\[(\d+)\]\s+(Train|Validation)-([^\s=]+)=(\S+)", Options);
         private static readonly Regex TimeCost = new Regex(@"Epoch\[(\d+)\]\s+Time cost=(\S+)", Options);
         private static readonly Regex Checkpoint = new Regex(@"Saved checkpoint to ""(.+?)-(\d+)\.params""", Options);
+        // The scheduler's line (FactorScheduler, MultiFactorScheduler): n counts updates, that is batches since the start.
+        private static readonly Regex LearningRateChange = new Regex(@"Update\[(\d+)\]: Change learning rate to " + Num, Options);
+        // What training scripts log beside the Speedometer, e.g. "Epoch[0] Batch [100] learning-rate: 0.1".
+        private static readonly Regex LearningRate = new Regex(@"\b(?:learning-rate|lr):\s*" + Num, Options);
+        private static readonly char[] Separators = { ' ', '\t' };
+
+        private readonly long? givenEpochLength;
+        private long? learnedEpochLength;
+        private int? latestEpoch;
+        private long largestBatchOfLatestEpoch = -1;
+
+        /// <param name="batchOfEpoch">Batches per epoch; null to learn it from the log.</param>
+        public MXNetLogParser(int? batchOfEpoch = null)
+        {
+            givenEpochLength = batchOfEpoch;
+        }
+
+        private long? EpochLength => givenEpochLength ?? learnedEpochLength;
 
         public void Parse(string line, in LogLineContext context, ParseOutput output)
         {
             if (line.IndexOf("Epoch[", StringComparison.Ordinal) < 0 && line.IndexOf("Iter[", StringComparison.Ordinal) < 0 &&
-                line.IndexOf("Saved checkpoint", StringComparison.Ordinal) < 0)
+                line.IndexOf("Update[", StringComparison.Ordinal) < 0 && line.IndexOf("Saved checkpoint", StringComparison.Ordinal) < 0)
                 return;
             if (line.IndexOf('\x1b') >= 0)
                 line = Ansi.Replace(line, string.Empty);
 
-            if (TryParseSpeedometer(line, context, output))
-                return;
-            var epochMetric = EpochMetric.Match(line);
-            if (epochMetric.Success)
+            if (TryReadPosition(line, out var epoch, out var batch, out var positionEnd))
             {
-                if (LogNumber.TryParse(epochMetric.Groups[4].Value, out var value))
-                {
-                    var phase = epochMetric.Groups[2].Value == "Validation" ? MetricPhase.Validation : MetricPhase.Train;
-                    Add(output, context, epochMetric.Groups[3].Value, value, null, int.Parse(epochMetric.Groups[1].Value, CultureInfo.InvariantCulture), phase);
-                }
+                See(epoch, batch);
+                if (batch is long inEpoch)
+                    ParseBatchLine(line, positionEnd, epoch, inEpoch, context, output);
+                else
+                    ParseEpochEnd(line, context, output);
                 return;
             }
-            var timeCost = TimeCost.Match(line);
-            if (timeCost.Success)
+            var change = LearningRateChange.Match(line);
+            if (change.Success)
             {
-                if (LogNumber.TryParse(timeCost.Groups[2].Value, out var value))
-                    Add(output, context, "time-cost", value, null, int.Parse(timeCost.Groups[1].Value, CultureInfo.InvariantCulture), MetricPhase.Train);
+                if (LogNumber.TryParse(change.Groups[2].Value, out var rate))
+                    Add(output, context, "lr", rate, long.Parse(change.Groups[1].Value, CultureInfo.InvariantCulture), latestEpoch, null, MetricPhase.Train);
                 return;
             }
             var checkpoint = Checkpoint.Match(line);
@@ -62,51 +81,103 @@ namespace AvaSdk.Parsing
         {
         }
 
-        // Speedometer lines are nearly all of an MXNet log, so they are scanned directly: "Epoch[e] Batch [n]" (or
-        // "Iter[e]", "Batch [a-b]"), "Speed: s samples/sec", then tab- or space-separated name=value pairs.
-        private static bool TryParseSpeedometer(string line, in LogLineContext context, ParseOutput output)
+        // A line naming a later epoch means the one before is complete: its largest batch is the epoch length, when
+        // none was given.
+        private void See(int epoch, long? batch)
         {
-            var speedAt = line.IndexOf("Speed:", StringComparison.Ordinal);
-            if (speedAt < 0)
-                return false;
-            var bracket = line.LastIndexOf("Epoch[", speedAt, StringComparison.Ordinal);
-            var open = bracket >= 0 ? bracket + "Epoch[".Length : line.LastIndexOf("Iter[", speedAt, StringComparison.Ordinal) + "Iter[".Length;
-            if (open < "Iter[".Length)
-                return false;
-            var position = open;
-            if (!TryDigits(line, ref position, out var epoch) || position >= line.Length || line[position] != ']')
-                return false;
-            var batchAt = line.IndexOf("Batch", position, speedAt - position, StringComparison.Ordinal);
-            if (batchAt < 0)
-                return false;
-            position = line.IndexOf('[', batchAt, speedAt - batchAt) + 1;
-            if (position <= 0 || !TryDigits(line, ref position, out var batch))
-                return false;
-            if (position < line.Length && line[position] == '-')
+            if (latestEpoch is not int previous || epoch > previous)
             {
-                // A "Batch [a-b]" range: the metrics belong to its end.
-                position++;
-                if (!TryDigits(line, ref position, out batch))
-                    return false;
+                if (largestBatchOfLatestEpoch > 0)
+                    learnedEpochLength ??= largestBatchOfLatestEpoch;
+                largestBatchOfLatestEpoch = -1;
             }
-            if (position >= line.Length || line[position] != ']')
-                return false;
+            latestEpoch = epoch;
+            if (batch > largestBatchOfLatestEpoch)
+                largestBatchOfLatestEpoch = batch.Value;
+        }
 
+        // Speedometer lines are nearly all of an MXNet log, so they are scanned directly: "Speed: s samples/sec", then
+        // tab- or space-separated name=value pairs; otherwise a learning rate logged for the batch.
+        private void ParseBatchLine(string line, int start, int epoch, long batch, in LogLineContext context, ParseOutput output)
+        {
+            var iteration = Iteration(epoch, batch);
+            var speedAt = line.IndexOf("Speed:", start, StringComparison.Ordinal);
+            if (speedAt < 0)
+            {
+                var rate = LearningRate.Match(line, start);
+                if (rate.Success && LogNumber.TryParse(rate.Groups[1].Value, out var value))
+                    Add(output, context, "lr", value, iteration, epoch, batch, MetricPhase.Train);
+                return;
+            }
             var tokens = line.Substring(speedAt + "Speed:".Length).Split(Separators, StringSplitOptions.RemoveEmptyEntries);
             if (tokens.Length < 2 || tokens[1] != "samples/sec")
-                return false;
+                return;
             if (LogNumber.TryParse(tokens[0], out var speed))
-                Add(output, context, "speed", speed, batch, (int)epoch, MetricPhase.Train);
+                Add(output, context, "speed", speed, iteration, epoch, batch, MetricPhase.Train);
             for (var i = 2; i < tokens.Length; i++)
             {
                 var equals = tokens[i].IndexOf('=');
                 if (equals > 0 && LogNumber.TryParse(tokens[i].Substring(equals + 1), out var value))
-                    Add(output, context, TrimPhase(tokens[i].Substring(0, equals)), value, batch, (int)epoch, MetricPhase.Train);
+                    Add(output, context, TrimPhase(tokens[i].Substring(0, equals)), value, iteration, epoch, batch, MetricPhase.Train);
             }
-            return true;
         }
 
-        private static readonly char[] Separators = { ' ', '\t' };
+        private void ParseEpochEnd(string line, in LogLineContext context, ParseOutput output)
+        {
+            var epochMetric = EpochMetric.Match(line);
+            if (epochMetric.Success)
+            {
+                if (LogNumber.TryParse(epochMetric.Groups[4].Value, out var value))
+                {
+                    var phase = epochMetric.Groups[2].Value == "Validation" ? MetricPhase.Validation : MetricPhase.Train;
+                    Add(output, context, epochMetric.Groups[3].Value, value, null, int.Parse(epochMetric.Groups[1].Value, CultureInfo.InvariantCulture), null, phase);
+                }
+                return;
+            }
+            var timeCost = TimeCost.Match(line);
+            if (timeCost.Success && LogNumber.TryParse(timeCost.Groups[2].Value, out var seconds))
+                Add(output, context, "time-cost", seconds, null, int.Parse(timeCost.Groups[1].Value, CultureInfo.InvariantCulture), null, MetricPhase.Train);
+        }
+
+        private long? Iteration(int epoch, long batch) =>
+            epoch == 0 ? batch : EpochLength is long length ? epoch * length + batch : null;
+
+        // "Epoch[e]" (or the older "Iter[e]"), then optionally " Batch [n]" or " Batch [a-n]" (a range: its end counts).
+        private static bool TryReadPosition(string line, out int epoch, out long? batch, out int end)
+        {
+            epoch = 0;
+            batch = null;
+            end = 0;
+            var bracket = line.IndexOf("Epoch[", StringComparison.Ordinal);
+            var position = bracket >= 0 ? bracket + "Epoch[".Length : line.IndexOf("Iter[", StringComparison.Ordinal) + "Iter[".Length;
+            if (position < "Iter[".Length || !TryDigits(line, ref position, out var number) || position >= line.Length || line[position] != ']' || number > int.MaxValue)
+                return false;
+            epoch = (int)number;
+            end = ++position;
+            while (position < line.Length && char.IsWhiteSpace(line[position]))
+                position++;
+            if (string.CompareOrdinal(line, position, "Batch", 0, "Batch".Length) != 0)
+                return true;
+            position += "Batch".Length;
+            while (position < line.Length && char.IsWhiteSpace(line[position]))
+                position++;
+            if (position >= line.Length || line[position] != '[')
+                return true;
+            position++;
+            if (!TryDigits(line, ref position, out var inEpoch))
+                return true;
+            if (position < line.Length && line[position] == '-')
+            {
+                position++;
+                if (!TryDigits(line, ref position, out inEpoch))
+                    return true;
+            }
+            if (position >= line.Length || line[position] != ']')
+                return true;
+            batch = inEpoch;
+            end = position + 1;
+            return true;
+        }
 
         private static bool TryDigits(string line, ref int position, out long value)
         {
@@ -120,7 +191,7 @@ namespace AvaSdk.Parsing
         private static string TrimPhase(string name) =>
             name.StartsWith("Train-", StringComparison.Ordinal) ? name.Substring("Train-".Length) : name;
 
-        private static void Add(ParseOutput output, in LogLineContext context, string name, double value, long? batch, int epoch, MetricPhase phase) =>
-            output.Metrics.Add(new Metric(name, value, batch, epoch, phase, TrainingFramework.MXNet, context.Timestamp, context.TrainInstanceId, context.LineNumber));
+        private static void Add(ParseOutput output, in LogLineContext context, string name, double value, long? iteration, int? epoch, long? batch, MetricPhase phase) =>
+            output.Metrics.Add(new Metric(name, value, iteration, epoch, phase, TrainingFramework.MXNet, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
     }
 }

@@ -113,17 +113,37 @@ namespace AvaSdk.Platform
             if (document == null || !document.TryGetValue(Params.ParamKeyPath.Parse("solverOps.batchSize"), out var batch) ||
                 batch is not JValue { Type: JTokenType.Integer } batchValue)
                 return null;
-            string? gpuText;
+            return (long)batchValue * (PositiveCount("Gpus") ?? 1);
+        }
+
+        /// <summary>Samples in the training set (trainsetinfo <c>stats.numOfSamples</c>); null when not known.</summary>
+        public long? TrainSamples => PositiveCount("TrainSamples");
+
+        /// <summary>
+        /// Iterations per epoch when the platform says enough to count them: ceil(<see cref="TrainSamples"/> /
+        /// <see cref="SamplesPerIteration"/>); null otherwise.
+        /// </summary>
+        public int? BatchOfEpoch(string paramsPath)
+        {
+            if (TrainSamples is not long samples || SamplesPerIteration(paramsPath) is not long perIteration || perIteration <= 0)
+                return null;
+            var iterations = (samples + perIteration - 1) / perIteration;
+            return iterations <= int.MaxValue ? (int)iterations : null;
+        }
+
+        // A count the platform's files may hold; a damaged file only costs what is derived from it.
+        private long? PositiveCount(string name)
+        {
+            string? text;
             try
             {
-                gpuText = Value("Gpus");
+                text = Value(name);
             }
             catch (AvaException)
             {
-                gpuText = null;
+                return null;
             }
-            var gpus = long.TryParse(gpuText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 1;
-            return (long)batchValue * gpus;
+            return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : null;
         }
 
         public string RequireTrainingName() => Value("TrainingName") ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,

@@ -9,6 +9,7 @@ namespace AvaSdk.Reporting
     /// InfluxDB line protocol in the AVA probe's scheme: measurement <c>ava_metric_training_&lt;name&gt;</c> for training
     /// metrics and <c>ava_metric_training_val_&lt;name&gt;</c> for test and validation ones (so loss, learning_rate and
     /// val_accuracy keep the original SDK's names), tags sorted by key, one <c>value</c> field, nanosecond time.
+    /// The rules are spelled out in tests/golden/probe/SPEC.md.
     /// </summary>
     public static class LineProtocol
     {
@@ -19,6 +20,9 @@ namespace AvaSdk.Reporting
             ["lr"] = "learning_rate",
             ["learning-rate"] = "learning_rate",
             ["acc"] = "accuracy",
+            // MXNet's loss metric; the original SDK reported it as the training loss.
+            ["cross-entropy"] = "loss",
+            ["ce"] = "loss",
         };
 
         public static string Measurement(Metric metric)
@@ -43,35 +47,47 @@ namespace AvaSdk.Reporting
             Tag(line, "job_type", "training");
             Tag(line, "phase", metric.Phase.ToString().ToLowerInvariant());
             line.Append(" value=").Append(metric.Value.ToString("R", CultureInfo.InvariantCulture));
-            line.Append(' ').Append(((metric.Timestamp.UtcTicks - UnixEpochTicks) * 100).ToString(CultureInfo.InvariantCulture));
+            line.Append(' ').Append(Nanoseconds(metric.Timestamp));
             return line.ToString();
         }
 
         /// <summary>
-        /// The original SDK's progress points for a new iteration: <c>ava_metric_training_sample_num</c> (field
-        /// <c>count</c>, samples seen so far; only when the samples per iteration are known) and
-        /// <c>ava_metric_meta_info</c> (<c>value=1</c>, with <c>batch_in_epoch</c> when the epoch length is known).
+        /// The original SDK's progress points after a training metric at a new iteration: <c>ava_metric_training_sample_num</c>
+        /// (field <c>count</c>, an integer without InfluxDB's <c>i</c>, as the probe reads it: the samples seen so far; only
+        /// when the samples per iteration are known) and <c>ava_metric_meta_info</c> (<c>value=1</c>; <c>batch</c> is the
+        /// iteration, <c>batch_in_epoch</c> the batch).
         /// </summary>
-        public static IEnumerable<string> ProgressPoints(long iteration, int? epoch, string? instanceId, DateTimeOffset timestamp, long? samplesPerIteration, int? batchOfEpoch)
+        public static IEnumerable<string> ProgressPoints(Metric metric, long? samplesPerIteration, long? trainSamples)
         {
-            var time = ((timestamp.UtcTicks - UnixEpochTicks) * 100).ToString(CultureInfo.InvariantCulture);
+            if (metric.Iteration is not long iteration)
+                yield break;
+            var time = Nanoseconds(metric.Timestamp);
             string Tags(bool meta)
             {
                 var tags = new StringBuilder();
                 Tag(tags, "batch", iteration.ToString(CultureInfo.InvariantCulture));
-                if (meta && batchOfEpoch is int length && length > 0)
-                    Tag(tags, "batch_in_epoch", (iteration % length).ToString(CultureInfo.InvariantCulture));
-                if (epoch is int e)
+                if (meta && metric.Batch is long batch)
+                    Tag(tags, "batch_in_epoch", batch.ToString(CultureInfo.InvariantCulture));
+                if (metric.Epoch is int e)
                     Tag(tags, "epoch", e.ToString(CultureInfo.InvariantCulture));
-                if (!string.IsNullOrEmpty(instanceId))
-                    Tag(tags, "id", instanceId!);
+                if (!string.IsNullOrEmpty(metric.TrainInstanceId))
+                    Tag(tags, "id", metric.TrainInstanceId!);
                 Tag(tags, "job_type", "training");
                 return tags.ToString();
             }
-            if (samplesPerIteration is long samples)
-                yield return $"ava_metric_training_sample_num{Tags(false)} count={(iteration * samples).ToString(CultureInfo.InvariantCulture)}i {time}";
+            if (samplesPerIteration is long perIteration)
+                yield return $"ava_metric_training_sample_num{Tags(false)} count={SamplesSeen(metric, iteration, perIteration, trainSamples).ToString(CultureInfo.InvariantCulture)} {time}";
             yield return $"ava_metric_meta_info{Tags(true)} value=1 {time}";
         }
+
+        // MXNet's last batch of an epoch may be partial, so the original counted whole epochs by the training set's size.
+        private static long SamplesSeen(Metric metric, long iteration, long perIteration, long? trainSamples) =>
+            metric.Framework == TrainingFramework.MXNet && trainSamples is long samples && metric.Epoch is int epoch && metric.Batch is long batch
+                ? epoch * samples + batch * perIteration
+                : iteration * perIteration;
+
+        private static string Nanoseconds(DateTimeOffset timestamp) =>
+            ((timestamp.UtcTicks - UnixEpochTicks) * 100).ToString(CultureInfo.InvariantCulture);
 
         public static string Escape(string text, bool measurement = false)
         {

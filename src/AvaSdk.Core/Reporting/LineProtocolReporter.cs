@@ -36,16 +36,17 @@ namespace AvaSdk.Reporting
         }
 
         /// <summary>
-        /// Adds the AVA platform's progress points (sample_num, meta_info) for each new training iteration; they are
-        /// part of the probe's protocol, not metrics, so only platform instances send them.
+        /// Adds the AVA platform's progress points (sample_num, meta_info) after each training metric of a step (it has an
+        /// iteration and a batch; a scheduler's learning rate has no batch) at a new iteration; they are part of the
+        /// probe's protocol, not metrics, so only platform instances send them.
         /// </summary>
         public bool PlatformProgress { get; set; }
 
         /// <summary>Samples per training iteration (batch size × GPUs), for the sample_num points.</summary>
         public long? SamplesPerIteration { get; set; }
 
-        /// <summary>Iterations per epoch, for the batch_in_epoch tag of the meta points.</summary>
-        public int? BatchOfEpoch { get; set; }
+        /// <summary>Samples in the training set, for MXNet's sample_num points (whole epochs count it).</summary>
+        public long? TrainSamples { get; set; }
 
         public void Report(Metric metric)
         {
@@ -55,10 +56,10 @@ namespace AvaSdk.Reporting
             else
                 Enqueue(point);
             // Called from the single processing thread, so the iteration check needs no lock.
-            if (PlatformProgress && metric.Phase == MetricPhase.Train && metric.Iteration is long iteration && iteration > lastIteration)
+            if (PlatformProgress && metric.Phase == MetricPhase.Train && metric.Iteration is long iteration && metric.Batch != null && iteration > lastIteration)
             {
                 lastIteration = iteration;
-                foreach (var progress in LineProtocol.ProgressPoints(iteration, metric.Epoch, metric.TrainInstanceId, metric.Timestamp, SamplesPerIteration, BatchOfEpoch))
+                foreach (var progress in LineProtocol.ProgressPoints(metric, SamplesPerIteration, TrainSamples))
                     Enqueue(progress);
             }
         }

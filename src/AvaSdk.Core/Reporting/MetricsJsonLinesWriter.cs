@@ -42,6 +42,11 @@ namespace AvaSdk.Reporting
                 json.Append(iteration);
             else
                 json.Append("null");
+            json.Append(",\"batch\":");
+            if (metric.Batch is long batch)
+                json.Append(batch);
+            else
+                json.Append("null");
             json.Append(",\"epoch\":");
             if (metric.Epoch is int epoch)
                 json.Append(epoch);

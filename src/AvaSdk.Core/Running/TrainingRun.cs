@@ -220,12 +220,12 @@ namespace AvaSdk.Running
             lines.Clear();
         }
 
-        // Lines get strictly increasing times: InfluxDB keeps one point per series and timestamp, and the clock's
-        // resolution can give two fast lines the same reading.
-        private static DateTimeOffset NextTimestamp(DateTimeOffset previous)
+        // A line's time is the clock's reading as it is processed, never earlier than the line before it (the system clock
+        // can be set back); lines read in the same instant share it, as the probe's golden files expect.
+        private DateTimeOffset NextTimestamp(DateTimeOffset previous)
         {
-            var now = DateTimeOffset.UtcNow;
-            return now > previous ? now : previous.AddTicks(1);
+            var now = options.Clock.GetUtcNow();
+            return now > previous ? now : previous;
         }
 
         private void Dispatch(ParseOutput parsed)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using AvaSdk.Parsing;
 using AvaSdk.Reporting;
@@ -40,6 +41,9 @@ namespace AvaSdk.Running
 
         /// <summary>Hand every raw line to the caller too (for -Verbose); off by default, as it costs a queue item per line.</summary>
         public bool ForwardLines { get; set; }
+
+        /// <summary>What stamps each line's metrics with its arrival time.</summary>
+        public TimeProvider Clock { get; set; } = TimeProvider.System;
 
         /// <summary>How many of the last log lines an error message quotes.</summary>
         public int TailLines { get; set; } = 20;

@@ -116,7 +116,8 @@ namespace AvaSdk.PowerShell.Cmdlets
 
             try
             {
-                var options = new TrainingRunOptions(ResolveProgram(), ArgumentList, workingDirectory, Parser(), instance?.LogPath ?? runFolder,
+                var batchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null;
+                var options = new TrainingRunOptions(ResolveProgram(), ArgumentList, workingDirectory, Parser(batchOfEpoch), instance?.LogPath ?? runFolder,
                     instance?.SnapshotPath ?? Path.Combine(runFolder, "output"), instance?.Id)
                 {
                     ForwardLines = VerboseWanted(),
@@ -128,7 +129,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 {
                     remote.PlatformProgress = instance?.Platform != null;
                     remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
-                    remote.BatchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : (int?)null;
+                    remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
                     owned.Add(remote);
                     options.Reporters.Add(remote);
                 }
@@ -263,10 +264,11 @@ namespace AvaSdk.PowerShell.Cmdlets
             return application.Path;
         }
 
-        private ILogParser Parser()
+        // The epoch length: -BatchOfEpoch, else what the platform's training set and batch size give, else (MXNet) learned from the log.
+        private ILogParser Parser(int? batchOfEpoch)
         {
             var definitions = MetricDefinition.Select(ToDefinition).ToList();
-            return LogParsers.For(Framework, definitions, BatchOfEpoch > 0 ? BatchOfEpoch : (int?)null);
+            return LogParsers.For(Framework, definitions, batchOfEpoch);
         }
 
         private static MetricDefinition ToDefinition(Hashtable table) =>

@@ -63,15 +63,30 @@ namespace AvaSdk.Core.Tests.Parsing
             Assert.Equal(new[]
             {
                 ("loss", MetricPhase.Train, 4000L, 0.569912), ("accuracy", MetricPhase.Test, 4000L, 0.7054),
-                ("loss", MetricPhase.Test, 4000L, 0.863621), ("loss", MetricPhase.Train, 4100L, 0.5), ("loss", MetricPhase.Train, 4100L, 0.51),
+                ("loss", MetricPhase.Test, 4000L, 0.863621), ("loss", MetricPhase.Train, 4100L, 0.5), ("output:loss", MetricPhase.Train, 4100L, 0.51),
             }, metrics.Select(m => (m.Name, m.Phase, m.Iteration!.Value, m.Value)));
         }
 
         [Fact]
-        public void Batch_of_epoch_gives_metrics_an_epoch()
+        public void The_raw_train_net_outputs_are_not_the_loss()
         {
-            Assert.Equal(1, Single("Iteration 1400, loss = 1", batchOfEpoch: 1000).Epoch);
-            Assert.Null(Single("Iteration 1400, loss = 1").Epoch);
+            var metrics = Fixtures.ParseAll(new CaffeLogParser(), new[]
+            {
+                "I0331 11:06:34.923990 24302 solver.cpp:228] Iteration 0, loss = 230.337",
+                "I0331 11:06:34.924002 24302 solver.cpp:244]     Train net output #0: loss = 2.30337 (* 1 = 2.30337 loss)",
+                "I0331 11:06:34.924003 24302 solver.cpp:244]     Train net output #1: accuracy = 0.1",
+            }).Metrics;
+            Assert.Equal(new[] { ("loss", 230.337), ("output:loss", 2.30337), ("output:accuracy", 0.1) }, metrics.Select(m => (m.Name, m.Value)));
+            Assert.All(metrics, m => Assert.Equal((0L, MetricPhase.Train), (m.Iteration!.Value, m.Phase)));
+        }
+
+        [Fact]
+        public void Batch_of_epoch_gives_metrics_an_epoch_and_the_batch_within_it()
+        {
+            var known = Single("Iteration 1400, loss = 1", batchOfEpoch: 1000);
+            Assert.Equal((1400L, 1, 400L), (known.Iteration!.Value, known.Epoch!.Value, known.Batch!.Value));
+            var unknown = Single("Iteration 1400, loss = 1");
+            Assert.Equal((1400L, (int?)null, (long?)null), (unknown.Iteration!.Value, unknown.Epoch, unknown.Batch));
         }
 
         [Fact]
@@ -123,7 +138,10 @@ namespace AvaSdk.Core.Tests.Parsing
             // Counted in the log: 41 "Iteration N, loss" lines and 40 train outputs (all named loss), 40 lr lines,
             // 18 test outputs in 9 tests.
             Assert.Equal(40, metrics.Count(m => m.Name == "lr"));
-            Assert.Equal(81, metrics.Count(m => m.Phase == MetricPhase.Train && m.Name == "loss"));
+            var losses = metrics.Where(m => m.Phase == MetricPhase.Train && m.Name == "loss").ToList();
+            Assert.Equal(41, losses.Count);
+            Assert.Equal(losses.Count, losses.Select(m => m.Iteration).Distinct().Count());
+            Assert.Equal(40, metrics.Count(m => m.Name == "output:loss"));
             Assert.Equal(18, metrics.Count(m => m.Phase == MetricPhase.Test));
             Assert.Equal(9, metrics.Count(m => m.Phase == MetricPhase.Test && m.Name == "accuracy"));
             Assert.Equal(139, metrics.Count);

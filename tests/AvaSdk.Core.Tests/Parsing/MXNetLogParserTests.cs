@@ -13,7 +13,7 @@ namespace AvaSdk.Core.Tests.Parsing
         {
             var metrics = Parse("INFO:root:Epoch[0] Batch [50]\tSpeed: 707.55 samples/sec\tTrain-accuracy=0.198750").Metrics;
             Assert.Equal(new[] { ("speed", 707.55), ("accuracy", 0.19875) }, metrics.Select(m => (m.Name, m.Value)));
-            Assert.All(metrics, m => Assert.Equal((0, 50L, MetricPhase.Train), (m.Epoch!.Value, m.Iteration!.Value, m.Phase)));
+            Assert.All(metrics, m => Assert.Equal((0, 50L, 50L, MetricPhase.Train), (m.Epoch!.Value, m.Batch!.Value, m.Iteration!.Value, m.Phase)));
         }
 
         [Fact]
@@ -21,7 +21,7 @@ namespace AvaSdk.Core.Tests.Parsing
         {
             var metrics = Parse("2018-03-01 10:00:00,123 Node[0] Epoch[3] Batch [100-200]\tSpeed: 1234.5 samples/sec\taccuracy=0.5\tcross-entropy=1.25e+00").Metrics;
             Assert.Equal(new[] { ("speed", 1234.5), ("accuracy", 0.5), ("cross-entropy", 1.25) }, metrics.Select(m => (m.Name, m.Value)));
-            Assert.All(metrics, m => Assert.Equal((3, 200L), (m.Epoch!.Value, m.Iteration!.Value)));
+            Assert.All(metrics, m => Assert.Equal((3, 200L, (long?)null), (m.Epoch!.Value, m.Batch!.Value, m.Iteration)));
         }
 
         [Fact]
@@ -46,6 +46,57 @@ namespace AvaSdk.Core.Tests.Parsing
             }, metrics.Select(m => (m.Name, m.Phase, m.Value)));
             Assert.All(metrics, m => Assert.Equal(4, m.Epoch));
             Assert.All(metrics, m => Assert.Null(m.Iteration));
+        }
+
+        [Fact]
+        public void A_given_epoch_length_makes_the_iteration_cumulative()
+        {
+            var metrics = Fixtures.ParseAll(new MXNetLogParser(batchOfEpoch: 391), new[]
+            {
+                "INFO:root:Epoch[0] Batch [50]\tSpeed: 707.55 samples/sec\tTrain-accuracy=0.198750",
+                "INFO:root:Epoch[2] Batch [100]\tSpeed: 685.46 samples/sec\tTrain-accuracy=0.5",
+            }).Metrics;
+            Assert.Equal(new[] { (0, 50L, 50L), (0, 50L, 50L), (2, 100L, 882L), (2, 100L, 882L) },
+                metrics.Select(m => (m.Epoch!.Value, m.Batch!.Value, m.Iteration!.Value)));
+        }
+
+        [Fact]
+        public void Without_an_epoch_length_it_is_learned_from_the_first_completed_epoch()
+        {
+            var metrics = Parse(
+                "INFO:root:Epoch[0] Batch [50]\tSpeed: 1 samples/sec",
+                "INFO:root:Epoch[0] Batch [100]\tSpeed: 2 samples/sec",
+                "INFO:root:Epoch[1] Batch [50]\tSpeed: 3 samples/sec",
+                "INFO:root:Epoch[2] Batch [50]\tSpeed: 4 samples/sec").Metrics;
+            Assert.Equal(new long?[] { 50, 100, 150, 250 }, metrics.Select(m => m.Iteration));
+            Assert.Equal(new long?[] { 50, 100, 50, 50 }, metrics.Select(m => m.Batch));
+
+            var unknown = Parse(
+                "INFO:root:Epoch[1] Batch [50]\tSpeed: 3 samples/sec",
+                "INFO:root:Epoch[1] Time cost=72.598",
+                "INFO:root:Epoch[2] Batch [50]\tSpeed: 4 samples/sec").Metrics;
+            Assert.Equal(new long?[] { null, null, 150 }, unknown.Select(m => m.Iteration));
+        }
+
+        [Theory]
+        [InlineData("INFO:root:Epoch[2] Batch [100]\tlearning-rate: 0.05", 2, 100L)]
+        [InlineData("INFO:root:Epoch[2] Batch [100] lr: 5e-2", 2, 100L)]
+        [InlineData("INFO:root:Epoch[2] Batch [100]\tSpeed: 685.46 samples/sec\tlr=0.05", 2, 100L)]
+        public void Reads_the_learning_rate_logged_for_a_batch(string line, int epoch, long batch)
+        {
+            var lr = Parse(line).Metrics.Single(m => m.Name == "lr");
+            Assert.Equal((0.05, epoch, batch, MetricPhase.Train), (lr.Value, lr.Epoch!.Value, lr.Batch!.Value, lr.Phase));
+        }
+
+        [Fact]
+        public void Reads_the_schedulers_learning_rate_change_at_its_update_count()
+        {
+            var metrics = Parse(
+                "INFO:root:Update[7]: Change learning rate to 1.00000e-01",
+                "INFO:root:Epoch[219] Validation-accuracy=0.9",
+                "INFO:root:Update[85801]: Change learning rate to 1.00000e-02").Metrics.Where(m => m.Name == "lr").ToList();
+            Assert.Equal(new[] { (0.1, 7L, (int?)null), (0.01, 85801L, (int?)219) }, metrics.Select(m => (m.Value, m.Iteration!.Value, m.Epoch)));
+            Assert.All(metrics, m => Assert.Null(m.Batch));
         }
 
         [Fact]
@@ -75,20 +126,21 @@ namespace AvaSdk.Core.Tests.Parsing
         }
 
         // Counts from the logs themselves: Speedometer lines (each a speed and one metric), Validation lines,
-        // Time cost lines, checkpoint lines.
+        // Time cost lines, checkpoint lines, the scheduler's learning rate changes.
         [Theory]
-        [InlineData("mxnet/tornadomeet-resnet-164.log", 2100, 300, 300, 300)]
-        [InlineData("mxnet/tornadomeet-resnet-18.log", 12100, 241, 121, 121)]
-        [InlineData("mxnet/tornadomeet-resnet-50.log", 25200, 252, 126, 126)]
-        public void Parses_the_real_logs_completely(string fixture, int speedometerLines, int validation, int timeCost, int checkpoints)
+        [InlineData("mxnet/tornadomeet-resnet-164.log", 2100, 300, 300, 300, 3)]
+        [InlineData("mxnet/tornadomeet-resnet-18.log", 12100, 241, 121, 121, 3)]
+        [InlineData("mxnet/tornadomeet-resnet-50.log", 25200, 252, 126, 126, 2)]
+        public void Parses_the_real_logs_completely(string fixture, int speedometerLines, int validation, int timeCost, int checkpoints, int learningRateChanges)
         {
             var output = Fixtures.ParseFixture(new MXNetLogParser(), fixture);
             var metrics = output.Metrics;
             Assert.Equal(speedometerLines, metrics.Count(m => m.Name == "speed"));
-            Assert.Equal(speedometerLines, metrics.Count(m => m.Phase == MetricPhase.Train && m.Iteration != null && m.Name != "speed"));
+            Assert.Equal(speedometerLines, metrics.Count(m => m.Phase == MetricPhase.Train && m.Batch != null && m.Name != "speed"));
             Assert.Equal(validation, metrics.Count(m => m.Phase == MetricPhase.Validation));
             Assert.Equal(timeCost, metrics.Count(m => m.Name == "time-cost"));
-            Assert.Equal(speedometerLines * 2 + validation + timeCost, metrics.Count);
+            Assert.Equal(learningRateChanges, metrics.Count(m => m.Name == "lr"));
+            Assert.Equal(speedometerLines * 2 + validation + timeCost + learningRateChanges, metrics.Count);
             Assert.Equal(checkpoints, output.Snapshots.Count);
         }
 

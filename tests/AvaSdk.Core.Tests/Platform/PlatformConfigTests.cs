@@ -106,6 +106,18 @@ namespace AvaSdk.Core.Tests.Platform
         }
 
         [Fact]
+        public void The_epoch_length_is_the_training_set_over_the_samples_per_iteration_rounded_up()
+        {
+            var paramsPath = workspace.Write("params/default.json", "{\"solverOps\":{\"batchSize\":64}}");
+            workspace.Write("config/trainingspec", "{\"resource\":{\"gpus\":2}}");
+            Assert.Null(new PlatformConfig(workspace.Path).BatchOfEpoch(paramsPath));
+            workspace.Write("config/trainsetinfo", "{\"stats\":{\"numOfSamples\":50000}}");
+            var config = new PlatformConfig(workspace.Path);
+            Assert.Equal(50000, config.TrainSamples);
+            Assert.Equal(391, config.BatchOfEpoch(paramsPath));
+        }
+
+        [Fact]
         public void Local_mode_is_no_API_host_and_no_metrics_URL()
         {
             var local = new TempFolder();

@@ -95,6 +95,35 @@ namespace AvaSdk.Core.Tests.Reporting
         }
 
         [Fact]
+        public async Task Platform_progress_follows_training_metrics_of_a_batch_at_a_new_iteration()
+        {
+            using var temp = new TempFolder();
+            var server = new ScriptedHandler(() => (204, "", null));
+            var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 0, handler: server),
+                new MetricSpool(temp.Path), batchWindow: TimeSpan.FromMilliseconds(10))
+            {
+                PlatformProgress = true,
+                SamplesPerIteration = 128,
+                TrainSamples = 50000,
+            };
+            Metric At(string name, long? iteration, long? batch, MetricPhase phase = MetricPhase.Train) =>
+                new Metric(name, 1, iteration, 2, phase, TrainingFramework.MXNet, DateTimeOffset.UnixEpoch, "x", 1, batch);
+            reporter.Report(At("lr", 900, null));
+            reporter.Report(At("speed", 832, 50));
+            reporter.Report(At("accuracy", 832, 50));
+            reporter.Report(At("accuracy", 900, 118, MetricPhase.Validation));
+            await reporter.CompleteAsync(CancellationToken.None);
+            reporter.Dispose();
+
+            var measurements = server.Bodies.SelectMany(body => body.Split('\n')).Select(line => line.Split(',')[0]).ToList();
+            Assert.Equal(new[]
+            {
+                "ava_metric_training_learning_rate", "ava_metric_training_speed", "ava_metric_training_sample_num", "ava_metric_meta_info",
+                "ava_metric_training_accuracy", "ava_metric_training_val_accuracy",
+            }, measurements);
+        }
+
+        [Fact]
         public async Task Replaying_a_spool_keeps_what_is_still_not_sent()
         {
             using var temp = new TempFolder();

@@ -54,17 +54,35 @@ namespace AvaSdk.Core.Tests.Reporting
         }
 
         [Fact]
+        public void Reports_mxnet_cross_entropy_as_the_training_loss()
+        {
+            Assert.StartsWith("ava_metric_training_loss,", LineProtocol.Encode(Metric("cross-entropy", 1.2)));
+            Assert.StartsWith("ava_metric_training_loss,", LineProtocol.Encode(Metric("ce", 1.2)));
+            Assert.StartsWith("ava_metric_training_val_loss,", LineProtocol.Encode(Metric("cross-entropy", 1.2, MetricPhase.Validation)));
+            Assert.StartsWith("ava_metric_training_output_loss,", LineProtocol.Encode(Metric("output:loss", 1.2)));
+        }
+
+        private static Metric Step(TrainingFramework framework, long? iteration, int? epoch, long? batch) =>
+            new Metric("loss", 1, iteration, epoch, MetricPhase.Train, framework, DateTimeOffset.FromUnixTimeSeconds(1498186063), "5a8f", 1, batch);
+
+        [Fact]
         public void Progress_points_carry_samples_seen_and_the_batch_in_epoch_as_the_platform_expects()
         {
-            var time = DateTimeOffset.FromUnixTimeSeconds(1498186063);
-            var points = LineProtocol.ProgressPoints(450, 2, "5a8f", time, 128, 200).ToList();
             Assert.Equal(new[]
             {
-                "ava_metric_training_sample_num,batch=450,epoch=2,id=5a8f,job_type=training count=57600i 1498186063000000000",
+                "ava_metric_training_sample_num,batch=450,epoch=2,id=5a8f,job_type=training count=57600 1498186063000000000",
                 "ava_metric_meta_info,batch=450,batch_in_epoch=50,epoch=2,id=5a8f,job_type=training value=1 1498186063000000000",
-            }, points);
+            }, LineProtocol.ProgressPoints(Step(TrainingFramework.Caffe, 450, 2, 50), 128, 25600));
             Assert.Equal(new[] { "ava_metric_meta_info,batch=7,id=5a8f,job_type=training value=1 1498186063000000000" },
-                LineProtocol.ProgressPoints(7, null, "5a8f", time, null, null));
+                LineProtocol.ProgressPoints(Step(TrainingFramework.Caffe, 7, null, null), null, null));
+        }
+
+        [Fact]
+        public void Mxnet_counts_whole_epochs_by_the_training_set()
+        {
+            // 50000 samples in batches of 128: 391 batches, the last one partial.
+            var sampleNum = LineProtocol.ProgressPoints(Step(TrainingFramework.MXNet, 2 * 391 + 50, 2, 50), 128, 50000).First();
+            Assert.Equal("ava_metric_training_sample_num,batch=832,epoch=2,id=5a8f,job_type=training count=106400 1498186063000000000", sampleNum);
         }
     }
 }
