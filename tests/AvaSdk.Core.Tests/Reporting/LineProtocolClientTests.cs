@@ -99,7 +99,7 @@ namespace AvaSdk.Core.Tests.Reporting
         {
             using var temp = new TempFolder();
             var server = new ScriptedHandler(() => (204, "", null));
-            var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, maxRetry: 0, handler: server),
+            var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, handler: server),
                 new MetricSpool(temp.Path), batchWindow: TimeSpan.FromMilliseconds(10))
             {
                 PlatformProgress = true,
