@@ -60,6 +60,14 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? SnapshotKeyPrefix { get; set; }
 
+        [Parameter]
+        [ValidateNotNull]
+        public string[] OtherFiles { get; set; } = new string[0];
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int EpochInterval { get; set; } = 1;
+
         protected override void ProcessRecord()
         {
             var capture = LogCapture.Begin();
@@ -111,6 +119,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
             var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
+            var otherFiles = ResolveOtherFiles();
             var api = PlatformApi(instance, config);
 
             try
@@ -132,7 +141,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                     options.Reporters.Add(remote);
                 }
                 options.SnapshotHandlers.Add(new SnapshotCopyHandler());
-                if (SnapshotUploads(instance, config, api, runFolder, log) is { } uploads)
+                if (SnapshotModelUploads(instance, config, api, runFolder, otherFiles, log) is { } uploads)
                     options.SnapshotHandlers.Add(uploads);
                 waitForUploadsIn = instance == null ? runFolder : null;
                 return TrainingRun.Start(options, log);
@@ -180,9 +189,20 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        // Snapshots go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
+        // The -OtherFiles, checked before the training starts: a model without them would be found out only at evaluation.
+        private IReadOnlyList<string> ResolveOtherFiles()
+        {
+            var files = OtherFiles.Select(ResolvePath).ToList();
+            foreach (var missing in files.Where(f => !File.Exists(f)))
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The file '{missing}' given with -OtherFiles does not exist, so the training was not started.", missing)));
+            return files;
+        }
+
+        // Snapshot models go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
         // on the platform each one also becomes a model record.
-        private ISnapshotHandler? SnapshotUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder, Serilog.ILogger log)
+        private ISnapshotHandler? SnapshotModelUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder,
+            IReadOnlyList<string> otherFiles, Serilog.ILogger log)
         {
             KodoSettings settings;
             try
@@ -199,13 +219,14 @@ namespace AvaSdk.PowerShell.Cmdlets
             var credentials = settings.Credentials;
             var queue = SnapshotUploadQueue.For(runFolder, () => new KodoUploader(credentials, settings.UploadHost, new KodoHttp(5, log), log,
                 Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable)), settings.Bucket, log);
-            var prefix = SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local");
+            var instanceId = instance?.Id ?? "local";
             if (api == null || instance == null)
-                return new SnapshotUploadHandler(queue, prefix);
+                return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles);
             // The queue outlives this command (Complete-AvaTrainInstance waits for it), so it gets its own API client.
             var modelApi = PlatformSession.Api(config)!;
-            return new SnapshotUploadHandler(queue, prefix, (snapshot, stored, token) =>
-                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, snapshot, DateTimeOffset.Now), token));
+            int? batchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : null;
+            return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles, (epoch, stored, token) =>
+                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, epoch, batchOfEpoch, DateTimeOffset.Now), token));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
