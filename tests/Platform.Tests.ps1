@@ -1,6 +1,7 @@
 BeforeAll {
     Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
     Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+    Import-Module "$PSScriptRoot/helpers/TestArchive.psm1" -Force
     $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'platform-server')
     $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
     $script:saved = @{}
@@ -76,15 +77,27 @@ Describe 'Platform mode' {
         $lines | Where-Object { $_ -like 'ava_metric_training_sample_num,batch=100,*' } | Should -Match ' count=12800 '
         $lines | Where-Object { $_ -like 'ava_metric_meta_info,batch=100,batch_in_epoch=0,epoch=1,*' } | Should -Match ' value=1 '
 
+        # Iteration 4000 at 100 iterations an epoch: the model of epoch 40, as the platform's evaluations take it.
         @($record.models).Count | Should -Be 1
-        $model = @($record.models)[0]
+        # As sent, so that times stay strings.
+        $model = (Get-Requests POST '/v1/models').body | ConvertFrom-Json -DateKind String
+        $key = "ava/default/models/$($train.Id)-snapshot-model:epoch_40/snapshots/model.tar.gz"
+        $model.name | Should -Be "$($train.Id)-snapshot-model:epoch_40"
         $model.type | Should -Be 'snapshot'
+        $model.file | Should -Be "qiniu://1380001@z0/avajobs/$key"
+        $model.params.PSObject.Properties | Should -BeNullOrEmpty
         $model.specVersion | Should -Be 'v1'
-        $model.file | Should -Be "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)/cifar10_quick_iter_4000.caffemodel.h5"
         $model.trainingRef.instanceID | Should -Be $train.Id
+        $model.trainingRef.status | Should -Be 'running'
+        $model.trainingRef.params.solverOps.batchSize | Should -Be 64
+        $model.trainingRef.startTime | Should -Be $body.startTime
         $model.trainingRef.name | Should -Be 'cifar-train'
+        $model.trainingRef.resource.gpus | Should -Be 2
+        $model.trainingRef.metric.epoch | Should -Be 40
         $model.trainingRef.metric.batch | Should -Be 4000
-        (Get-TestKodoObject $server avajobs "ava/default/models/$($train.Id)/cifar10_quick_iter_4000.caffemodel.h5").size | Should -Be 300000
+        $model.trainingRef.modelUploadTime | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
+        Get-TestKodoArchiveMember $server avajobs $key | Should -Be @('cifar10_quick_iter_4000.caffemodel.h5', 'cifar10_quick_iter_4000.solverstate.h5')
+        Join-Path $train.SnapshotPath 'cifar10_quick_iter_4000.caffemodel.h5' | Should -Exist
     }
 
     It 'resumes an instance the platform knows with -Id' {
@@ -146,14 +159,15 @@ Describe 'Platform mode' {
         Set-TestKodoFailure $server -Path '/v1/models' -Status 503 -Count 100
         $null = Invoke-Job
         Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
-        $warnings.Message -join "`n" | Should -Match 'was uploaded to avajobs/.*cifar10_quick_iter_4000.caffemodel.h5, but.*kept in'
+        $warnings.Message -join "`n" | Should -Match 'was uploaded to avajobs/.*epoch_40/snapshots/model.tar.gz, but.*kept in'
         (Get-TestAvaRecord $server).models | Should -BeNullOrEmpty
         Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Exist
         Reset-TestKodo $server
         Complete-AvaTrainInstance -Retry
         $model = @((Get-TestAvaRecord $server).models)
         $model.Count | Should -Be 1
-        $model[0].file | Should -BeLike "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)/*"
+        $model[0].name | Should -Be "$($train.Id)-snapshot-model:epoch_40"
+        $model[0].file | Should -Be "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)-snapshot-model:epoch_40/snapshots/model.tar.gz"
         Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Not -Exist
     }
 

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
 using AvaSdk.IO;
+using AvaSdk.Snapshots;
 using AvaSdk.Storage;
 using AvaSdk.Training;
 using Newtonsoft.Json;
@@ -157,20 +158,23 @@ namespace AvaSdk.Platform
             return sent;
         }
 
-        /// <summary>The model record the platform expects for an uploaded snapshot.</summary>
-        public static JObject SnapshotModel(TrainInstance instance, PlatformConfig config, StoredObject stored, SnapshotEvent snapshot, DateTimeOffset now)
+        /// <summary>
+        /// The model record the platform expects for the archive of an epoch's snapshot. Its trainingRef holds the
+        /// instance as the platform knows it, then the trainingspec (a same-named key replaced, not merged, as the
+        /// original's dict update), then the epoch and batch reached and the upload time.
+        /// </summary>
+        /// <param name="batchOfEpoch">Iterations per epoch; null when unknown, and then so is the batch.</param>
+        public static JObject SnapshotModel(TrainInstance instance, PlatformConfig config, StoredObject stored, int epoch, int? batchOfEpoch, DateTimeOffset now)
         {
             var uid = config.Value("Uid");
-            var stage = snapshot.Epoch is int epoch ? $"epoch_{epoch}" : $"iter_{snapshot.Iteration}";
             var reference = new JObject { ["instanceID"] = instance.Id };
-            if (instance.Platform != null)
-                reference.Merge(instance.Platform.Instance.DeepClone());
-            reference.Merge(config.TrainingSpec());
-            reference["metric"] = new JObject { ["epoch"] = snapshot.Epoch, ["batch"] = snapshot.Iteration };
+            foreach (var property in (instance.Platform?.Instance ?? new JObject()).Properties().Concat(config.TrainingSpec().Properties()))
+                reference[property.Name] = property.Value.DeepClone();
+            reference["metric"] = new JObject { ["epoch"] = epoch, ["batch"] = (long?)epoch * batchOfEpoch };
             reference["modelUploadTime"] = TrainInstanceStore.FormatTime(now);
             return new JObject
             {
-                ["name"] = $"{instance.Id}-snapshot-model:{stage}",
+                ["name"] = SnapshotModels.Name(instance.Id, epoch),
                 ["type"] = "snapshot",
                 ["file"] = uid == null ? $"qiniu://{stored.Bucket}/{stored.Key}" : $"qiniu://{uid}@z0/{stored.Bucket}/{stored.Key}",
                 ["params"] = new JObject(),

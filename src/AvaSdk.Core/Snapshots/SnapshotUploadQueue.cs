@@ -11,7 +11,7 @@ using Serilog;
 namespace AvaSdk.Snapshots
 {
     /// <summary>
-    /// The snapshot files of one run waiting to go to Kodo, sent one by one in the background so training never waits;
+    /// The snapshot model archives of one run waiting to go to Kodo, sent one by one in the background so training never waits;
     /// Complete-AvaTrainInstance waits for the queue to drain. One queue per run folder, for the life of the process.
     /// </summary>
     public sealed class SnapshotUploadQueue
@@ -55,7 +55,7 @@ namespace AvaSdk.Snapshots
 
         public static SnapshotUploadQueue? Find(string runFolder) => Queues.TryGetValue(runFolder, out var queue) ? queue : null;
 
-        /// <param name="uploaded">Run once the file is stored (the platform's model record); its failure counts as the upload's.</param>
+        /// <param name="uploaded">Run once the file is stored (the archive's removal, the platform's model record); its failure counts as the upload's.</param>
         public void Enqueue(string file, string key, Func<StoredObject, CancellationToken, Task>? uploaded = null)
         {
             Interlocked.Increment(ref filesQueued);
@@ -72,7 +72,7 @@ namespace AvaSdk.Snapshots
             return taken;
         }
 
-        /// <summary>Gives up on what is still queued (Ctrl+C at completion); the files stay in the run's snapshot folder.</summary>
+        /// <summary>Gives up on what is still queued (Ctrl+C at completion); the archives stay in the run folder.</summary>
         public void Cancel() => stop.Cancel();
 
         private async Task RunAsync()
@@ -85,7 +85,7 @@ namespace AvaSdk.Snapshots
                     try
                     {
                         stop.Token.ThrowIfCancellationRequested();
-                        // A resumed instance sends the same snapshot names again: the newer file wins.
+                        // A resumed instance sends the same epochs again: the newer archive wins.
                         var request = new KodoUploadRequest(upload.File, bucket, upload.Key) { Overwrite = true, Parallelism = 2 };
                         stored = await uploader.UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), stop.Token).ConfigureAwait(false);
                         if (upload.Uploaded != null)
@@ -139,50 +139,5 @@ namespace AvaSdk.Snapshots
         public string Key { get; }
 
         public string Problem { get; }
-    }
-
-    /// <summary>Queues each snapshot's files (the copies in the run's snapshot folder) for upload under a key prefix.</summary>
-    public sealed class SnapshotUploadHandler : ISnapshotHandler
-    {
-        private readonly SnapshotUploadQueue queue;
-        private readonly string keyPrefix;
-        private readonly Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored;
-
-        /// <param name="snapshotStored">Run once a snapshot's weights file (its first file) is stored.</param>
-        public SnapshotUploadHandler(SnapshotUploadQueue queue, string keyPrefix, Func<SnapshotEvent, StoredObject, CancellationToken, Task>? snapshotStored = null)
-        {
-            this.queue = queue;
-            this.keyPrefix = keyPrefix.TrimEnd('/') + "/";
-            this.snapshotStored = snapshotStored;
-        }
-
-        /// <summary>Where snapshots go when the user names no prefix, as the AVA platform lays out models.</summary>
-        public static string DefaultKeyPrefix(string trainInstanceId) => $"ava/default/models/{trainInstanceId}/";
-
-        public Task HandleAsync(SnapshotEvent snapshot, SnapshotContext context, CancellationToken cancellationToken)
-        {
-            Func<StoredObject, CancellationToken, Task>? stored = snapshotStored == null ? null : (file, token) => snapshotStored(snapshot, file, token);
-            // The first file is the model's weights; Caffe's solver state after it is part of the snapshot, not another model.
-            for (var i = 0; i < snapshot.Files.Count; i++)
-                Enqueue(context, snapshot.Files[i], required: true, i == 0 ? stored : null);
-            foreach (var named in snapshot.CompanionFiles)
-                Enqueue(context, named, required: false, null);
-            return Task.CompletedTask;
-        }
-
-        private void Enqueue(SnapshotContext context, string named, bool required, Func<StoredObject, CancellationToken, Task>? stored)
-        {
-            var name = Path.GetFileName(named);
-            var copy = Path.Combine(context.SnapshotPath, name);
-            var file = File.Exists(copy) ? copy : Path.GetFullPath(Path.Combine(context.WorkingDirectory, named));
-            if (!File.Exists(file))
-            {
-                if (required)
-                    context.Log.Warning("Snapshot file {File:l} does not exist, so it is not uploaded", file);
-                return;
-            }
-            context.Log.Information("Queued snapshot {File:l} for upload to {Bucket:l}/{Key:l}", file, queue.Bucket, keyPrefix + name);
-            queue.Enqueue(file, keyPrefix + name, stored);
-        }
     }
 }

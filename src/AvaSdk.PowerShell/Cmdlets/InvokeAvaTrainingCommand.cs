@@ -61,6 +61,14 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? SnapshotKeyPrefix { get; set; }
 
+        [Parameter]
+        [ValidateNotNull]
+        public string[] OtherFiles { get; set; } = new string[0];
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int EpochInterval { get; set; } = 1;
+
         protected override void ProcessRecord()
         {
             var capture = LogCapture.Begin();
@@ -112,11 +120,12 @@ namespace AvaSdk.PowerShell.Cmdlets
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
             var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
+            var otherFiles = ResolveOtherFiles();
             var api = PlatformApi(instance, config);
 
             try
             {
-                var batchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null;
+                var batchOfEpoch = EpochLength(instance, config);
                 var options = new TrainingRunOptions(ResolveProgram(), ArgumentList, workingDirectory, Parser(batchOfEpoch), instance?.LogPath ?? runFolder,
                     instance?.SnapshotPath ?? Path.Combine(runFolder, "output"), instance?.Id)
                 {
@@ -134,7 +143,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                     options.Reporters.Add(remote);
                 }
                 options.SnapshotHandlers.Add(new SnapshotCopyHandler());
-                if (SnapshotUploads(instance, config, api, runFolder, log) is { } uploads)
+                if (SnapshotModelUploads(instance, config, api, runFolder, otherFiles, log) is { } uploads)
                     options.SnapshotHandlers.Add(uploads);
                 waitForUploadsIn = instance == null ? runFolder : null;
                 return TrainingRun.Start(options, log);
@@ -182,9 +191,20 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        // Snapshots go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
+        // The -OtherFiles, checked before the training starts: a model without them would be found out only at evaluation.
+        private IReadOnlyList<string> ResolveOtherFiles()
+        {
+            var files = OtherFiles.Select(ResolvePath).ToList();
+            foreach (var missing in files.Where(f => !File.Exists(f)))
+                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound,
+                    $"The file '{missing}' given with -OtherFiles does not exist, so the training was not started.", missing)));
+            return files;
+        }
+
+        // Snapshot models go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
         // on the platform each one also becomes a model record.
-        private ISnapshotHandler? SnapshotUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder, Serilog.ILogger log)
+        private ISnapshotHandler? SnapshotModelUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder,
+            IReadOnlyList<string> otherFiles, Serilog.ILogger log)
         {
             KodoSettings settings;
             try
@@ -204,13 +224,14 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var http = new ServiceHttp(HttpServiceRules.Kodo, settings.Http.With(maxRetry: 5), log);
                 return new KodoUploader(credentials, settings.UpHosts(http, log), http, log, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
             }, settings.Bucket, log);
-            var prefix = SnapshotKeyPrefix ?? SnapshotUploadHandler.DefaultKeyPrefix(instance?.Id ?? "local");
+            var instanceId = instance?.Id ?? "local";
             if (api == null || instance == null)
-                return new SnapshotUploadHandler(queue, prefix);
+                return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles);
             // The queue outlives this command (Complete-AvaTrainInstance waits for it), so it gets its own API client.
             var modelApi = PlatformSession.Api(config)!;
-            return new SnapshotUploadHandler(queue, prefix, (snapshot, stored, token) =>
-                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, snapshot, DateTimeOffset.Now), token));
+            var batchOfEpoch = EpochLength(instance, config);
+            return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles, (epoch, stored, token) =>
+                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, epoch, batchOfEpoch, DateTimeOffset.Now), token));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
@@ -264,7 +285,11 @@ namespace AvaSdk.PowerShell.Cmdlets
             return application.Path;
         }
 
-        // The epoch length: -BatchOfEpoch, else what the platform's training set and batch size give, else (MXNet) learned from the log.
+        // The epoch length: -BatchOfEpoch, else what the platform's training set and batch size give (else, for MXNet
+        // metrics, the parser learns it from the log).
+        private int? EpochLength(TrainInstance? instance, PlatformConfig config) =>
+            BatchOfEpoch > 0 ? BatchOfEpoch : instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null;
+
         private ILogParser Parser(int? batchOfEpoch)
         {
             var definitions = MetricDefinition.Select(ToDefinition).ToList();

@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using AvaSdk.Storage;
+
+namespace AvaSdk.Snapshots
+{
+    /// <summary>
+    /// Makes every Nth epoch's snapshot a platform model: packs the copies in SnapshotPath (which the trainer cannot
+    /// overwrite) and the other files into a tar.gz in the run folder, and queues it for Kodo under the model's key;
+    /// the archive is deleted once stored, the copies stay.
+    /// </summary>
+    public sealed class SnapshotModelHandler : ISnapshotHandler
+    {
+        private readonly SnapshotUploadQueue queue;
+        private readonly string runFolder;
+        private readonly string trainInstanceId;
+        private readonly string? keyPrefix;
+        private readonly int epochInterval;
+        private readonly IReadOnlyList<string> otherFiles;
+        private readonly Func<int, StoredObject, CancellationToken, Task>? modelStored;
+
+        /// <param name="keyPrefix">Replaces <see cref="SnapshotModels.DefaultKeyPrefix"/>; null for the platform's layout.</param>
+        /// <param name="epochInterval">Only epochs divisible by it become models, as the original's epoch_interval.</param>
+        /// <param name="otherFiles">Full paths of files packed into every model beside the snapshot's own.</param>
+        /// <param name="modelStored">Run with the epoch once its archive is stored (the platform's model record).</param>
+        public SnapshotModelHandler(SnapshotUploadQueue queue, string runFolder, string trainInstanceId, string? keyPrefix, int epochInterval,
+            IReadOnlyList<string> otherFiles, Func<int, StoredObject, CancellationToken, Task>? modelStored = null)
+        {
+            if (epochInterval < 1)
+                throw new ArgumentOutOfRangeException(nameof(epochInterval), epochInterval, "The epoch interval is at least 1.");
+            this.queue = queue;
+            this.runFolder = runFolder;
+            this.trainInstanceId = trainInstanceId;
+            this.keyPrefix = keyPrefix;
+            this.epochInterval = epochInterval;
+            this.otherFiles = otherFiles;
+            this.modelStored = modelStored;
+        }
+
+        public Task HandleAsync(SnapshotEvent snapshot, SnapshotContext context, CancellationToken cancellationToken)
+        {
+            if (snapshot.Epoch is not int epoch)
+                throw new AvaException("AvaSnapshotEpochUnknown", AvaErrorKind.InvalidOperation,
+                    $"The snapshot at log line {snapshot.Line} (iteration {snapshot.Iteration}) has no epoch, so it did not become a model; pass -BatchOfEpoch. Its files are in '{context.SnapshotPath}'.");
+            if (epoch % epochInterval != 0)
+            {
+                context.Log.Information("Snapshot at log line {Line} (epoch {Epoch}) stays in {SnapshotPath:l} only: models are made every {Interval} epochs",
+                    snapshot.Line, epoch, context.SnapshotPath, epochInterval);
+                return Task.CompletedTask;
+            }
+            var copies = snapshot.Files.Select(f => CopyOf(context, f))
+                .Concat(snapshot.CompanionFiles.Select(f => CopyOf(context, f)).Where(File.Exists));
+            var archive = Path.Combine(runFolder, $"snapshot-model-epoch_{epoch}.tar.gz");
+            SnapshotArchive.Create(copies.Concat(otherFiles).ToList(), archive);
+            var key = SnapshotModels.ArchiveKey(keyPrefix, trainInstanceId, epoch);
+            context.Log.Information("Queued the model of epoch {Epoch} ({Archive:l}) for upload to {Bucket:l}/{Key:l}", epoch, archive, queue.Bucket, key);
+            queue.Enqueue(archive, key, async (stored, token) =>
+            {
+                File.Delete(archive);
+                if (modelStored != null)
+                    await modelStored(epoch, stored, token).ConfigureAwait(false);
+            });
+            return Task.CompletedTask;
+        }
+
+        private static string CopyOf(SnapshotContext context, string named) => Path.Combine(context.SnapshotPath, Path.GetFileName(named));
+    }
+}
