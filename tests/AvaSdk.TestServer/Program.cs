@@ -29,7 +29,7 @@ builder.WebHost.ConfigureKestrel(options =>
 });
 var app = builder.Build();
 kodo.Map(app);
-new FakeAva(Arg("--access-key"), Arg("--secret-key")).Map(app);
+new FakeAva(Arg("--access-key"), Arg("--secret-key")) { Kodo = kodo }.Map(app);
 await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"Listening on {address}");
