@@ -64,11 +64,12 @@ function Get-PesterManifest {
 }
 
 function Invoke-XunitTests {
-    $trx = Join-Path $results 'xunit.trx'
+    param([string] $Project = 'AvaSdk.Core.Tests')
+    $trx = Join-Path $results "$Project.trx"
     Remove-Item $trx -ErrorAction Ignore
-    & dotnet test (Join-Path $root 'tests/AvaSdk.Core.Tests') -c $Configuration --no-build --nologo `
+    & dotnet test (Join-Path $root "tests/$Project") -c $Configuration --no-build --nologo `
         --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
-    if (-not (Test-Path $trx)) { throw 'xunit wrote no results: the test run did not start.' }
+    if (-not (Test-Path $trx)) { throw "xunit wrote no results for $Project`: the test run did not start." }
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
 }
@@ -88,6 +89,8 @@ switch ($Task) {
         Invoke-Build
         New-Item -ItemType Directory -Force -Path $results | Out-Null
         $xunit = Invoke-XunitTests
+        $oracle = Invoke-XunitTests 'AvaSdk.TestServer.AvaTests'
+        $xunit = [pscustomobject]@{ Passed = $xunit.Passed + $oracle.Passed; Failed = $xunit.Failed + $oracle.Failed; Skipped = $xunit.Skipped + $oracle.Skipped }
         $pester = Invoke-PesterTests
         $passed = $xunit.Passed + $pester.Passed
         $failed = $xunit.Failed + $pester.Failed

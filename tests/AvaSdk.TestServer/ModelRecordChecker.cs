@@ -210,8 +210,13 @@ namespace AvaSdk.TestServer
             var members = new List<ArchiveMember>();
             try
             {
-                using var gzip = new GZipStream(stream, CompressionMode.Decompress);
-                using var reader = TarReader.OpenReader(gzip, new ReaderOptions { LeaveStreamOpen = true });
+                // Decompressed whole first, so that the gzip trailer (CRC-32 and length) is checked over every byte,
+                // then read as a tar; a temporary file keeps large snapshots out of memory.
+                using var tar = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+                using (var gzip = new GZipStream(stream, CompressionMode.Decompress))
+                    gzip.CopyTo(tar);
+                tar.Position = 0;
+                using var reader = TarReader.OpenReader(tar, new ReaderOptions { LeaveStreamOpen = true });
                 while (reader.MoveToNextEntry())
                 {
                     var entry = reader.Entry;
@@ -233,8 +238,7 @@ namespace AvaSdk.TestServer
             {
                 throw;
             }
-            catch (Exception e) when (e is IOException || e is FormatException || e is InvalidOperationException || e is ArgumentException ||
-                                      e is SharpCompress.Common.ArchiveException || e is IndexOutOfRangeException || e is OverflowException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new InvalidDataException(e.Message, e);
             }
