@@ -63,10 +63,10 @@ function Get-PesterManifest {
     $manifest
 }
 
-# Both xunit projects: the core library's tests and the test server's own (its protocol code against the vectors).
+# Every xunit project: the core library's tests and the test server's own (its Kodo and AVA protocol code against the vectors).
 function Invoke-XunitTests {
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    foreach ($project in 'AvaSdk.Core.Tests', 'AvaSdk.TestServer.Tests') {
+    foreach ($project in 'AvaSdk.Core.Tests', 'AvaSdk.TestServer.Tests', 'AvaSdk.TestServer.AvaTests') {
         $trx = Join-Path $results "xunit-$project.trx"
         Remove-Item $trx -ErrorAction Ignore
         & dotnet test (Join-Path $root "tests/$project") -c $Configuration --no-build --nologo `

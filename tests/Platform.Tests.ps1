@@ -100,6 +100,16 @@ Describe 'Platform mode' {
         Join-Path $train.SnapshotPath 'cifar10_quick_iter_4000.caffemodel.h5' | Should -Exist
     }
 
+    It 'never creates a second instance when the platform created one and the reply was lost' {
+        Set-TestAvaFault $server -Mode create-then-drop -Count 1
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformInstanceUncertain,*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.Exception.Message | Should -BeLike '*may have been created*New-AvaTrainInstance -Id*'
+        $record = Get-TestAvaRecord $server
+        $record.instancesCreated.'cifar-train' | Should -Be 1 -Because 'a create that reached the platform is not sent again'
+        Get-ChildItem (Join-Path $workspace 'run') -Directory -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'no local instance stands for an id nobody knows'
+    }
+
     It 'resumes an instance the platform knows with -Id' {
         $first = New-AvaTrainInstance
         Complete-AvaTrainInstance $first -ErrorMessage 'node lost'

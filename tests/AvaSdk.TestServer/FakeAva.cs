@@ -23,7 +23,7 @@ namespace AvaSdk.TestServer
         private readonly ConcurrentQueue<JsonObject> requests = new ConcurrentQueue<JsonObject>();
         private readonly ConcurrentDictionary<string, JsonObject> instances = new ConcurrentDictionary<string, JsonObject>();
         private readonly ConcurrentQueue<JsonNode> models = new ConcurrentQueue<JsonNode>();
-        private readonly ConcurrentQueue<string> metricLines = new ConcurrentQueue<string>();
+        private AvaOracle oracle = new AvaOracle(null);
         private int nextId;
 
         public FakeAva(string accessKey, string secretKey)
@@ -32,8 +32,12 @@ namespace AvaSdk.TestServer
             credentials = new Mac(accessKey, secretKey);
         }
 
+        /// <summary>Where model files are looked up (AvaOracle checks them); set before Map.</summary>
+        public FakeKodo? Kodo { get; init; }
+
         public void Map(WebApplication app)
         {
+            oracle = new AvaOracle(Kodo);
             app.MapPost("/v1/trainings/{training}/instances", async (HttpContext c, string training) =>
             {
                 var body = await Authorized(c);
@@ -43,6 +47,12 @@ namespace AvaSdk.TestServer
                 var instance = JsonNode.Parse(body)!.AsObject();
                 instance["id"] = id;
                 instances[$"{training}/{id}"] = instance;
+                oracle.InstanceCreated(training, id, body);
+                if (oracle.Take("create-then-drop") != null)
+                {
+                    c.Abort();
+                    return;
+                }
                 await Json(c, 200, new JsonObject { ["id"] = id, ["status"] = instance["status"]?.DeepClone() });
             });
             app.MapGet("/v1/trainings/{training}/instances/{id}", async (HttpContext c, string training, string id) =>
@@ -65,6 +75,11 @@ namespace AvaSdk.TestServer
                     return;
                 }
                 instances[$"{training}/{id}"] = JsonNode.Parse(body)!.AsObject();
+                if (oracle.Take("update-then-drop") != null)
+                {
+                    c.Abort();
+                    return;
+                }
                 await Json(c, 200, new JsonObject());
             });
             app.MapPost("/v1/models", async (HttpContext c) =>
@@ -72,23 +87,27 @@ namespace AvaSdk.TestServer
                 var body = await Authorized(c);
                 if (body == null)
                     return;
+                var check = oracle.CheckModel(body);
+                if (!check.Ok)
+                {
+                    await Json(c, 400, new JsonObject { ["error"] = "invalid model record: " + check.Error });
+                    return;
+                }
                 models.Enqueue(JsonNode.Parse(body)!);
+                if (oracle.Take("model-then-drop") != null)
+                {
+                    c.Abort();
+                    return;
+                }
                 await Json(c, 200, new JsonObject { ["id"] = Guid.NewGuid().ToString("N").Substring(0, 24) });
             });
-            // The probe takes line protocol without authentication and answers a JSON code, 0 for success.
-            app.MapPost("/v1/report/trainings/{id}/metric", async (HttpContext c, string id) =>
-            {
-                var body = await new StreamReader(c.Request.Body).ReadToEndAsync();
-                Record(c, body, signed: null);
-                foreach (var line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                    metricLines.Enqueue(line);
-                await Json(c, 200, new JsonObject { ["code"] = 0, ["message"] = "ok" });
-            });
+            // The probe takes line protocol without authentication and answers a JSON code, 0 for success (AvaOracle).
+            oracle.Map(app, (c, body) => Record(c, body, signed: null));
             app.MapPost("/_control/ava/reset", () =>
             {
                 requests.Clear();
                 models.Clear();
-                metricLines.Clear();
+                oracle.Reset();
                 return Results.Ok();
             });
             app.MapGet("/_control/ava", () => Results.Json(new
@@ -96,7 +115,12 @@ namespace AvaSdk.TestServer
                 requests = requests.ToArray(),
                 instances = instances.ToDictionary(p => p.Key, p => p.Value),
                 models = models.ToArray(),
-                metrics = metricLines.ToArray(),
+                metrics = oracle.MetricLines,
+                instancesCreated = oracle.InstancesCreated,
+                instanceCounts = instances.Keys.GroupBy(k => k.Substring(0, k.LastIndexOf('/'))).ToDictionary(g => g.Key, g => g.Count()),
+                modelChecks = oracle.ModelChecks,
+                rejectedModels = oracle.RejectedModels,
+                probeRejected = oracle.ProbeRejected,
             }));
         }
 

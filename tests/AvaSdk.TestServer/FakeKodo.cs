@@ -809,6 +809,13 @@ namespace AvaSdk.TestServer
 
         // An object is a manifest of the files holding its bytes (ObjectData); the hash Kodo answered at upload time
         // (qetag or etagV2) is kept beside it in "<object>.hash".
+        /// <summary>Read-only: a stored object's bytes, or null if there is none (for the AVA side's model checks).</summary>
+        public Stream? OpenObject(string bucket, string key)
+        {
+            var path = ObjectPath(bucket, key);
+            return File.Exists(path) ? ObjectData.Open(path) : null;
+        }
+
         private string ObjectPath(string bucket, string key) => Path.Combine(objects, Base64Url.Encode(bucket), Base64Url.Encode(key));
 
         // EncodedObjectName: urlsafeB64(UTF-8 key) with padding, or "~" for no key.

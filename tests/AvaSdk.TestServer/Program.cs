@@ -38,7 +38,7 @@ builder.WebHost.ConfigureKestrel(options =>
 });
 var app = builder.Build();
 kodo.Map(app);
-new FakeAva(Arg("--access-key"), Arg("--secret-key")).Map(app);
+new FakeAva(Arg("--access-key"), Arg("--secret-key")) { Kodo = kodo }.Map(app);
 await app.StartAsync();
 // Kestrel updates each ListenOptions with the port it bound.
 var hosts = listeners.Select(l => $"{l.IPEndPoint!.Address}:{l.IPEndPoint.Port}").ToList();

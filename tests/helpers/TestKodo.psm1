@@ -119,3 +119,22 @@ function Set-TestKodoRedirect {
 }
 
 Export-ModuleMember -Function Get-TestAvaRecord, Start-TestKodo, Stop-TestKodo, Set-TestKodoFailure, Reset-TestKodo, Get-TestKodoStats, Get-TestKodoObject, New-TestFile, Get-TestKodoHosts, Get-TestKodoRequests, Set-TestKodoRegion, Set-TestKodoStall, Set-TestKodoRedirect
+
+
+# AVA-side faults (tests/AvaSdk.TestServer/AvaOracle.cs): the next -Count matching requests are served and then the
+# connection is cut (create-then-drop, update-then-drop, model-then-drop, probe-then-drop), or the probe answers
+# HTTP 200 with {"code":-Code} (probe-code) or with a body that is not JSON (probe-not-json).
+function Set-TestAvaFault {
+    param($Server, [Parameter(Mandatory)] [ValidateSet('create-then-drop', 'update-then-drop', 'model-then-drop', 'probe-code', 'probe-then-drop', 'probe-not-json')] [string] $Mode, [int] $Count = 1, [int] $Code = 1)
+    Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/ava/fail?mode=$Mode&count=$Count&code=$Code" | Out-Null
+}
+
+# The points the probe accepted for one instance (-Id: lines and parsed points) or for all ({instances, rejected}).
+function Get-TestProbe {
+    param($Server, [string] $Id)
+    $uri = "$($Server.Url)/_control/probe"
+    if ($Id) { $uri += '?id=' + [uri]::EscapeDataString($Id) }
+    Invoke-RestMethod -Uri $uri
+}
+
+Export-ModuleMember -Function Set-TestAvaFault, Get-TestProbe
