@@ -21,12 +21,15 @@ namespace AvaSdk.Http
     {
         private readonly HttpClient http;
         private readonly ILogger log;
+        private readonly TimeProvider time;
 
-        public ServiceHttp(HttpServiceRules rules, HttpSettings settings, ILogger log, HttpMessageHandler? handler = null)
+        /// <param name="time">The clock of the idle timeouts and backoff delays; the system's unless a test drives it.</param>
+        public ServiceHttp(HttpServiceRules rules, HttpSettings settings, ILogger log, HttpMessageHandler? handler = null, TimeProvider? time = null)
         {
             Rules = rules;
             Settings = settings;
             this.log = log;
+            this.time = time ?? TimeProvider.System;
             // The attempt bounds connecting too: its idle clock runs from the start and no byte moves until connected.
             http = new HttpClient(handler ?? new HttpClientHandler())
             {
@@ -51,7 +54,7 @@ namespace AvaSdk.Http
         public async Task<T> ExecuteAsync<T>(Func<HttpAttempt, Task<T>> attempt, CancellationToken cancellationToken, bool idempotent = true)
         {
             var retriesByStatus = new Dictionary<int, int>();
-            var builder = new ResiliencePipelineBuilder();
+            var builder = new ResiliencePipelineBuilder { TimeProvider = time };
             if (Settings.MaxRetry > 0)
                 builder.AddRetry(new RetryStrategyOptions
                 {
@@ -72,14 +75,14 @@ namespace AvaSdk.Http
             var pipeline = builder.Build();
             return await pipeline.ExecuteAsync(async token =>
             {
-                using var bounded = new HttpAttempt(token, Settings.Timeout);
+                using var bounded = new HttpAttempt(token, Settings.Timeout, time);
                 try
                 {
                     return await attempt(bounded).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (bounded.TimedOut && !token.IsCancellationRequested)
                 {
-                    throw new TransientHttpException(0, null, $"nothing arrived or left for {Settings.Timeout.TotalSeconds:0} s", null, null);
+                    throw new TransientHttpException(0, null, $"nothing arrived or left for {Settings.Timeout.TotalSeconds:0.###} s", null, null);
                 }
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -174,29 +177,30 @@ namespace AvaSdk.Http
     /// </summary>
     public sealed class HttpAttempt : IDisposable
     {
+        private readonly CancellationTokenSource idleTimer;
         private readonly CancellationTokenSource bound;
         private readonly TimeSpan idle;
         private readonly CancellationToken caller;
 
-        internal HttpAttempt(CancellationToken caller, TimeSpan idle)
+        internal HttpAttempt(CancellationToken caller, TimeSpan idle, TimeProvider time)
         {
             this.caller = caller;
             this.idle = idle;
-            bound = CancellationTokenSource.CreateLinkedTokenSource(caller);
-            bound.CancelAfter(idle);
+            idleTimer = new CancellationTokenSource(idle, time);
+            bound = CancellationTokenSource.CreateLinkedTokenSource(caller, idleTimer.Token);
         }
 
         public CancellationToken Token => bound.Token;
 
-        internal bool TimedOut => bound.IsCancellationRequested && !caller.IsCancellationRequested;
+        internal bool TimedOut => idleTimer.IsCancellationRequested && !caller.IsCancellationRequested;
 
         /// <summary>Bytes moved: the idle clock starts again.</summary>
         public void Touch()
         {
             try
             {
-                if (!bound.IsCancellationRequested)
-                    bound.CancelAfter(idle);
+                if (!idleTimer.IsCancellationRequested)
+                    idleTimer.CancelAfter(idle);
             }
             catch (ObjectDisposedException)
             {
@@ -204,7 +208,11 @@ namespace AvaSdk.Http
             }
         }
 
-        public void Dispose() => bound.Dispose();
+        public void Dispose()
+        {
+            bound.Dispose();
+            idleTimer.Dispose();
+        }
     }
 
     /// <summary>A service answered with an error: the HTTP status (0 when there was no answer), its error text and the request id.</summary>

@@ -3,17 +3,19 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using AvaSdk.Http;
 using AvaSdk.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace AvaSdk.Core.Tests.Http
 {
     public class ServiceHttpTests
     {
-        private static ServiceHttp Http(HttpServiceRules rules, int maxRetry, HttpMessageHandler handler, TimeSpan? delay = null, TimeSpan? timeout = null) =>
-            new ServiceHttp(rules, new HttpSettings { MaxRetry = maxRetry, BaseDelay = delay ?? TimeSpan.FromMilliseconds(1), Timeout = timeout ?? TimeSpan.FromSeconds(30) }, InstanceLog.Detached, handler);
+        private static ServiceHttp Http(HttpServiceRules rules, int maxRetry, HttpMessageHandler handler, TimeSpan? delay = null, TimeSpan? timeout = null, TimeProvider? time = null) =>
+            new ServiceHttp(rules, new HttpSettings { MaxRetry = maxRetry, BaseDelay = delay ?? TimeSpan.FromMilliseconds(1), Timeout = timeout ?? TimeSpan.FromSeconds(30) }, InstanceLog.Detached, handler, time);
 
         [Theory]
         [InlineData(429, true)]
@@ -182,15 +184,31 @@ namespace AvaSdk.Core.Tests.Http
         [Fact]
         public async Task A_body_that_stops_arriving_fails_the_attempt_after_the_idle_timeout_but_a_slow_one_does_not()
         {
-            using var stalled = Http(HttpServiceRules.Plain, 0, new TricklingBody(chunks: 3, pause: TimeSpan.FromSeconds(30)), timeout: TimeSpan.FromMilliseconds(300));
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var error = await Assert.ThrowsAsync<TransientHttpException>(() => ReadAll(stalled));
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+            // The idle clock is driven by hand, so the test is about the rule and not about how busy the machine is.
+            var clock = new FakeTimeProvider();
+            var stalledBody = new GatedBody();
+            using var stalled = Http(HttpServiceRules.Plain, 0, stalledBody, timeout: TimeSpan.FromMilliseconds(300), time: clock);
+            var stalledRead = ReadAll(stalled);
+            (await stalledBody.NextRead(stalledRead)).SetResult(true);
+            await stalledBody.NextRead(stalledRead);
+            clock.Advance(TimeSpan.FromMilliseconds(299));
+            Assert.False(stalledRead.IsCompleted, "timed out before 300 ms without a byte");
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            var error = await Assert.ThrowsAsync<TransientHttpException>(() => stalledRead);
             Assert.Contains("nothing arrived or left", error.Message);
 
-            // Ten chunks 150 ms apart take 1.5 s in all, five times the timeout, and every gap is within it.
-            using var slow = Http(HttpServiceRules.Plain, 0, new TricklingBody(chunks: 10, pause: TimeSpan.FromMilliseconds(150)), timeout: TimeSpan.FromMilliseconds(300));
-            Assert.Equal(10, await ReadAll(slow));
+            // Ten bytes, each after 200 ms of silence: 2 s in all, well past the timeout, but no gap reaches it.
+            var slowBody = new GatedBody();
+            using var slow = Http(HttpServiceRules.Plain, 0, slowBody, timeout: TimeSpan.FromMilliseconds(300), time: clock);
+            var slowRead = ReadAll(slow);
+            for (var i = 0; i < 10; i++)
+            {
+                var read = await slowBody.NextRead(slowRead);
+                clock.Advance(TimeSpan.FromMilliseconds(200));
+                read.SetResult(true);
+            }
+            (await slowBody.NextRead(slowRead)).SetResult(false);
+            Assert.Equal(10, await slowRead);
         }
 
         private static Task<int> ReadAll(ServiceHttp http) => http.ExecuteAsync(async attempt =>
@@ -214,38 +232,41 @@ namespace AvaSdk.Core.Tests.Http
             return await http.EnsureSuccessAsync(response);
         }, CancellationToken.None, idempotent);
 
-        /// <summary>A body of one-byte chunks with a pause before each.</summary>
-        private sealed class TricklingBody : HttpMessageHandler
+        /// <summary>A body whose reads wait for the test: each read is handed out by <see cref="NextRead"/>; true gives one byte, false ends the body.</summary>
+        private sealed class GatedBody : HttpMessageHandler
         {
-            private readonly int chunks;
-            private readonly TimeSpan pause;
+            private readonly Channel<TaskCompletionSource<bool>> reads = Channel.CreateUnbounded<TaskCompletionSource<bool>>();
 
-            public TricklingBody(int chunks, TimeSpan pause)
+            /// <summary>The next read the client is waiting on; if <paramref name="client"/> ends instead, how it ended (its exception).</summary>
+            public async Task<TaskCompletionSource<bool>> NextRead(Task client)
             {
-                this.chunks = chunks;
-                this.pause = pause;
+                var next = reads.Reader.ReadAsync().AsTask();
+                if (await Task.WhenAny(next, client).WaitAsync(TimeSpan.FromMinutes(1)) != next)
+                {
+                    await client;
+                    throw new InvalidOperationException("The client finished reading before the body ended.");
+                }
+                return await next;
             }
 
             protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-                Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new Trickle(chunks, pause)) });
+                Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new Gated(reads.Writer)) });
 
-            private sealed class Trickle : System.IO.Stream
+            private sealed class Gated : System.IO.Stream
             {
-                private int left;
-                private readonly TimeSpan pause;
+                private readonly ChannelWriter<TaskCompletionSource<bool>> reads;
 
-                public Trickle(int chunks, TimeSpan pause)
+                public Gated(ChannelWriter<TaskCompletionSource<bool>> reads)
                 {
-                    left = chunks;
-                    this.pause = pause;
+                    this.reads = reads;
                 }
 
                 public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
                 {
-                    if (left == 0)
+                    var read = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    reads.TryWrite(read);
+                    if (!await read.Task.WaitAsync(cancellationToken))
                         return 0;
-                    await Task.Delay(pause, cancellationToken);
-                    left--;
                     buffer.Span[0] = 1;
                     return 1;
                 }
