@@ -11,6 +11,12 @@ BeforeAll {
         Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2; exit $2', 'replay', (Resolve-Path $Log).Path, "$ExitCode" -Framework $Framework -WarningAction SilentlyContinue @Extra
     }
     function Read-Jsonl([string] $Path) { Get-Content $Path | ForEach-Object { $_ | ConvertFrom-Json -DateKind String } }
+    # A script run as a user runs it: its own pwsh, $ErrorActionPreference at its default. Returns its output and errors as text.
+    function Invoke-ChildScript([string] $Path) {
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        & $pwsh @prefix -NoProfile -NonInteractive -File $Path 2>&1 | ForEach-Object { "$_" }
+    }
 }
 
 Describe 'Invoke-AvaTraining' {
@@ -189,6 +195,24 @@ Describe 'Invoke-AvaTraining' {
             $metric.TrainInstanceId | Should -Be 'latest'
             Join-Path $latest.LogPath 'training.log' | Should -Exist
             Complete-AvaTrainInstance $latest
+        }
+
+        It 'stops with AvaTrainInstanceNull for an explicit -TrainInstance $null, running nothing' {
+            $err = { Invoke-AvaTraining sh -ArgumentList '-c', 'echo ran > ran.txt' -TrainInstance $null } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceNull,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.Exception.Message | Should -BeLike '*-TrainInstance*New-AvaTrainInstance*'
+            Join-Path $workspace 'ran.txt' | Should -Not -Exist
+            Join-Path $workspace 'ava-run' | Should -Not -Exist
+        }
+
+        It 'stops the calling script, not only the statement, when it fails' {
+            $script = Join-Path $workspace 'job.ps1'
+            Set-Content $script "Import-Module '$manifestPath'; `$lost = `$null; Invoke-AvaTraining sh -ArgumentList '-c', 'true' -TrainInstance `$lost; 'went on'"
+            $output = Invoke-ChildScript $script
+            $output | Out-String | Should -Match 'InvalidArgument'
+            $output | Should -Not -Contain 'went on'
+            Join-Path $workspace 'ava-run' | Should -Not -Exist
         }
 
         It 'runs without any instance, keeping its files in ./ava-run' {

@@ -1,6 +1,12 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/../AvaSdk.psd1" -Force
     function Read-Status($instance) { Get-Content $instance.StatusPath -Raw | ConvertFrom-Json -DateKind String }
+    # A script run as a user runs it: its own pwsh, $ErrorActionPreference at its default. Returns its output and errors as text.
+    function Invoke-ChildScript([string] $Path) {
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        & $pwsh @prefix -NoProfile -NonInteractive -File $Path 2>&1 | ForEach-Object { "$_" }
+    }
 }
 
 Describe 'New-AvaTrainInstance' {
@@ -85,6 +91,15 @@ Describe 'New-AvaTrainInstance' {
         $err.FullyQualifiedErrorId | Should -BeLike 'AvaWorkspaceNotFound,*'
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err.Exception.Message | Should -BeLike "*$missing*"
+    }
+
+    It 'stops the calling script, not only the statement, when it fails' {
+        $manifest = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+        $script = Join-Path $workspace 'job.ps1'
+        Set-Content $script "Import-Module '$manifest'; `$t = New-AvaTrainInstance -Workspace '$workspace/missing'; 'went on with [' + `$t + ']'"
+        $output = Invoke-ChildScript $script
+        $output | Out-String | Should -Match 'ObjectNotFound'
+        $output | Where-Object { $_ -like 'went on*' } | Should -BeNullOrEmpty
     }
 
     It 'resumes an existing id and keeps its files and start time' {

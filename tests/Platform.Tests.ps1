@@ -191,6 +191,26 @@ Describe 'Platform mode' {
         Complete-AvaTrainInstance $train
     }
 
+    It 'stops New-AvaTrainInstance with AvaParamFileInvalid when params/default.json is damaged, creating nothing' {
+        Set-Content "$workspace/params/default.json" '{ "solverOps": { "batchSize": 64 }, "lr": '
+        $err = { New-AvaTrainInstance } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileInvalid,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.Exception.Message | Should -BeLike '*default.json*is not valid JSON*'
+        Get-Requests POST '/v1/trainings/cifar-train/instances' | Should -BeNullOrEmpty
+        Join-Path $workspace 'run' | Should -Not -Exist
+    }
+
+    It 'stops Invoke-AvaTraining with AvaParamFileInvalid when params/default.json is damaged during the job' {
+        $train = New-AvaTrainInstance
+        Set-Content "$workspace/params/default.json" '{ "solverOps": { "batchSize": 64 }, "lr": '
+        $err = { Invoke-Job } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileInvalid,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        Join-Path $train.LogPath 'training.log' | Should -Not -Exist
+        Complete-AvaTrainInstance $train -ErrorMessage 'damaged params' -WarningAction SilentlyContinue
+    }
+
     It 'stops with a clear error when the API refuses the credentials' {
         $env:AVA_WORKSPACE = New-PlatformWorkspace -SecretKey 'not-the-secret'
         $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformRequestFailed,*' -PassThru

@@ -36,5 +36,8 @@ namespace AvaSdk.Errors
         ConnectionError,
         PermissionDenied,
         ResourceExists,
+
+        /// <summary>Refused because doing it would be unsafe: a file outside its folder, credentials to another host.</summary>
+        SecurityError,
     }
 }

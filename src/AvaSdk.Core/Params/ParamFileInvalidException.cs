@@ -1,12 +1,16 @@
 using System;
+using AvaSdk.Errors;
 
 namespace AvaSdk.Params
 {
-    /// <summary>The params file is not valid JSON; says where.</summary>
-    public sealed class ParamFileInvalidException : Exception
+    /// <summary>The params file is not valid JSON (AvaParamFileInvalid); says where.</summary>
+    public sealed class ParamFileInvalidException : AvaException
     {
+        public const string Id = "AvaParamFileInvalid";
+
         public ParamFileInvalidException(string path, int line, int position, string reason, Exception inner)
-            : base($"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason} Fix the file or point -Path at another one.", inner)
+            : base(Id, AvaErrorKind.InvalidData,
+                $"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason} Fix the file or point -Path at another one.", path, inner)
         {
             Path = path;
             Line = line;

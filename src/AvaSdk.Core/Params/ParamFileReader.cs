@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.IO;
 using System.Linq;
+using AvaSdk.Errors;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -17,8 +18,8 @@ namespace AvaSdk.Params
             new ConcurrentDictionary<string, (FileStamp, ParamDocument)>(StringComparer.Ordinal);
 
         /// <summary>The document at <paramref name="path"/>, or null when there is no such file.</summary>
-        /// <exception cref="ParamFileInvalidException">The file is not valid JSON.</exception>
-        /// <exception cref="IOException">The file exists but cannot be read.</exception>
+        /// <exception cref="ParamFileInvalidException">AvaParamFileInvalid: the file is not valid JSON.</exception>
+        /// <exception cref="AvaException">AvaParamFileUnreadable: the file exists but cannot be read.</exception>
         public static ParamDocument? TryRead(string path)
         {
             var full = System.IO.Path.GetFullPath(path);
@@ -31,7 +32,16 @@ namespace AvaSdk.Params
             if (Cache.TryGetValue(full, out var cached) && cached.Stamp.Equals(stamp.Value))
                 return cached.Document;
 
-            var document = new ParamDocument(full, Parse(full));
+            JToken root;
+            try
+            {
+                root = Parse(full);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new AvaException("AvaParamFileUnreadable", AvaErrorKind.ReadError, $"The params file '{full}' cannot be read: {ex.Message}", full, ex);
+            }
+            var document = new ParamDocument(full, root);
             Cache[full] = (stamp.Value, document);
             return document;
         }

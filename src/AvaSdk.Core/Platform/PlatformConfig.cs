@@ -99,17 +99,10 @@ namespace AvaSdk.Platform
         /// Samples per iteration for the platform's sample_num points: the params' <c>solverOps.batchSize</c>, times the
         /// GPUs when there are any (as the original SDK counted); null when the params do not say.
         /// </summary>
+        /// <exception cref="AvaException">AvaParamFileInvalid or AvaParamFileUnreadable: the params file is damaged.</exception>
         public long? SamplesPerIteration(string paramsPath)
         {
-            Params.ParamDocument? document;
-            try
-            {
-                document = Params.ParamFileReader.TryRead(paramsPath);
-            }
-            catch (AvaException)
-            {
-                return null;
-            }
+            var document = Params.ParamFileReader.TryRead(paramsPath);
             if (document == null || !document.TryGetValue(Params.ParamKeyPath.Parse("solverOps.batchSize"), out var batch) ||
                 batch is not JValue { Type: JTokenType.Integer } batchValue)
                 return null;

@@ -36,7 +36,7 @@ namespace AvaSdk.Platform
                 spec = new JObject
                 {
                     ["status"] = "running",
-                    ["params"] = ReadParams(new AvaWorkspace(workspaceRoot).ParamsPath, log),
+                    ["params"] = ReadParams(new AvaWorkspace(workspaceRoot).ParamsPath),
                     ["startTime"] = TrainInstanceStore.FormatTime(now),
                 };
                 id = await api.CreateTrainInstanceAsync(training, spec, cancellationToken).ConfigureAwait(false);
@@ -183,18 +183,9 @@ namespace AvaSdk.Platform
             };
         }
 
-        // The platform records the params the instance started with; an unreadable file is recorded as {} with a warning.
-        private static JObject ReadParams(string path, ILogger log)
-        {
-            try
-            {
-                return Params.ParamFileReader.TryRead(path)?.Root.DeepClone() as JObject ?? new JObject();
-            }
-            catch (AvaException ex)
-            {
-                log.Warning("The params sent to the AVA platform are empty: {Problem:l}", ex.Message);
-                return new JObject();
-            }
-        }
+        // The platform records the params the instance started with: none when there is no file. A damaged or unreadable
+        // file stops the start (AvaParamFileInvalid, AvaParamFileUnreadable) rather than record params the job never had.
+        private static JObject ReadParams(string path) =>
+            Params.ParamFileReader.TryRead(path)?.Root.DeepClone() as JObject ?? new JObject();
     }
 }

@@ -87,14 +87,9 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 return RunCore(() => ParamFileReader.TryRead(file));
             }
-            catch (ParamFileInvalidException ex)
+            catch (AvaException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileInvalid", AvaErrorKind.InvalidData, ex.Message, file, ex)));
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileUnreadable", AvaErrorKind.ReadError,
-                    $"The params file '{file}' cannot be read: {ex.Message}", file, ex)));
+                ThrowTerminatingError(ToErrorRecord(ex));
             }
             return null;
         }

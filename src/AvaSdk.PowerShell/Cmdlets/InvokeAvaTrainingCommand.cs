@@ -86,7 +86,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 if (run.WasStopped || Stopping)
                     return;
                 if (exitCode != 0)
-                    ThrowTerminatingError(new ErrorRecord(new AvaException("AvaTrainingFailed", AvaErrorKind.InvalidOperation,
+                    throw ScriptTerminatingError(new ErrorRecord(new AvaException("AvaTrainingFailed", AvaErrorKind.InvalidOperation,
                         $"The training process '{FilePath}' exited with code {exitCode}. The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
                         FilePath), "AvaTrainingFailed", ErrorCategory.InvalidResult, FilePath));
             }
@@ -112,10 +112,10 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         private TrainingRun Start()
         {
-            var instance = TrainInstance ?? (SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last ? last : null);
+            var instance = ChosenInstance();
             var workingDirectory = ResolvePath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             if (!Directory.Exists(workingDirectory))
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
+                throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
                     $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
@@ -150,9 +150,21 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
             catch (AvaException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(ex));
-                throw;
+                throw ScriptTerminatingError(ToErrorRecord(ex));
             }
+        }
+
+        // Without -TrainInstance the session's running instance, if any; an explicit $null is a mistake (usually a failed
+        // New-AvaTrainInstance), not a wish to run without one under the shared 'local' snapshot keys.
+        private TrainInstance? ChosenInstance()
+        {
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(TrainInstance)))
+                return SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last ? last : null;
+            if (TrainInstance == null)
+                throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNull", AvaErrorKind.InvalidArgument,
+                    "-TrainInstance is $null, so there is no instance to train in (did New-AvaTrainInstance fail?). Pass the instance " +
+                    "New-AvaTrainInstance returned, or leave -TrainInstance out to use this session's running instance.", null)));
+            return TrainInstance;
         }
 
         // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.

@@ -52,7 +52,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
             catch (AvaException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(ex));
+                throw ScriptTerminatingError(ToErrorRecord(ex));
             }
         }
 

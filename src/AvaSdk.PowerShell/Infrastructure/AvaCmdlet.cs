@@ -36,6 +36,18 @@ namespace AvaSdk.PowerShell.Infrastructure
                 WriteVerbose(logEvent.RenderMessage());
         }
 
+        /// <summary>
+        /// Stops the whole script, as <c>throw</c> does, not only the statement as ThrowTerminatingError does: for commands
+        /// that take no pipeline input, whose failure leaves the script nothing to go on with (<c>$t = New-AvaTrainInstance</c>
+        /// would otherwise run on with <c>$t = $null</c>). try/catch and trap see it like any terminating error. Use: <c>throw ScriptTerminatingError(…)</c>.
+        /// </summary>
+        protected RuntimeException ScriptTerminatingError(ErrorRecord record)
+        {
+            // The same FullyQualifiedErrorId ThrowTerminatingError gives: "<ErrorId>,<cmdlet type>".
+            var stamped = new ErrorRecord(record.Exception, $"{record.FullyQualifiedErrorId},{GetType().FullName}", record.CategoryInfo.Category, record.TargetObject);
+            return new RuntimeException(record.Exception.Message, record.Exception, stamped) { WasThrownFromThrowStatement = true };
+        }
+
         internal static ErrorRecord ToErrorRecord(AvaException exception) =>
             new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
 
@@ -53,6 +65,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.ConnectionError => ErrorCategory.ConnectionError,
             AvaErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
             AvaErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+            AvaErrorKind.SecurityError => ErrorCategory.SecurityError,
             _ => ErrorCategory.NotSpecified,
         };
     }
