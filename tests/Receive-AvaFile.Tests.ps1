@@ -140,3 +140,51 @@ Describe 'Receive-AvaFile' {
         Get-ChildItem $folder -Force | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Receive-AvaFile with hostile names' {
+    # Each key exists in the bucket, so code that trusted the name would really write where it points. An http(s) URL
+    # is also tried where Uri parsing keeps the name hostile ('%5C' and '/%2E%2E' it resolves into a plain path itself).
+    BeforeDiscovery {
+        $script:hostileKeys = @(
+            @{ Key = '..%2Fvictim.txt'; Http = $true }, @{ Key = '..%2F..%2Fvictim.txt'; Http = $true }, @{ Key = '%2E%2E%2Fvictim.txt'; Http = $true },
+            @{ Key = 'ABSOLUTE'; Http = $true }, @{ Key = '..%5Cvictim.txt'; Http = $false }, @{ Key = 'x/%2E%2E'; Http = $false },
+            @{ Key = 'victim%00.txt'; Http = $true }, @{ Key = 'vic%0Atim.txt'; Http = $true }, @{ Key = 'CON'; Http = $true },
+            @{ Key = 'nul.txt'; Http = $true }, @{ Key = 'com1.log'; Http = $true }
+        )
+    }
+    BeforeAll {
+        $script:sandbox = Join-Path $TestDrive 'hostile'
+        $script:absolute = Join-Path $sandbox 'absolute-victim.txt'
+        $script:payload = New-TestFile (Join-Path $TestDrive 'payload.bin') 64 -Seed 7
+    }
+    BeforeEach {
+        Remove-Item $sandbox -Recurse -Force -ErrorAction Ignore
+        $script:destination = Join-Path $sandbox 'a/dest'
+        New-Item -ItemType Directory $destination | Out-Null
+        foreach ($victim in "$sandbox/victim.txt", "$sandbox/a/victim.txt", $absolute) { Set-Content $victim 'mine' }
+    }
+
+    It 'refuses the key <Key> before writing a byte' -ForEach $hostileKeys {
+        $name = if ($Key -eq 'ABSOLUTE') { [uri]::EscapeDataString($absolute) } else { $Key }
+        Send-AvaFile $payload.FullName -Key $name -Bucket data -Credential $kodo.Credential -UploadHost $kodo.Url -Force | Out-Null
+        Reset-TestKodo $kodo
+        $urls = @("qiniu://data/$name") + @(if ($Http) { "$($kodo.Url)/public/data/$name" })
+        Receive-AvaFile $urls "$destination/" @private -Force -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors | Should -HaveCount $urls.Count
+        foreach ($record in $errors) {
+            $record.FullyQualifiedErrorId | Should -BeLike 'AvaDownloadNameUnsafe,*'
+            $record.CategoryInfo.Category | Should -Be 'SecurityError'
+            $record.Exception.Message | Should -BeLike '*-Destination*'
+        }
+        Get-ChildItem $destination -Force | Should -BeNullOrEmpty
+        Get-ChildItem $sandbox -Recurse -File -Force | ForEach-Object { Get-Content $_.FullName -Raw } | Should -Be (@("mine$([Environment]::NewLine)") * 3)
+        (Get-TestKodoStats $kodo).requests.PSObject.Properties | Should -BeNullOrEmpty
+    }
+
+    It 'uses an explicit file -Destination as it is, whatever the key is called' {
+        Send-AvaFile $payload.FullName -Key 'sets/CON' -Bucket data -Credential $kodo.Credential -UploadHost $kodo.Url -Force | Out-Null
+        $file = Receive-AvaFile 'qiniu://data/sets/CON' "$destination/chosen.bin" @private
+        $file.FullName | Should -Be (Join-Path $destination 'chosen.bin')
+        (Get-FileHash $file).Hash | Should -Be (Get-FileHash $payload).Hash
+    }
+}

@@ -17,9 +17,14 @@ namespace AvaSdk.Storage
     /// Downloads http(s) and qiniu:// URLs into a temp file beside the destination, resumes with Range after a failure,
     /// checks the size and (for a Kodo ETag) the qetag, and only then moves the file into place.
     /// </summary>
+    /// <remarks>
+    /// Redirects are followed here, where it is known which requests carry credentials: give it a <see cref="ServiceHttp"/> whose
+    /// handler does not follow them itself (<see cref="HttpClientHandler.AllowAutoRedirect"/> false).
+    /// </remarks>
     public sealed class FileDownloader
     {
         private const int BufferSize = 1024 * 1024;
+        private const int MaxRedirects = 5;
         private static readonly TimeSpan SignedUrlLifetime = TimeSpan.FromHours(1);
 
         private readonly ServiceHttp http;
@@ -34,15 +39,6 @@ namespace AvaSdk.Storage
             this.settings = settings;
             this.log = log;
             this.regions = regions;
-        }
-
-        /// <summary>The name a download of <paramref name="uri"/> gets in a folder: the last segment of its key or path.</summary>
-        public static string FileNameOf(string uri)
-        {
-            var path = QiniuUri.IsQiniu(uri) ? QiniuUri.Parse(uri).Key : new Uri(uri).AbsolutePath;
-            var name = Uri.UnescapeDataString(path.TrimEnd('/').Split('/').Last());
-            return name.Length == 0 ? throw new AvaException("AvaDestinationRequired", AvaErrorKind.InvalidArgument,
-                $"'{TransferErrors.RedactToken(uri)}' names no file, so the download needs a file name: pass -Destination with one.", uri) : name;
         }
 
         /// <summary>Checks that <paramref name="uri"/> is something we can download, before any work starts.</summary>
@@ -112,22 +108,61 @@ namespace AvaSdk.Storage
             if (domain == null)
                 throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
                     $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': give credentials so its region can be asked, pass -Domain, or set ${KodoSettings.DomainVariable}.", uri);
-            var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(Uri.EscapeDataString));
+            var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(EscapeKeySegment));
             return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
         }
+
+        // A key is a name, not a path: its "." and ".." segments are part of it, so they are escaped like any other byte
+        // lest a proxy (or Uri) resolve them away and fetch another object.
+        private static string EscapeKeySegment(string segment) =>
+            segment.Trim('.').Length == 0 ? segment.Replace(".", "%2E") : Uri.EscapeDataString(segment);
+
+        // qiniu:// URLs are built here, fully escaped, so they go out verbatim; Uri would otherwise unescape %2E and drop the
+        // dot segments. A user's http(s) URL is a URL and is read as one.
+        private Uri RequestUri(string uri, string? domain) => QiniuUri.IsQiniu(uri)
+            ? new Uri(ResolveUrl(uri, domain), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
+            : new Uri(ResolveUrl(uri, domain));
+
+        /// <summary>
+        /// Sends the GET and follows redirects itself: within the same origin always; to another origin only when the request
+        /// carries no credentials (a signed URL's token must never reach a host it was not made for).
+        /// </summary>
+        private async Task<HttpResponseMessage> SendAsync(string uri, string? domain, long have, string? etag, CancellationToken token)
+        {
+            var target = RequestUri(uri, domain);
+            for (var redirects = 0; ; redirects++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, target);
+                if (have > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(have, null);
+                    if (etag != null)
+                        request.Headers.TryAddWithoutValidation("If-Range", etag);
+                }
+                var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                if ((int)response.StatusCode < 300 || (int)response.StatusCode >= 400 || response.Headers.Location == null)
+                    return response;
+                response.Dispose();
+                var next = new Uri(target, response.Headers.Location);
+                if (redirects == MaxRedirects)
+                    throw new ServiceHttpException((int)response.StatusCode, null, $"more than {MaxRedirects} redirects");
+                var sameOrigin = Uri.Compare(target, next, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
+                if (!sameOrigin && IsSigned(target))
+                    throw new AvaException("AvaDownloadRedirectRefused", AvaErrorKind.SecurityError,
+                        $"Could not download '{TransferErrors.RedactToken(uri)}': the server redirected the signed request to another host " +
+                        $"({next.GetLeftPart(UriPartial.Authority)}), and signed requests are not followed off their host, as that would hand it the credentials. " +
+                        "If you trust that host, download from it directly.", TransferErrors.RedactToken(uri));
+                target = next;
+            }
+        }
+
+        private static bool IsSigned(Uri url) => url.Query.IndexOf("token=", StringComparison.Ordinal) >= 0;
 
         private async Task<bool> AttemptAsync(string uri, string? domain, DownloadState state, Action<long> progress, Action<long> sizeKnown, HttpAttempt attempt)
         {
             var token = attempt.Token;
             var have = File.Exists(state.Temp) ? new FileInfo(state.Temp).Length : 0;
-            using var request = new HttpRequestMessage(HttpMethod.Get, ResolveUrl(uri, domain));
-            if (have > 0)
-            {
-                request.Headers.Range = new RangeHeaderValue(have, null);
-                if (state.ETag != null)
-                    request.Headers.TryAddWithoutValidation("If-Range", state.ETag);
-            }
-            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            using var response = await SendAsync(uri, domain, have, state.ETag, token).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
             {
                 Restart(state, progress);

@@ -77,6 +77,6 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        private string Target(string uri) => destinationFile ?? Path.Combine(destinationFolder!, FileDownloader.FileNameOf(uri));
+        private string Target(string uri) => destinationFile ?? Path.Combine(destinationFolder!, DownloadName.Of(uri));
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Net.Http;
 using AvaSdk.Errors;
 using AvaSdk.Http;
 using AvaSdk.Logging;
@@ -50,7 +51,8 @@ namespace AvaSdk.PowerShell.Infrastructure
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
             var bounds = settings!.Http.With(maxRetry: MaxRetry, timeout: TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null);
-            http = new ServiceHttp(HttpServiceRules.Kodo, bounds, InstanceLog.Detached);
+            // No redirect is followed with credentials: downloads follow them themselves (FileDownloader), uploads not at all.
+            http = new ServiceHttp(HttpServiceRules.Kodo, bounds, InstanceLog.Detached, new HttpClientHandler { AllowAutoRedirect = false });
             pump = new TransferPump(this, ThrottleLimit, activityId, activity);
             return settings;
         }
