@@ -242,7 +242,7 @@ namespace AvaSdk.Running
 
         private async Task HandleSnapshotsAsync()
         {
-            var context = new SnapshotContext(options.WorkingDirectory, options.SnapshotPath, options.TrainInstanceId, log);
+            var context = new SnapshotContext(options.WorkingDirectory, options.SnapshotPath, options.TrainInstanceId, log, process.WaitForExitAsync());
             while (await snapshots.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (snapshots.Reader.TryRead(out var snapshot))

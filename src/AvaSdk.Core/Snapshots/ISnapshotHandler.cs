@@ -12,8 +12,9 @@ namespace AvaSdk.Snapshots
 
     public sealed class SnapshotContext
     {
-        public SnapshotContext(string workingDirectory, string snapshotPath, string? trainInstanceId, ILogger log)
+        public SnapshotContext(string workingDirectory, string snapshotPath, string? trainInstanceId, ILogger log, Task trainerExited)
         {
+            TrainerExited = trainerExited;
             WorkingDirectory = workingDirectory;
             SnapshotPath = snapshotPath;
             TrainInstanceId = trainInstanceId;
@@ -28,5 +29,8 @@ namespace AvaSdk.Snapshots
         public string? TrainInstanceId { get; }
 
         public ILogger Log { get; }
+
+        /// <summary>Completes when the training process has exited: from then on its files are as it left them.</summary>
+        public Task TrainerExited { get; }
     }
 }

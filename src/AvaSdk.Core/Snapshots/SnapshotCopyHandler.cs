@@ -29,7 +29,7 @@ namespace AvaSdk.Snapshots
             Directory.CreateDirectory(context.SnapshotPath);
             var files = snapshot.Files.Select(f => Resolve(context, f)).ToList();
             var companions = snapshot.CompanionFiles.Select(f => Resolve(context, f)).ToList();
-            await WaitUntilWrittenAsync(files.Concat(companions).ToList(), cancellationToken).ConfigureAwait(false);
+            await WaitUntilWrittenAsync(files.Concat(companions).ToList(), context.TrainerExited, cancellationToken).ConfigureAwait(false);
             var copied = new List<string>();
             foreach (var source in files.Concat(companions.Where(File.Exists)))
             {
@@ -47,13 +47,15 @@ namespace AvaSdk.Snapshots
                 string.Join(", ", copied.Select(Path.GetFileName)));
         }
 
-        // Polls until two looks one interval apart see the same files (existence, size, write time).
-        private async Task WaitUntilWrittenAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
+        // Polls until two looks one interval apart see the same files (existence, size, write time), or the trainer has
+        // exited: then nothing is still writing them, so a log replayed after the fact costs no wait per snapshot.
+        private async Task WaitUntilWrittenAsync(IReadOnlyList<string> files, Task trainerExited, CancellationToken cancellationToken)
         {
             var seen = Look(files);
-            while (true)
+            while (!trainerExited.IsCompleted)
             {
-                await Task.Delay(settleInterval, cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(settleInterval, cancellationToken), trainerExited).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
                 var now = Look(files);
                 if (now.SequenceEqual(seen))
                     return;
