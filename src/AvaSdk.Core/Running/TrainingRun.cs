@@ -29,6 +29,7 @@ namespace AvaSdk.Running
         private readonly TrainingRunOptions options;
         private readonly ILogger log;
         private readonly Process process;
+        private readonly ProcessTreeGuard? guard;
         private const int ChunkSize = 64 * 1024;
 
         private readonly Channel<Chunk> chunks = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
@@ -40,12 +41,15 @@ namespace AvaSdk.Running
         private readonly Task<int> completion;
         private int stopRequested;
 
-        private TrainingRun(TrainingRunOptions options, ILogger log, Process process)
+        private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard)
         {
             this.options = options;
             this.log = log;
             this.process = process;
+            this.guard = guard;
             tail = new string[Math.Max(1, options.TailLines)];
+            if (guard != null)
+                process.WaitForExitAsync().ContinueWith(_ => guard.Release(), TaskScheduler.Default);
             var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, 0), TaskCreationOptions.LongRunning);
             var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, 1), TaskCreationOptions.LongRunning);
             Task.WhenAll(stdout, stderr).ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
@@ -93,6 +97,13 @@ namespace AvaSdk.Running
             };
             foreach (var argument in options.Arguments)
                 startInfo.ArgumentList.Add(argument ?? string.Empty);
+            if (ProcessTreeGuard.IsSupported)
+            {
+                // setsid and env exec the program in place; they would report a missing one only as exit code 127.
+                var program = ExecutablePath(options.FilePath)
+                    ?? throw NotStarted(options.FilePath, "no such executable file", null);
+                ProcessTreeGuard.Wrap(startInfo, program);
+            }
             Directory.CreateDirectory(options.LogFolder);
             var process = new Process { StartInfo = startInfo };
             try
@@ -102,13 +113,32 @@ namespace AvaSdk.Running
             catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException || ex is FileNotFoundException)
             {
                 process.Dispose();
-                throw new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
-                    $"The training program '{options.FilePath}' could not be started: {ex.Message}. Check the path, or that it is on PATH and executable.",
-                    options.FilePath, ex);
+                throw NotStarted(options.FilePath, ex.Message, ex);
             }
+            var guard = ProcessTreeGuard.IsSupported ? ProcessTreeGuard.Watch(process) : null;
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
                 options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
-            return new TrainingRun(options, log, process);
+            return new TrainingRun(options, log, process, guard);
+        }
+
+        private static AvaException NotStarted(string filePath, string reason, Exception? inner) =>
+            new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
+                $"The training program '{filePath}' could not be started: {reason}. Check the path, or that it is on PATH and executable.", filePath, inner);
+
+        // The file a start of filePath would run: a path as it is, a bare name from PATH; null when there is no executable file.
+        private static string? ExecutablePath(string filePath)
+        {
+            static bool Runnable(string path) =>
+                File.Exists(path) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+            if (filePath.Contains('/'))
+                return Runnable(Path.GetFullPath(filePath)) ? Path.GetFullPath(filePath) : null;
+            foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var candidate = Path.Combine(folder, filePath);
+                if (Runnable(candidate))
+                    return candidate;
+            }
+            return null;
         }
 
         /// <summary>Kills the process and everything it started; what it already logged is still processed.</summary>
@@ -119,7 +149,10 @@ namespace AvaSdk.Running
             log.Warning("Stopping the training process (pid {Pid}) and its children", process.Id);
             try
             {
-                process.Kill(entireProcessTree: true);
+                if (guard != null)
+                    guard.KillTree();
+                else
+                    process.Kill(entireProcessTree: true);
             }
             catch (InvalidOperationException)
             {
@@ -135,6 +168,7 @@ namespace AvaSdk.Running
                 Stop();
                 completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
             }
+            guard?.Dispose();
             process.Dispose();
             stopping.Dispose();
         }

@@ -1,0 +1,63 @@
+BeforeAll {
+    $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+    Import-Module $manifestPath -Force
+    # A process that has ended may linger as a zombie until its parent (init, for an orphan) reaps it: that is not running.
+    function Test-Running([int] $ProcessId) {
+        $stat = "/proc/$ProcessId/stat"
+        (Test-Path $stat) -and ((Get-Content $stat -Raw -ErrorAction Ignore) -replace '^.*\) ', '') -notmatch '^[ZX]'
+    }
+    function Wait-Until([scriptblock] $Condition, [int] $Seconds) {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        while (-not (& $Condition) -and $clock.Elapsed.TotalSeconds -lt $Seconds) { Start-Sleep -Milliseconds 100 }
+        & $Condition
+    }
+}
+
+Describe 'The training process tree' -Skip:(-not $IsLinux) {
+    BeforeEach {
+        $script:folder = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+        $env:AVA_WORKSPACE = $folder
+    }
+
+    It 'ends within 5 s, grandchildren included, when pwsh is killed with -9' {
+        # The trainer starts a grandchild that ignores SIGTERM and the trainer waits on it: only a group kill ends both.
+        $trainer = 'sh -c "trap \"\" TERM; echo \$\$ > grandchild.pid; exec sleep 600" & echo $$ > child.pid; wait'
+        $script = Join-Path $folder 'job.ps1'
+        Set-Content $script "Import-Module '$manifestPath'; New-AvaTrainInstance | Out-Null; Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -WorkingDirectory '$folder'"
+        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $pwsh = [Diagnostics.Process]::Start($info)
+        try {
+            Wait-Until { (Test-Path "$folder/child.pid") -and (Test-Path "$folder/grandchild.pid") } 60 | Should -BeTrue
+            $child = [int](Get-Content "$folder/child.pid"); $grandchild = [int](Get-Content "$folder/grandchild.pid")
+            Test-Running $child | Should -BeTrue
+            Test-Running $grandchild | Should -BeTrue
+
+            Stop-Process -Id $pwsh.Id -Force
+            $pwsh.WaitForExit()
+            Wait-Until { -not (Test-Running $child) -and -not (Test-Running $grandchild) } 5 | Should -BeTrue -Because 'no process of the run may outlive pwsh'
+        } finally {
+            foreach ($id in $child, $grandchild) { if ($id -and (Test-Running $id)) { Stop-Process -Id $id -Force } }
+            if (-not $pwsh.HasExited) { $pwsh.Kill() }
+        }
+    }
+
+    It 'ends what the trainer left running when it exits, instead of waiting on it' {
+        # The grandchild holds the trainer's output pipes; waited on, it would write 'late' into the log after 30 s.
+        $trainer = 'sh -c "echo \$\$ > grandchild.pid; sleep 30; echo late >&2" & sleep 0.2; echo "Iteration 1, loss = 1" >&2'
+        $train = New-AvaTrainInstance
+        Invoke-AvaTraining sh -ArgumentList '-c', $trainer -WorkingDirectory $folder -Framework Caffe | Out-Null
+        $grandchild = [int](Get-Content "$folder/grandchild.pid")
+        Wait-Until { -not (Test-Running $grandchild) } 5 | Should -BeTrue
+        Get-Content (Join-Path $train.LogPath 'training.log') | Should -Not -Contain 'late'
+        Complete-AvaTrainInstance $train
+    }
+
+    It 'starts the trainer with SIGPIPE at its default, so a closed pipe ends it' {
+        Invoke-AvaTraining sh -ArgumentList '-c', 'grep SigIgn /proc/self/status > sigign.txt' -WorkingDirectory $folder | Out-Null
+        $ignored = [Convert]::ToUInt64(((Get-Content "$folder/sigign.txt") -split '\s+')[1], 16)
+        $ignored -band (1 -shl 12) | Should -Be 0 -Because 'SIGPIPE (13) must not be ignored'
+    }
+}
