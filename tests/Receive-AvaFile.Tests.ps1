@@ -141,6 +141,39 @@ Describe 'Receive-AvaFile' {
     }
 }
 
+Describe 'Receive-AvaFile after its process was killed' {
+    It 'leaves no partial file once the same download is tried again' {
+        $folder = (New-Item -ItemType Directory (Join-Path $TestDrive 'killed')).FullName
+        Reset-TestKodo $kodo
+        Set-TestKodoStall $kodo -Ms 600000 -Path '/download' -Count 1
+        $key = $kodo.Credential.GetNetworkCredential()
+        $script = Join-Path $folder 'download.ps1'
+        Set-Content $script ("Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; " +
+            "`$credential = [pscredential]::new('$($key.UserName)', (ConvertTo-SecureString '$($key.Password)' -AsPlainText -Force)); " +
+            "Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' '$folder/' -Credential `$credential -Domain '$($private.Domain)' -TimeoutSec 600")
+        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $pwsh = [Diagnostics.Process]::Start($info)
+        try {
+            # The server stalls after half the body: wait until that half is on disk, then kill -9.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Get-ChildItem $folder -Force -Filter '*.avasdk-partial' | Where-Object Length -ge 4MB) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-ChildItem $folder -Force -Filter '*.avasdk-partial' | Should -Not -BeNullOrEmpty
+            Stop-Process -Id $pwsh.Id -Force
+            $pwsh.WaitForExit()
+        } finally {
+            if (-not $pwsh.HasExited) { $pwsh.Kill() }
+        }
+
+        Reset-TestKodo $kodo
+        $file = Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' "$folder/" @private
+        (Get-FileHash $file.FullName).Hash | Should -Be (Get-FileHash $big.FullName).Hash
+        Get-ChildItem $folder -Force -Filter '*.avasdk-partial' | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Receive-AvaFile with hostile names' {
     # Each key exists in the bucket, so code that trusted the name would really write where it points. An http(s) URL
     # is also tried where Uri parsing keeps the name hostile ('%5C' and '/%2E%2E' it resolves into a plain path itself).

@@ -184,6 +184,29 @@ Describe 'Send-AvaFile' {
             Get-ChildItem $folder -Force -Filter '*.avasdk-upload' | Should -BeNullOrEmpty
         }
 
+        It 'starts over when the file changed with the same size and time, and returns the hash of the file as it is now' {
+            $file = New-TestFile "$folder/rewritten.params" (6MB)
+            $written = (Get-Item $file.FullName).LastWriteTimeUtc
+            Set-TestKodoFailure $kodo -Path '/buckets' -Method PUT -DelayMs 300 -Count 100
+            $run = Start-Send $file.FullName @{ PartSize = 1MB; ThrottleLimit = 1 }
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ((Get-TestKodoStats $kodo).parts.Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $run.Shell.Stop(); $run.Shell.Dispose()
+            Get-ChildItem $folder -Force -Filter '*.avasdk-upload' | Should -Not -BeNullOrEmpty
+            # The first part, already sent, is rewritten in place; size and modification time are put back as they were.
+            $stream = [IO.File]::OpenWrite($file.FullName)
+            try { $stream.Write([byte[]]::new(1000), 0, 1000) } finally { $stream.Dispose() }
+            [IO.File]::SetLastWriteTimeUtc($file.FullName, $written)
+
+            Reset-TestKodo $kodo
+            $stored = Send-AvaFile $file.FullName -PartSize 1MB @to -WarningAction SilentlyContinue
+            (Get-TestKodoStats $kodo).requests.init | Should -Be 1
+            # etagV2 of 1 MiB parts (kodo-protocol §6), computed by Python's hashlib from the file as it is now.
+            $expected = python3 -c "import base64,hashlib,sys; d=open(sys.argv[1],'rb').read(); M=1<<20; print(base64.urlsafe_b64encode(b'\x9e'+hashlib.sha1(b''.join(hashlib.sha1(d[i:i+M]).digest() for i in range(0,len(d),M))).digest()).decode())" $file.FullName
+            $stored.Hash | Should -Be $expected
+            (Get-TestKodoObject $kodo models rewritten.params).hash | Should -Be $expected
+        }
+
         It 'starts over cleanly when Kodo no longer knows the uploadId (612)' {
             $file = New-TestFile "$folder/restart.params" (6MB)
             $env:AVA_RESUME_DIR = Join-Path $folder 'records'

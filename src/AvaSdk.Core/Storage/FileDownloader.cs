@@ -62,7 +62,11 @@ namespace AvaSdk.Storage
             Validate(uri);
             var folder = Path.GetDirectoryName(destination)!;
             Directory.CreateDirectory(folder);
-            var temp = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid().ToString("N").Substring(0, 8)}.avasdk-partial");
+            var temp = PartialPath(uri, destination);
+            // A download of the same file into the same place that was killed (kill -9, a lost node) left this behind:
+            // without the ETag it was fetched under, its bytes cannot be trusted to continue, so it is started over.
+            if (File.Exists(temp))
+                File.Delete(temp);
             var state = new DownloadState(temp);
             try
             {
@@ -82,6 +86,18 @@ namespace AvaSdk.Storage
                 if (File.Exists(temp))
                     File.Delete(temp);
             }
+        }
+
+        /// <summary>
+        /// The temp file a download of <paramref name="uri"/> into <paramref name="destination"/> uses: beside the destination,
+        /// named after it and the source (less any signature), so a later try of the same download finds what an earlier one left.
+        /// </summary>
+        public static string PartialPath(string uri, string destination)
+        {
+            var source = uri.Split('?')[0];
+            var full = Path.GetFullPath(destination);
+            var digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source + "\0" + full));
+            return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Convert.ToHexString(digest, 0, 6).ToLowerInvariant()}.avasdk-partial");
         }
 
         // The configured domain; else, for qiniu:// with credentials, the bucket's source domain from its region (§7.4).

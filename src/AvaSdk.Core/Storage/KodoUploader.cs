@@ -195,6 +195,15 @@ namespace AvaSdk.Storage
             if (record == null)
                 return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
 
+            // Size and time can stay the same while the bytes change (a file rewritten in place, a clock set back): a part is
+            // reused only when the file still holds what was sent.
+            if (FirstChangedPart(request.Path, record, request.PartSize) is int changed)
+            {
+                log.Warning("Part {Part} of {Path:l} differs from what was sent before the interruption (the file changed); starting the upload over",
+                    changed, request.Path);
+                DeleteRecord(recordPath);
+                return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
+            }
             var partCount = (int)((size + request.PartSize - 1) / request.PartSize);
             log.Information("Resuming the upload of {Path:l}: {Done} of {Parts} parts were sent before", request.Path, record.Parts.Count, partCount);
             var alreadySent = record.Parts.Sum(p => p.Size);
@@ -211,6 +220,30 @@ namespace AvaSdk.Storage
                 DeleteRecord(recordPath);
                 return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        // The number of the first recorded part whose bytes in the file no longer hash to what was recorded, or null.
+        private static int? FirstChangedPart(string path, UploadResumeRecord record, long partSize)
+        {
+            var buffer = new byte[Math.Min(partSize, 4L * 1024 * 1024)];
+            using var file = OpenShared(path);
+            foreach (var part in record.Parts.OrderBy(p => p.Number))
+            {
+                file.Position = (part.Number - 1) * partSize;
+                using var qetag = new QetagBuilder();
+                long count = 0;
+                int read;
+                while (count < partSize && (read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, partSize - count))) > 0)
+                {
+                    qetag.Append(buffer, 0, read);
+                    count += read;
+                }
+                var recorded = part.Blocks();
+                var now = qetag.BlockDigests();
+                if (count != part.Size || now.Count != recorded.Count || now.Where((digest, i) => !digest.AsSpan().SequenceEqual(recorded[i])).Any())
+                    return part.Number;
+            }
+            return null;
         }
 
         private async Task<string> FreshMultipartAsync(KodoUploadRequest request, Uri host, UploadResumeRecord identity, string recordPath, Action<long> progress, CancellationToken cancellationToken)
