@@ -16,7 +16,6 @@ namespace AvaSdk.Reporting
     {
         public const string FileName = "metrics-spool.lp";
 
-        private static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
         private readonly object gate = new object();
 
         public MetricSpool(string runFolder)
@@ -31,7 +30,7 @@ namespace AvaSdk.Reporting
             get
             {
                 lock (gate)
-                    return File.Exists(Path) ? File.ReadLines(Path).LongCount(l => l.Length > 0) : 0;
+                    return LineFile.ReadCompleteLines(Path).Count;
             }
         }
 
@@ -42,7 +41,7 @@ namespace AvaSdk.Reporting
             lock (gate)
             {
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-                File.AppendAllText(Path, string.Join("\n", points) + "\n", Utf8NoBom);
+                LineFile.AppendLines(Path, points);
             }
         }
 
@@ -54,7 +53,7 @@ namespace AvaSdk.Reporting
             {
                 if (!File.Exists(Path))
                     return 0;
-                points = File.ReadLines(Path).Where(l => l.Length > 0).ToList();
+                points = LineFile.ReadCompleteLines(Path);
             }
             var sent = 0;
             while (sent < points.Count && await send(points.Skip(sent).Take(batchSize).ToList(), cancellationToken).ConfigureAwait(false))
@@ -62,7 +61,7 @@ namespace AvaSdk.Reporting
             lock (gate)
             {
                 // Points appended while replaying stay after the ones not yet sent.
-                var appended = File.Exists(Path) ? File.ReadLines(Path).Where(l => l.Length > 0).Skip(points.Count).ToList() : new List<string>();
+                var appended = LineFile.ReadCompleteLines(Path).Skip(points.Count).ToList();
                 var remaining = points.Skip(sent).Concat(appended).ToList();
                 if (remaining.Count == 0)
                     File.Delete(Path);

@@ -27,7 +27,7 @@ namespace AvaSdk.Reporting
         {
             Directory.CreateDirectory(runFolder);
             Path = System.IO.Path.Combine(runFolder, FileName);
-            file = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false), 64 * 1024);
+            file = new StreamWriter(IO.LineFile.OpenAppend(Path, keepTornLine: false), new UTF8Encoding(false), 64 * 1024);
         }
 
         public string Path { get; }

@@ -212,7 +212,7 @@ namespace AvaSdk.Running
             var lines = new List<string>();
             long lineNumber = 0;
             var timestamp = DateTimeOffset.MinValue;
-            using (var file = new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 64 * 1024))
+            using (var file = IO.LineFile.OpenAppend(LogFile, keepTornLine: true, 64 * 1024))
             {
                 var reader = chunks.Reader;
                 while (await reader.WaitToReadAsync().ConfigureAwait(false))
