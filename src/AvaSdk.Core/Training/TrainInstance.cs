@@ -58,6 +58,9 @@ namespace AvaSdk
 
         internal Platform.PlatformLink? Platform { get; set; }
 
+        /// <summary>Set when this instance was resumed after its previous owner ended without completing it: what happened.</summary>
+        public string? PreviousOwnerNote { get; internal set; }
+
         /// <summary>The instance's own log, <c>&lt;LogPath&gt;/ava.log</c>; closed at completion.</summary>
         internal ILogger Log { get; private set; }
 

@@ -30,10 +30,20 @@ namespace AvaSdk.Training
             var previous = File.Exists(statusPath) ? ReadStatus(statusPath) : null;
 
             var runPath = workspace.RunPath(id);
+            var ownedHere = InstanceOwnership.IsHeldHere(runPath);
+            var takeOver = InstanceOwnership.Acquire(runPath);
             Directory.CreateDirectory(Path.Combine(runPath, "output"));
             var logPath = Path.Combine(runPath, "logs");
             Directory.CreateDirectory(logPath);
-            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath)) { Platform = platform };
+            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath))
+            {
+                Platform = platform,
+                PreviousOwnerNote = takeOver ?? (previous?.Status == TrainInstanceStatus.Running && !ownedHere
+                    ? $"Training instance '{id}' was left running by a process that did not record itself (an older AvaSdk, or one killed before it could); resuming it."
+                    : null),
+            };
+            if (instance.PreviousOwnerNote != null)
+                instance.Log.Warning("{Note:l}", instance.PreviousOwnerNote);
             WriteStatus(instance);
 
             if (previous == null)

@@ -49,6 +49,16 @@ namespace AvaSdk.PowerShell.Cmdlets
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
             if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))
                 return;
+            try
+            {
+                if (RunCore(() => InstanceOwnership.Acquire(instance.RunPath)) is string note)
+                    WriteWarning(note);
+            }
+            catch (AvaException ex)
+            {
+                WriteError(ToErrorRecord(ex));
+                return;
+            }
             var config = new PlatformConfig(instance.Workspace);
             SnapshotUploadWait.Wait(this, instance.RunPath, stopping.Token);
             ReplayMetrics(instance, config);
@@ -69,6 +79,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             finally
             {
                 instance.CloseLog();
+                InstanceOwnership.Release(instance.RunPath);
             }
             if (PassThru)
                 WriteObject(instance);

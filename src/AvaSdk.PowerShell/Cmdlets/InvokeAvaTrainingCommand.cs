@@ -117,6 +117,8 @@ namespace AvaSdk.PowerShell.Cmdlets
             if (!Directory.Exists(workingDirectory))
                 throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
                     $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
+            if (instance != null)
+                TakeRun(instance);
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
             var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
@@ -147,6 +149,21 @@ namespace AvaSdk.PowerShell.Cmdlets
                     options.SnapshotHandlers.Add(uploads);
                 waitForUploadsIn = instance == null ? runFolder : null;
                 return TrainingRun.Start(options, log);
+            }
+            catch (AvaException ex)
+            {
+                throw ScriptTerminatingError(ToErrorRecord(ex));
+            }
+        }
+
+        // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.
+        private void TakeRun(TrainInstance instance)
+        {
+            try
+            {
+                owned.Add(InstanceOwnership.BeginRun(instance.RunPath, out var note));
+                if (note != null)
+                    WriteWarning(note);
             }
             catch (AvaException ex)
             {

@@ -48,6 +48,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                         .GetAwaiter().GetResult());
                 }
                 SessionTrainInstance.Last = instance;
+                if (instance.PreviousOwnerNote != null)
+                    WriteWarning(instance.PreviousOwnerNote);
                 WriteObject(instance);
             }
             catch (AvaException ex)

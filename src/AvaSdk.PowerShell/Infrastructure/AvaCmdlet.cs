@@ -66,6 +66,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
             AvaErrorKind.ResourceExists => ErrorCategory.ResourceExists,
             AvaErrorKind.SecurityError => ErrorCategory.SecurityError,
+            AvaErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
             _ => ErrorCategory.NotSpecified,
         };
     }
