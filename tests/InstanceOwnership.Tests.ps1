@@ -49,9 +49,10 @@ Describe 'One owner per instance' {
     It 'refuses a second run of the same instance in this process while the first runs' {
         $train = New-AvaTrainInstance -Id twice
         $started = Join-Path $workspace 'started'
-        $shell = [powershell]::Create()
+        $state = [initialsessionstate]::CreateDefault()
+        $state.ImportPSModule($manifestPath)
+        $shell = [powershell]::Create($state)
         try {
-            $null = $shell.AddCommand('Import-Module').AddArgument($manifestPath).AddStatement()
             $null = $shell.AddCommand('Invoke-AvaTraining').AddArgument('sh').AddParameter('ArgumentList', @('-c', "touch '$started'; sleep 60")).AddParameter('TrainInstance', $train)
             $handle = $shell.BeginInvoke()
             Wait-File $started | Should -BeTrue

@@ -207,6 +207,23 @@ Describe 'Send-AvaFile' {
             (Get-TestKodoObject $kodo models rewritten.params).hash | Should -Be $expected
         }
 
+        It 'refuses a second upload of the same file to the same key while the first runs, which still succeeds' {
+            $file = New-TestFile "$folder/shared.params" (5MB)
+            Set-TestKodoFailure $kodo -Path '/buckets' -Method PUT -DelayMs 300 -Count 100
+            $run = Start-Send $file.FullName @{ PartSize = 1MB; ThrottleLimit = 1 }
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ((Get-TestKodoStats $kodo).parts.Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Send-AvaFile $file.FullName -PartSize 1MB @to -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaUploadBusy,*'
+            $errors[0].CategoryInfo.Category | Should -Be 'ResourceBusy'
+            $stored = $run.Shell.EndInvoke($run.Handle)
+            $run.Shell.Streams.Error | Should -BeNullOrEmpty
+            $run.Shell.Dispose()
+            $stored.Hash | Should -Be (Get-TestKodoObject $kodo models shared.params).hash
+            Get-ChildItem $folder -Force -Filter '*.avasdk-upload*' | Should -BeNullOrEmpty
+        }
+
         It 'starts over cleanly when Kodo no longer knows the uploadId (612)' {
             $file = New-TestFile "$folder/restart.params" (6MB)
             $env:AVA_RESUME_DIR = Join-Path $folder 'records'

@@ -74,6 +74,7 @@ namespace AvaSdk.Storage
         public async Task<StoredObject> UploadAsync(KodoUploadRequest request, Action<long> progress, CancellationToken cancellationToken)
         {
             var size = new FileInfo(request.Path).Length;
+            using var exclusive = size > request.PartSize ? HoldUpload(request) : null;
             try
             {
                 var hash = await UploadToRegionAsync(request, size, progress, cancellationToken).ConfigureAwait(false);
@@ -83,6 +84,47 @@ namespace AvaSdk.Storage
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && !(ex is Errors.AvaException))
             {
                 throw TransferErrors.Upload(ex, request.Path, request.Bucket, request.Key);
+            }
+        }
+
+        // A multipart upload holds an OS lock (flock on Linux, released with its process) for as long as it runs, so a second
+        // one of the same file to the same key fails at once instead of sharing the resume record. A folder we may not
+        // write to costs the lock as it costs the record.
+        private UploadLock? HoldUpload(KodoUploadRequest request)
+        {
+            var path = UploadResumeRecord.LockPathFor(request.Path, request.Bucket, request.Key, resumeFolder);
+            try
+            {
+                return new UploadLock(path, new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                throw new Errors.AvaException("AvaUploadBusy", Errors.AvaErrorKind.ResourceBusy,
+                    $"Another upload of '{request.Path}' to {request.Bucket}/{request.Key} is running (it holds '{path}'). Wait for it to finish; " +
+                    "two at once would take each other's parts.", request.Path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private sealed class UploadLock : IDisposable
+        {
+            private readonly string path;
+            private readonly FileStream held;
+
+            public UploadLock(string path, FileStream held)
+            {
+                this.path = path;
+                this.held = held;
+            }
+
+            public void Dispose()
+            {
+                // Removed while still held, so no other upload can be holding it.
+                File.Delete(path);
+                held.Dispose();
             }
         }
 

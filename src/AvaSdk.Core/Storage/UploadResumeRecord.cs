@@ -39,6 +39,18 @@ namespace AvaSdk.Storage
             return Path.Combine(folder, $".{Path.GetFileName(source)}.{tag}.avasdk-upload");
         }
 
+        /// <summary>
+        /// The lock file an upload of <paramref name="source"/> to bucket:key holds while it runs, whatever the host: two
+        /// uploads sharing a resume record would each take the other's parts for their own.
+        /// </summary>
+        public static string LockPathFor(string source, string bucket, string key, string? resumeFolder)
+        {
+            var target = SHA1.HashData(Encoding.UTF8.GetBytes($"{bucket}\0{key}"));
+            var tag = string.Concat(target.Take(6).Select(b => b.ToString("x2")));
+            var folder = string.IsNullOrEmpty(resumeFolder) ? Path.GetDirectoryName(Path.GetFullPath(source))! : resumeFolder!;
+            return Path.Combine(folder, $".{Path.GetFileName(source)}.{tag}.avasdk-upload.lock");
+        }
+
         /// <summary>The record at <paramref name="path"/> if it describes this very upload and its uploadId has at least an hour left.</summary>
         public static UploadResumeRecord? TryLoad(string path, UploadResumeRecord expected, DateTimeOffset now)
         {
