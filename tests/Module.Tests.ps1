@@ -30,6 +30,15 @@ Describe 'The AvaSdk module' {
         Join-Path (Split-Path $manifestPath) 'module/bin/System.Management.Automation.dll' | Should -Not -Exist
     }
 
+    It 'documents every error id the code can raise in the help of the cmdlets' {
+        # Ids are string literals ("Ava…") passed to AvaException or an ErrorRecord; the help lists them under "Error ids".
+        $source = Get-ChildItem "$PSScriptRoot/../src" -Recurse -Filter *.cs | Where-Object FullName -notmatch '[\\/](obj|bin)[\\/]'
+        $ids = $source | Select-String -Pattern '(?<!cref=)"(Ava[A-Z][A-Za-z]+)"' -AllMatches | ForEach-Object { $_.Matches.Groups[1].Value } | Sort-Object -Unique
+        $ids.Count | Should -BeGreaterThan 30
+        $helpText = Get-Content "$PSScriptRoot/../module/en-US/AvaSdk.PowerShell.dll-Help.xml" -Raw
+        $ids | Where-Object { $helpText -notmatch "\b$_\b" } | Should -BeNullOrEmpty -Because 'every error id a user can meet is documented'
+    }
+
     It 'has an about topic' {
         (Get-Help about_AvaSdk | Out-String) | Should -Match 'AvaSdk is the training-job SDK'
     }
