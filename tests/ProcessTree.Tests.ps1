@@ -55,6 +55,39 @@ Describe 'The training process tree' -Skip:(-not $IsLinux) {
         Complete-AvaTrainInstance $train
     }
 
+    It 'passes SIGTERM on to the trainer, then marks the instance failed and stops the script' {
+        # The trainer checkpoints on SIGTERM and logs one more line before it exits.
+        $trainer = 'trap "echo checkpoint > checkpointed.txt; echo ''Iteration 2, loss = 2'' >&2; exit 3" TERM; echo "Iteration 1, loss = 1" >&2; touch started; while true; do sleep 0.1; done'
+        $script = Join-Path $folder 'job.ps1'
+        Set-Content $script ("Import-Module '$manifestPath'; `$train = New-AvaTrainInstance -Id term; " +
+            "Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -WorkingDirectory '$folder' -Framework Caffe | Out-Null; " +
+            "'went on' | Set-Content '$folder/went-on.txt'")
+        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $pwsh = [Diagnostics.Process]::Start($info)
+        $output = $pwsh.StandardOutput.ReadToEndAsync(); $errors = $pwsh.StandardError.ReadToEndAsync()
+        try {
+            Wait-Until { Test-Path "$folder/started" } 60 | Should -BeTrue
+            /usr/bin/kill -TERM $pwsh.Id
+            $pwsh.WaitForExit(60000) | Should -BeTrue -Because 'pwsh ends once the trainer has and the instance is completed'
+        } finally {
+            if (-not $pwsh.HasExited) { $pwsh.Kill($true) }
+        }
+        $pwsh.ExitCode | Should -Not -Be 0
+        $pwsh.ExitCode | Should -Not -Be 143 -Because 'pwsh handled the SIGTERM instead of dying of it'
+        "$($output.Result)$($errors.Result)" | Should -Match 'AvaTrainingTerminated|was terminated'
+        "$folder/checkpointed.txt" | Should -Exist
+        "$folder/went-on.txt" | Should -Not -Exist
+        $status = Get-Content "$folder/run/term/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -BeLike '*terminated*SIGTERM*code 3*'
+        @(Get-Content "$folder/run/term/metrics.jsonl" | ConvertFrom-Json | Where-Object name -eq 'loss').value | Should -Be @(1, 2)
+        "$folder/run/term/owner.json" | Should -Not -Exist
+    }
+
     It 'starts the trainer with SIGPIPE at its default, so a closed pipe ends it' {
         Invoke-AvaTraining sh -ArgumentList '-c', 'grep SigIgn /proc/self/status > sigign.txt' -WorkingDirectory $folder | Out-Null
         $ignored = [Convert]::ToUInt64(((Get-Content "$folder/sigign.txt") -split '\s+')[1], 16)

@@ -40,6 +40,9 @@ namespace AvaSdk.Errors
         /// <summary>Refused because doing it would be unsafe: a file outside its folder, credentials to another host.</summary>
         SecurityError,
 
+        /// <summary>Stopped from outside before it was done (a SIGTERM).</summary>
+        OperationStopped,
+
         /// <summary>Someone else is using it right now: another process owns the instance, or holds the upload.</summary>
         ResourceBusy,
     }

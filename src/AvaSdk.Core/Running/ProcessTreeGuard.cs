@@ -18,6 +18,7 @@ namespace AvaSdk.Running
         private const string Env = "/usr/bin/env";
         private const string Kill = "/usr/bin/kill";
         private const int SigKill = 9;
+        private const int SigTerm = 15;
 
         // $1 is the group. EOF on stdin means AvaSdk is gone or done: end what is left of the tree, politely first.
         private const string WatchdogScript =
@@ -69,6 +70,9 @@ namespace AvaSdk.Running
 
         /// <summary>Kills every process of the group at once, however deep.</summary>
         public void KillTree() => kill(-group, SigKill);
+
+        /// <summary>Asks every process of the group to end (SIGTERM), as a polite stop would: a trainer may checkpoint first.</summary>
+        public void TerminateTree() => kill(-group, SigTerm);
 
         /// <summary>
         /// Lets the watchdog end whatever is left of the group, and exit: once the trainer has exited, what it left behind

@@ -40,6 +40,7 @@ namespace AvaSdk.Running
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly Task<int> completion;
         private int stopRequested;
+        private int terminateRequested;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard)
         {
@@ -139,6 +140,30 @@ namespace AvaSdk.Running
                     return candidate;
             }
             return null;
+        }
+
+        /// <summary>True once <see cref="Terminate"/> was called: the run was asked to end before the trainer was done.</summary>
+        public bool WasTerminated => Volatile.Read(ref terminateRequested) != 0;
+
+        /// <summary>
+        /// Passes a polite stop on: SIGTERM to the trainer's whole process group, so it can write a checkpoint, then, if it
+        /// is still running after <paramref name="grace"/>, <see cref="Stop"/>. What it logs meanwhile is processed as usual.
+        /// </summary>
+        public void Terminate(TimeSpan grace)
+        {
+            if (Interlocked.Exchange(ref terminateRequested, 1) != 0)
+                return;
+            log.Warning("Passing SIGTERM on to the training process (pid {Pid}) and its children; they have {Grace:0} s to end", process.Id, grace.TotalSeconds);
+            if (guard != null)
+                guard.TerminateTree();
+            else
+                Stop();
+            // The run ends with the trainer; once it has, there is nothing left to kill.
+            Task.WhenAny(Task.Delay(grace), completion).ContinueWith(_ =>
+            {
+                if (!completion.IsCompleted)
+                    Stop();
+            }, TaskScheduler.Default);
         }
 
         /// <summary>Kills the process and everything it started; what it already logged is still processed.</summary>

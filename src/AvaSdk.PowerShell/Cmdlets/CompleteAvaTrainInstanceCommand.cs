@@ -4,7 +4,6 @@ using System.Threading;
 using AvaSdk.Errors;
 using AvaSdk.Platform;
 using AvaSdk.PowerShell.Infrastructure;
-using AvaSdk.Reporting;
 using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Cmdlets
@@ -49,38 +48,8 @@ namespace AvaSdk.PowerShell.Cmdlets
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
             if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))
                 return;
-            try
-            {
-                if (RunCore(() => InstanceOwnership.Acquire(instance.RunPath)) is string note)
-                    WriteWarning(note);
-            }
-            catch (AvaException ex)
-            {
-                WriteError(ToErrorRecord(ex));
+            if (!InstanceCompleter.Complete(this, instance, ErrorMessage, stopping.Token))
                 return;
-            }
-            var config = new PlatformConfig(instance.Workspace);
-            SnapshotUploadWait.Wait(this, instance.RunPath, stopping.Token);
-            ReplayMetrics(instance, config);
-            try
-            {
-                RunCore(() => TrainInstanceStore.MarkComplete(instance, ErrorMessage, DateTimeOffset.Now));
-            }
-            catch (AvaException ex)
-            {
-                // One instance among several from the pipeline may fail; the others still complete.
-                WriteError(ToErrorRecord(ex));
-                return;
-            }
-            try
-            {
-                ReportToPlatform(instance, config);
-            }
-            finally
-            {
-                instance.CloseLog();
-                InstanceOwnership.Release(instance.RunPath);
-            }
             if (PassThru)
                 WriteObject(instance);
         }
@@ -88,46 +57,6 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void StopProcessing() => stopping.Cancel();
 
         public void Dispose() => stopping.Dispose();
-
-        // Undelivered metrics never stop a completion: they stay in the spool, and a warning says where.
-        private void ReplayMetrics(TrainInstance instance, PlatformConfig config)
-        {
-            long undelivered;
-            string? why = null;
-            try
-            {
-                undelivered = RunCore(() => MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping.Token).GetAwaiter().GetResult());
-            }
-            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid" || ex.ErrorId == "AvaMetricsUrlInvalid")
-            {
-                undelivered = new MetricSpool(instance.RunPath).Count;
-                why = $" ({ex.Message})";
-            }
-            if (undelivered > 0)
-                WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
-        }
-
-        private void ReportToPlatform(TrainInstance instance, PlatformConfig config)
-        {
-            if (instance.Platform == null)
-                return;
-            AvaException? failure;
-            try
-            {
-                using var api = PlatformSession.Api(config) ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
-                    $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
-                failure = RunCore(() => PlatformReports.ReportCompletionAsync(instance, api, stopping.Token).GetAwaiter().GetResult());
-                if (failure == null)
-                    PlatformSession.SendPending(this, config, api, stopping.Token);
-            }
-            catch (AvaException ex)
-            {
-                failure = ex;
-            }
-            if (failure != null)
-                WriteWarning($"The AVA platform was not told that instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}: {failure.Message} " +
-                    $"The completion is kept in '{instance.StatusPath}' as not reported; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it.");
-        }
 
         private void SendPending()
         {

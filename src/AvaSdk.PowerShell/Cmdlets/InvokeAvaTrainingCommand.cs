@@ -15,6 +15,7 @@ using AvaSdk.Platform;
 using AvaSdk.Snapshots;
 using AvaSdk.Storage;
 using AvaSdk.Training;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace AvaSdk.PowerShell.Cmdlets
@@ -27,7 +28,13 @@ namespace AvaSdk.PowerShell.Cmdlets
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        /// <summary>How long the trainer has to end after a SIGTERM is passed on, and then how long completing may take:
+        /// together within Kubernetes' default grace of 30 s.</summary>
+        internal static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(15);
+        internal static readonly TimeSpan TerminationFlushLimit = TimeSpan.FromSeconds(10);
+
         private TrainingRun? run;
+        private TrainInstance? trainedInstance;
         private string? waitForUploadsIn;
         private readonly List<IDisposable> owned = new List<IDisposable>();
 
@@ -75,6 +82,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             try
             {
                 run = Start();
+                using var politeStop = PassOnSigterm(run);
                 Stream(run, capture);
                 var exitCode = run.Completion.GetAwaiter().GetResult();
                 WriteCaptured(capture);
@@ -83,6 +91,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                     SnapshotUploadWait.Wait(this, waitForUploadsIn, stopping.Token);
                 WriteCaptured(capture);
                 SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
+                if (run.WasTerminated)
+                    EndTerminated(exitCode);
                 if (run.WasStopped || Stopping)
                     return;
                 if (exitCode != 0)
@@ -119,6 +129,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                     $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
             if (instance != null)
                 TakeRun(instance);
+            trainedInstance = instance;
             var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
             var log = instance?.Log ?? InstanceLog.Detached;
             var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
@@ -154,6 +165,32 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 throw ScriptTerminatingError(ToErrorRecord(ex));
             }
+        }
+
+        // A SIGTERM (a Kubernetes cancel or preemption: a grace period, then SIGKILL) would end pwsh at once. While the
+        // training runs it is passed on to the trainer's process group instead, so it can checkpoint; the run then ends
+        // as a terminated one (see EndTerminated).
+        private static PosixSignalRegistration? PassOnSigterm(TrainingRun run) => OperatingSystem.IsWindows() ? null :
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                run.Terminate(TerminationGrace);
+            });
+
+        // The instance is marked failed ("terminated") and reported, its spooled metrics and snapshot uploads flushed, all
+        // within FlushLimit, and the script stops: the container is about to be killed.
+        private void EndTerminated(int exitCode)
+        {
+            var reason = $"terminated: the job received SIGTERM (a cancel or a preemption); the training process exited with code {exitCode}";
+            if (trainedInstance != null)
+            {
+                using var deadline = new CancellationTokenSource(TerminationFlushLimit);
+                InstanceCompleter.Complete(this, trainedInstance, reason, deadline.Token);
+            }
+            throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaTrainingTerminated", AvaErrorKind.OperationStopped,
+                $"The training '{FilePath}' was {reason}." + (trainedInstance != null
+                    ? $" Instance '{trainedInstance.Id}' is marked failed; its snapshots are in '{trainedInstance.SnapshotPath}'."
+                    : string.Empty), FilePath)));
         }
 
         // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.

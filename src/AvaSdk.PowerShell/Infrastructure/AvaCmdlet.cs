@@ -67,6 +67,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.ResourceExists => ErrorCategory.ResourceExists,
             AvaErrorKind.SecurityError => ErrorCategory.SecurityError,
             AvaErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+            AvaErrorKind.OperationStopped => ErrorCategory.OperationStopped,
             _ => ErrorCategory.NotSpecified,
         };
     }
