@@ -9,7 +9,9 @@ namespace AvaSdk.Reporting
     /// <summary>
     /// Sends metrics as line protocol from a background task: a bounded queue (never waited on: when it is full,
     /// points go straight to the spool), batches of up to <see cref="BatchSize"/> points, retries, and the spool
-    /// for what still fails, replayed after the next successful send.
+    /// for what still fails, replayed after the next successful send. With a <see cref="MetricJournal"/>, each point
+    /// knows its record in metrics.jsonl, the records handled (sent or spooled) are saved after every batch, and a
+    /// run starts by sending again what a killed one had written but not handled.
     /// </summary>
     public sealed class LineProtocolReporter : IMetricReporter, IDisposable
     {
@@ -17,7 +19,12 @@ namespace AvaSdk.Reporting
 
         private readonly LineProtocolClient client;
         private readonly MetricSpool spool;
-        private readonly Channel<string> queue;
+        private readonly Channel<(string Point, long Record)> queue;
+        private readonly MetricJournal? journal;
+        private long nextRecord;
+        // Records below it are on disk in metrics.jsonl: only their points may leave, so a crash never leaves the
+        // endpoint holding a metric that metrics.jsonl lost.
+        private long flushedUpTo;
         private readonly TimeSpan batchWindow;
         private readonly Task sender;
         private readonly CancellationTokenSource abandon = new CancellationTokenSource();
@@ -26,13 +33,42 @@ namespace AvaSdk.Reporting
         private volatile bool failedWhileCompleting;
         private long lastIteration = -1;
 
-        public LineProtocolReporter(LineProtocolClient client, MetricSpool spool, int capacity = 100_000, TimeSpan? batchWindow = null)
+        public LineProtocolReporter(LineProtocolClient client, MetricSpool spool, int capacity = 100_000, TimeSpan? batchWindow = null, MetricJournal? journal = null)
         {
             this.client = client;
             this.spool = spool;
+            this.journal = journal;
             this.batchWindow = batchWindow ?? TimeSpan.FromMilliseconds(500);
-            queue = Channel.CreateBounded<string>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            queue = Channel.CreateBounded<(string, long)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
             sender = Task.Run(SendLoopAsync);
+        }
+
+        /// <summary>
+        /// Queues again the records of metrics.jsonl that a run killed before it sent them left behind; the metrics this
+        /// run reports are numbered after them. Call once, before the first <see cref="Report"/>.
+        /// </summary>
+        public long Recover()
+        {
+            if (journal == null)
+                return 0;
+            var count = journal.Count();
+            var delivered = journal.Delivered();
+            if (delivered > count)
+            {
+                // metrics.jsonl lost its unflushed tail in the crash: count from what it holds.
+                delivered = count;
+                journal.Save(count);
+            }
+            nextRecord = delivered;
+            foreach (var metric in journal.ReadFrom(delivered))
+            {
+                if (metric == null)
+                    nextRecord++;
+                else
+                    Report(metric);
+            }
+            Volatile.Write(ref flushedUpTo, nextRecord);
+            return count - delivered;
         }
 
         /// <summary>
@@ -50,38 +86,53 @@ namespace AvaSdk.Reporting
 
         public void Report(Metric metric)
         {
+            var record = nextRecord++;
             var point = LineProtocol.Encode(metric);
             if (point == null)
                 Interlocked.Increment(ref notRepresentable);
             else
-                Enqueue(point);
+                Enqueue(point, record);
             // Called from the single processing thread, so the iteration check needs no lock.
             if (PlatformProgress && metric.Phase == MetricPhase.Train && metric.Iteration is long iteration && metric.Batch != null && iteration > lastIteration)
             {
                 lastIteration = iteration;
                 foreach (var progress in LineProtocol.ProgressPoints(metric, SamplesPerIteration, TrainSamples))
-                    Enqueue(progress);
+                    Enqueue(progress, record);
             }
         }
 
-        private void Enqueue(string point)
+        private void Enqueue(string point, long record)
         {
-            if (!queue.Writer.TryWrite(point))
+            if (!queue.Writer.TryWrite((point, record)))
                 spool.Append(new[] { point });
         }
 
-        public void Flush()
-        {
-        }
+        /// <summary>Called right after metrics.jsonl was flushed: the records reported so far are on disk.</summary>
+        public void Flush() => Volatile.Write(ref flushedUpTo, nextRecord);
 
         public async Task<ReportOutcome> CompleteAsync(CancellationToken cancellationToken)
         {
             completing = true;
+            Flush();
             queue.Writer.TryComplete();
             using (cancellationToken.Register(abandon.Cancel))
                 await sender.ConfigureAwait(false);
+            // Every metric reported is now sent, spooled or not representable.
+            journal?.Save(nextRecord);
             var undelivered = spool.Count;
             return new ReportOutcome(undelivered, undelivered > 0 ? spool.Path : null, Interlocked.Read(ref notRepresentable));
+        }
+
+        private void SaveHandled(long handled)
+        {
+            try
+            {
+                journal?.Save(handled);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                // Costs at most a resend of points already delivered, which the endpoint takes as the same points.
+            }
         }
 
         public void Dispose()
@@ -93,7 +144,7 @@ namespace AvaSdk.Reporting
 
         private async Task SendLoopAsync()
         {
-            var batch = new List<string>(BatchSize);
+            var batch = new List<(string Point, long Record)>(BatchSize);
             var reader = queue.Reader;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -113,24 +164,30 @@ namespace AvaSdk.Reporting
                     if (await Task.WhenAny(more, Task.Delay(wait)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false))
                         break;
                 }
+                while (journal != null && batch[batch.Count - 1].Record >= Volatile.Read(ref flushedUpTo) && !abandon.IsCancellationRequested)
+                    await Task.Delay(20).ConfigureAwait(false);
                 await SendAsync(batch).ConfigureAwait(false);
                 batch.Clear();
             }
         }
 
-        private async Task SendAsync(List<string> batch)
+        private async Task SendAsync(List<(string Point, long Record)> batch)
         {
+            var points = batch.ConvertAll(entry => entry.Point);
+            // The last record may have points in the next batch still: it counts as handled only with them.
+            var handled = batch[batch.Count - 1].Record;
             // Once the run is over and the endpoint still fails, waiting out retries for every batch would only delay the
             // script: the rest goes to the spool, which Complete-AvaTrainInstance replays.
             if (abandon.IsCancellationRequested || failedWhileCompleting)
             {
-                spool.Append(batch);
+                spool.Append(points);
+                SaveHandled(handled);
                 return;
             }
             bool sent;
             try
             {
-                sent = await client.SendAsync(batch, abandon.Token).ConfigureAwait(false);
+                sent = await client.SendAsync(points, abandon.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -139,9 +196,11 @@ namespace AvaSdk.Reporting
             if (!sent)
             {
                 failedWhileCompleting = completing;
-                spool.Append(batch);
+                spool.Append(points);
+                SaveHandled(handled);
                 return;
             }
+            SaveHandled(handled);
             try
             {
                 await spool.ReplayAsync(client.SendAsync, BatchSize, abandon.Token).ConfigureAwait(false);

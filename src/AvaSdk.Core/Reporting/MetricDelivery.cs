@@ -32,7 +32,45 @@ namespace AvaSdk.Reporting
             if (url == null)
                 return null;
             log.Information("Reporting metrics to {Url:l}", LineProtocolClient.RedactedUrl(url));
-            return new LineProtocolReporter(new LineProtocolClient(url, log, config.HttpSettings()), new MetricSpool(runFolder));
+            return new LineProtocolReporter(new LineProtocolClient(url, log, config.HttpSettings()), new MetricSpool(runFolder), journal: new MetricJournal(runFolder));
+        }
+
+        /// <summary>
+        /// Sends the records of metrics.jsonl that a killed run wrote but never sent (see <see cref="MetricJournal"/>).
+        /// Returns how many records remain undelivered.
+        /// </summary>
+        public static async Task<long> RecoverJournalAsync(string runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
+        {
+            var journal = new MetricJournal(runFolder);
+            if (!System.IO.File.Exists(journal.Path))
+                return 0;
+            var count = journal.Count();
+            var delivered = Math.Min(journal.Delivered(), count);
+            if (delivered >= count)
+                return 0;
+            var url = ConfiguredUrl(config, instanceId);
+            if (url == null)
+                return count - delivered;
+            using var client = new LineProtocolClient(url, log, config.HttpSettings());
+            var batch = new System.Collections.Generic.List<string>(LineProtocolReporter.BatchSize);
+            var first = delivered;
+            var record = delivered;
+            foreach (var metric in journal.ReadFrom(delivered))
+            {
+                record++;
+                if (metric != null && LineProtocol.Encode(metric) is string point)
+                    batch.Add(point);
+                if (batch.Count == LineProtocolReporter.BatchSize || record == count)
+                {
+                    if (batch.Count > 0 && !await client.SendAsync(batch, cancellationToken).ConfigureAwait(false))
+                        return count - delivered;
+                    batch.Clear();
+                    delivered = record;
+                    journal.Save(delivered);
+                }
+            }
+            log.Information("Sent the {Count} metric record(s) of {Journal:l} that an interrupted run had not", delivered - first, journal.Path);
+            return count - delivered;
         }
 
         /// <summary>Sends what the run's spool holds. Returns how many points remain undelivered.</summary>

@@ -240,17 +240,23 @@ namespace AvaSdk.Running
             using (var file = IO.LineFile.OpenAppend(LogFile, keepTornLine: true, 64 * 1024))
             {
                 var reader = chunks.Reader;
+                var sinceFlush = Stopwatch.StartNew();
                 while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
                     while (reader.TryRead(out var chunk))
                     {
                         splitters[chunk.Stream].Split(chunk.Data, chunk.Length, file, lines);
                         Process(lines, ref lineNumber, ref timestamp, parsed);
+                        // A log that never pauses is still made durable (and so sendable) a few times a second.
+                        if (sinceFlush.ElapsedMilliseconds >= 200)
+                        {
+                            FlushAll(file);
+                            sinceFlush.Restart();
+                        }
                     }
                     // The queue is empty for now: make what arrived visible before waiting for more.
-                    file.Flush();
-                    foreach (var reporter in options.Reporters)
-                        reporter.Flush();
+                    FlushAll(file);
+                    sinceFlush.Restart();
                 }
                 foreach (var splitter in splitters)
                     splitter.Finish(file, lines);
@@ -259,6 +265,14 @@ namespace AvaSdk.Running
                 options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId), parsed);
                 Dispatch(parsed);
             }
+            foreach (var reporter in options.Reporters)
+                reporter.Flush();
+        }
+
+        // training.log, then each reporter in order: metrics.jsonl first, so the others only send what it holds.
+        private void FlushAll(FileStream file)
+        {
+            file.Flush();
             foreach (var reporter in options.Reporters)
                 reporter.Flush();
         }

@@ -152,6 +152,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                     remote.PlatformProgress = instance?.Platform != null;
                     remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
                     remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
+                    if (remote.Recover() is var left and > 0)
+                        log.Information("Sending again the {Count} metric record(s) an interrupted run wrote but did not send", left);
                     owned.Add(remote);
                     options.Reporters.Add(remote);
                 }

@@ -49,7 +49,11 @@ namespace AvaSdk.PowerShell.Cmdlets
                 }
                 SessionTrainInstance.Last = instance;
                 if (instance.PreviousOwnerNote != null)
+                {
                     WriteWarning(instance.PreviousOwnerNote);
+                    // Its owner died: what it parsed but never sent goes now.
+                    InstanceCompleter.ReplayMetrics(this, instance, config, stopping.Token);
+                }
                 WriteObject(instance);
             }
             catch (AvaException ex)

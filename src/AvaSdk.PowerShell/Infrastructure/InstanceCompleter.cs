@@ -54,14 +54,19 @@ namespace AvaSdk.PowerShell.Infrastructure
             return true;
         }
 
-        // Undelivered metrics never stop a completion: they stay in the spool, and a warning says where.
-        private static void ReplayMetrics(AvaCmdlet cmdlet, TrainInstance instance, PlatformConfig config, CancellationToken stopping)
+        /// <summary>
+        /// Sends what an earlier run left undelivered: records of metrics.jsonl a killed run never sent, and the spool.
+        /// Undelivered metrics never stop a command: they stay where they are, and a warning says where.
+        /// </summary>
+        public static void ReplayMetrics(AvaCmdlet cmdlet, TrainInstance instance, PlatformConfig config, CancellationToken stopping)
         {
             long undelivered;
             string? why = null;
             try
             {
-                undelivered = cmdlet.RunCoreInternal(() => MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult());
+                undelivered = cmdlet.RunCoreInternal(() =>
+                    MetricDelivery.RecoverJournalAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
+                    MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult());
             }
             catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid" || ex.ErrorId == "AvaMetricsUrlInvalid")
             {
@@ -74,7 +79,7 @@ namespace AvaSdk.PowerShell.Infrastructure
                 why = " (out of time)";
             }
             if (undelivered > 0)
-                cmdlet.WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{new MetricSpool(instance.RunPath).Path}' and metrics.jsonl holds every metric.");
+                cmdlet.WriteWarning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{new MetricSpool(instance.RunPath).Path}' (and metrics.jsonl, which holds every metric), and the next AvaSdk command in this instance sends them.");
         }
 
         private static void ReportToPlatform(AvaCmdlet cmdlet, TrainInstance instance, PlatformConfig config, CancellationToken stopping)

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using AvaSdk.IO;
+using Newtonsoft.Json.Linq;
+
+namespace AvaSdk.Reporting
+{
+    /// <summary>
+    /// metrics.jsonl read back, and how much of it has reached the metrics endpoint: <c>metrics.delivered</c> holds the
+    /// number of records whose points were sent or spooled, rewritten atomically after each batch. After a crash the
+    /// records past it are encoded again and sent; their points carry the stored timestamps, so InfluxDB (and the probe)
+    /// take a second copy of a point as the same point, and nothing is counted twice.
+    /// </summary>
+    public sealed class MetricJournal
+    {
+        public const string PositionFileName = "metrics.delivered";
+
+        public MetricJournal(string runFolder)
+        {
+            Path = System.IO.Path.Combine(runFolder, MetricsJsonLinesWriter.FileName);
+            PositionPath = System.IO.Path.Combine(runFolder, PositionFileName);
+        }
+
+        public string Path { get; }
+
+        public string PositionPath { get; }
+
+        /// <summary>Whole records in metrics.jsonl (a torn last line is not one).</summary>
+        public long Count() => LineFile.ReadCompleteLines(Path).Count;
+
+        /// <summary>
+        /// The records delivered so far. A run folder without a position file (new, or written by AvaSdk 0.1.0, which
+        /// delivered or spooled everything before it exited) counts every record it has as delivered, and says so on disk.
+        /// </summary>
+        public long Delivered()
+        {
+            if (File.Exists(PositionPath) && long.TryParse(File.ReadAllText(PositionPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var delivered))
+                return delivered;
+            var count = Count();
+            Save(count);
+            return count;
+        }
+
+        public void Save(long delivered)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(PositionPath)!);
+            AtomicFile.WriteAllText(PositionPath, delivered.ToString(CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>The metrics of records <paramref name="from"/> on; a record that does not parse is skipped (null).</summary>
+        public IEnumerable<Metric?> ReadFrom(long from)
+        {
+            var index = 0L;
+            foreach (var line in LineFile.ReadCompleteLines(Path))
+            {
+                if (index++ >= from)
+                    yield return Parse(line);
+            }
+        }
+
+        /// <summary>One record of metrics.jsonl as the metric it was written from; null when it is not one.</summary>
+        public static Metric? Parse(string record)
+        {
+            try
+            {
+                // Dates stay strings: Json.NET would turn them into DateTime and lose the sub-second digits.
+                using var reader = new Newtonsoft.Json.JsonTextReader(new StringReader(record)) { DateParseHandling = Newtonsoft.Json.DateParseHandling.None };
+                var json = JObject.Load(reader);
+                var name = (string?)json["name"];
+                var timestamp = (string?)json["timestamp"];
+                if (name == null || timestamp == null)
+                    return null;
+                var value = json["value"]?.Type == JTokenType.String
+                    ? double.Parse((string)json["value"]!, NumberStyles.Float, CultureInfo.InvariantCulture)
+                    : (double)json["value"]!;
+                return new Metric(name, value, (long?)json["iteration"], (int?)json["epoch"], Phase((string?)json["phase"]), Framework((string?)json["framework"]),
+                    DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), (string?)json["trainInstanceId"],
+                    (long?)json["line"] ?? 0, (long?)json["batch"]);
+            }
+            catch (Exception ex) when (ex is Newtonsoft.Json.JsonException || ex is FormatException || ex is InvalidCastException || ex is ArgumentException || ex is OverflowException)
+            {
+                return null;
+            }
+        }
+
+        private static MetricPhase Phase(string? text) => text switch
+        {
+            "test" => MetricPhase.Test,
+            "validation" => MetricPhase.Validation,
+            _ => MetricPhase.Train,
+        };
+
+        private static TrainingFramework Framework(string? text) => text switch
+        {
+            "caffe" => TrainingFramework.Caffe,
+            "mxnet" => TrainingFramework.MXNet,
+            _ => TrainingFramework.Generic,
+        };
+    }
+}
