@@ -82,3 +82,80 @@ Describe 'A training run killed with -9' {
         Get-ChildItem $workspace -Recurse -Force -Filter '*.tmp' | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A transfer killed with -9' {
+    BeforeAll {
+        Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+        $script:kodo = Start-TestKodo -Folder (Join-Path $TestDrive 'kodo')
+        $script:key = $kodo.Credential.GetNetworkCredential()
+        foreach ($name in 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_UP_HOST', 'AVA_BUCKET_DOMAIN', 'AVA_RESUME_DIR') { Set-Item "env:$name" $null }
+        function Start-ChildCommand([string] $Folder, [string] $Command) {
+            $script = Join-Path $Folder "command-$([guid]::NewGuid()).ps1"
+            Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Folder'; " +
+                "`$credential = [pscredential]::new('$($key.UserName)', (ConvertTo-SecureString '$($key.Password)' -AsPlainText -Force)); $Command")
+            $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
+            $info.RedirectStandardOutput = $true
+            [Diagnostics.Process]::Start($info)
+        }
+        function Stop-Hard($Process) {
+            try { Stop-Process -Id $Process.Id -Force -ErrorAction Stop } catch { $Process.HasExited | Should -BeTrue }
+            $Process.WaitForExit()
+        }
+        # etagV2 of 1 MiB parts (kodo-protocol §6), from Python's hashlib: the product's hasher is not the judge.
+        function Get-IndependentEtag([string] $Path) {
+            python3 -c "import base64,hashlib,sys; d=open(sys.argv[1],'rb').read(); M=1<<20; print(base64.urlsafe_b64encode(b'\x9e'+hashlib.sha1(b''.join(hashlib.sha1(d[i:i+M]).digest() for i in range(0,len(d),M))).digest()).decode())" $Path
+        }
+    }
+    AfterAll { Stop-TestKodo $kodo }
+
+    It 'uploads whole after a kill at a random part, and the stored hash is the file''s (round <_>)' -ForEach 1, 2 {
+        $round = $_
+        $folder = (New-Item -ItemType Directory (Join-Path $TestDrive "upload-$round")).FullName
+        $file = New-TestFile "$folder/weights.params" (8MB) -Seed $round
+        Reset-TestKodo $kodo
+        Set-TestKodoFailure $kodo -Path '/buckets' -Method PUT -DelayMs 150 -Count 1000
+        $killAfterMs = $random.Next(0, 900)
+        Write-Host "upload round $($round): kill -9 $killAfterMs ms after the first part arrived"
+        $send = Start-ChildCommand $folder "Send-AvaFile '$($file.FullName)' -Key 'faults/weights-$round.params' -Bucket models -Credential `$credential -UploadHost '$($kodo.Url)' -PartSize 1MB -ThrottleLimit 1 | Out-Null"
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ((Get-TestKodoStats $kodo).parts.Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            Start-Sleep -Milliseconds $killAfterMs
+            Stop-Hard $send
+        } finally { if (-not $send.HasExited) { $send.Kill($true) } }
+
+        Reset-TestKodo $kodo
+        $stored = Send-AvaFile $file.FullName -Key "faults/weights-$round.params" -Bucket models -Credential $kodo.Credential -UploadHost $kodo.Url -PartSize 1MB
+        $expected = Get-IndependentEtag $file.FullName
+        $stored.Hash | Should -Be $expected
+        (Get-TestKodoObject $kodo models "faults/weights-$round.params").hash | Should -Be $expected
+        Get-ChildItem $folder -Force | Where-Object Name -notlike 'command-*' | ForEach-Object Name | Should -Be 'weights.params' -Because 'no resume record, lock or temp file is left'
+    }
+
+    It 'downloads whole after a kill before or during the body, leaving no partial file (round <_>)' -ForEach 1, 2 {
+        $round = $_
+        $folder = (New-Item -ItemType Directory (Join-Path $TestDrive "download-$round")).FullName
+        $source = New-TestFile (Join-Path $TestDrive "source-$round.rec") (6MB) -Seed (10 + $round)
+        Send-AvaFile $source.FullName -Key "faults/data-$round.rec" -Bucket data -Credential $kodo.Credential -UploadHost $kodo.Url -Force | Out-Null
+        Reset-TestKodo $kodo
+        $midBody = $random.Next(2) -eq 1
+        Write-Host "download round $($round): kill -9 $(if ($midBody) { 'in the middle of the body' } else { 'before the answer' })"
+        if ($midBody) { Set-TestKodoStall $kodo -Ms 600000 -Path '/download' -Count 1 } else { Set-TestKodoFailure $kodo -Path '/download' -Method GET -DelayMs 600000 -Count 1 }
+        $receive = Start-ChildCommand $folder "Receive-AvaFile 'qiniu://data/faults/data-$round.rec' '$folder/' -Credential `$credential -Domain '$($kodo.Url)/download/data' -TimeoutSec 600 | Out-Null"
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            $ready = if ($midBody) { { Get-ChildItem $folder -Force -Filter '*.avasdk-partial' | Where-Object Length -ge 1MB } }
+                else { { Get-TestKodoRequests $kodo | Where-Object { $_.method -eq 'GET' -and $_.target -like "/download/data/faults/data-$round.rec*" } } }
+            while (-not (& $ready) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            & $ready | Should -BeTrue
+            Stop-Hard $receive
+        } finally { if (-not $receive.HasExited) { $receive.Kill($true) } }
+
+        Reset-TestKodo $kodo
+        $file = Receive-AvaFile "qiniu://data/faults/data-$round.rec" "$folder/" -Credential $kodo.Credential -Domain "$($kodo.Url)/download/data"
+        (Get-FileHash $file.FullName).Hash | Should -Be (Get-FileHash $source.FullName).Hash
+        Get-ChildItem $folder -Force | Where-Object Name -notlike 'command-*' | ForEach-Object Name | Should -Be "data-$round.rec" -Because 'no partial file is left'
+    }
+}

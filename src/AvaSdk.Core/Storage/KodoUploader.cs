@@ -262,6 +262,15 @@ namespace AvaSdk.Storage
                 DeleteRecord(recordPath);
                 return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
+            catch (ServiceHttpException ex) when (ex.Status == 400 && ex.Error.IndexOf("incorrect region", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                // A part the interrupted run had sent as it died can reach Kodo after this run sent it again, and replace it
+                // under an etag this run never saw: the resumed upload cannot complete. A fresh uploadId is beyond its reach.
+                log.Warning("Kodo refused to complete the resumed upload {UploadId:l} of {Path:l} ({Error:l}): a late part of the interrupted run may have replaced one of this run's; starting it over",
+                    record.UploadId, request.Path, ex.Error);
+                DeleteRecord(recordPath);
+                return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // The number of the first recorded part whose bytes in the file no longer hash to what was recorded, or null.
