@@ -15,8 +15,11 @@ namespace AvaSdk.Running
         private byte[] carry = new byte[256];
         private int carried;
 
-        /// <summary>Appends the whole lines in <paramref name="chunk"/> (with what was carried) to <paramref name="log"/> and <paramref name="lines"/>.</summary>
-        public void Split(byte[] chunk, int length, Stream log, List<string> lines)
+        /// <summary>
+        /// Appends the whole lines in <paramref name="chunk"/> (with what was carried) to <paramref name="log"/> and, decoded,
+        /// to <paramref name="lines"/> when it is given.
+        /// </summary>
+        public void Split(byte[] chunk, int length, Stream log, List<string>? lines)
         {
             var last = Array.LastIndexOf(chunk, (byte)'\n', length - 1, length);
             if (last < 0)
@@ -30,12 +33,12 @@ namespace AvaSdk.Running
                 var first = Array.IndexOf(chunk, (byte)'\n', 0, length);
                 Carry(chunk, 0, first + 1);
                 log.Write(carry, 0, carried);
-                lines.Add(Decode(carry, 0, carried - 1));
+                lines?.Add(Decode(carry, 0, carried - 1));
                 carried = 0;
                 start = first + 1;
             }
             log.Write(chunk, start, last + 1 - start);
-            while (start <= last)
+            while (lines != null && start <= last)
             {
                 var end = Array.IndexOf(chunk, (byte)'\n', start, last + 1 - start);
                 lines.Add(Decode(chunk, start, end - start));
@@ -45,13 +48,13 @@ namespace AvaSdk.Running
         }
 
         /// <summary>The stream ended: a last line without its line break is still a line.</summary>
-        public void Finish(Stream log, List<string> lines)
+        public void Finish(Stream log, List<string>? lines)
         {
             if (carried == 0)
                 return;
             log.Write(carry, 0, carried);
             log.WriteByte((byte)'\n');
-            lines.Add(Decode(carry, 0, carried));
+            lines?.Add(Decode(carry, 0, carried));
             carried = 0;
         }
 

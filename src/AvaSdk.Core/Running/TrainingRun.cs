@@ -17,10 +17,11 @@ namespace AvaSdk.Running
 {
     /// <summary>
     /// Runs a training process and turns its log into metrics while it runs.
-    /// Two reader threads only move raw byte chunks from stdout and stderr into an unbounded queue, so the child never
-    /// waits on a full pipe; one processor cuts them into lines (numbered in arrival order), appends them to
-    /// training.log, parses them and feeds the reporters and snapshot handlers; the caller reads <see cref="Output"/>
-    /// on its own thread.
+    /// The file is the queue: two reader threads append the whole lines of stdout and stderr to training.log as they
+    /// arrive, so the child never waits, on anything; one processor follows the file at its own pace, numbers the lines
+    /// (in arrival order), parses them and feeds metrics.jsonl, the reporters and the snapshot handlers, and hands the
+    /// caller a bounded <see cref="Output"/>. A caller that stops reading holds the processor, never the child, and
+    /// memory stays flat however long the log grows.
     /// </summary>
     public sealed class TrainingRun : IDisposable
     {
@@ -31,9 +32,17 @@ namespace AvaSdk.Running
         private readonly Process process;
         private readonly ProcessTreeGuard? guard;
         private const int ChunkSize = 64 * 1024;
+        private const int OutputCapacity = 4096;
 
-        private readonly Channel<Chunk> chunks = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
-        private readonly Channel<TrainingOutput> output = Channel.CreateUnbounded<TrainingOutput>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<TrainingOutput> output = Channel.CreateBounded<TrainingOutput>(
+            new BoundedChannelOptions(OutputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        private readonly FileStream logWriter;
+        private readonly object logGate = new object();
+        private readonly long logStart;
+        // training.log up to here holds whole lines only; the processor reads no further.
+        private long committed;
+        private int readersDone;
+        private readonly SemaphoreSlim logGrew = new SemaphoreSlim(0);
         private readonly Channel<SnapshotEvent> snapshots = Channel.CreateUnbounded<SnapshotEvent>(new UnboundedChannelOptions { SingleReader = true });
         private readonly string[] tail;
         private long tailCount;
@@ -42,18 +51,28 @@ namespace AvaSdk.Running
         private int stopRequested;
         private int terminateRequested;
 
-        private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard)
+        private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
             this.options = options;
             this.log = log;
             this.process = process;
             this.guard = guard;
+            this.logWriter = logWriter;
+            logStart = committed = logWriter.Length;
             tail = new string[Math.Max(1, options.TailLines)];
             if (guard != null)
                 process.WaitForExitAsync().ContinueWith(_ => guard.Release(), TaskScheduler.Default);
-            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, 0), TaskCreationOptions.LongRunning);
-            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, 1), TaskCreationOptions.LongRunning);
-            Task.WhenAll(stdout, stderr).ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
+            var splitters = new[] { new LineSplitter(), new LineSplitter() };
+            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, splitters[0]), TaskCreationOptions.LongRunning);
+            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, splitters[1]), TaskCreationOptions.LongRunning);
+            Task.WhenAll(stdout, stderr).ContinueWith(_ =>
+            {
+                // A last line without its line break is still a line.
+                foreach (var splitter in splitters)
+                    Append(() => splitter.Finish(logWriter, null));
+                Volatile.Write(ref readersDone, 1);
+                logGrew.Release();
+            }, TaskScheduler.Default);
             completion = RunAsync();
         }
 
@@ -106,6 +125,7 @@ namespace AvaSdk.Running
                 ProcessTreeGuard.Wrap(startInfo, program);
             }
             Directory.CreateDirectory(options.LogFolder);
+            var logWriter = IO.LineFile.OpenAppend(Path.Combine(options.LogFolder, LogFileName), keepTornLine: true, 64 * 1024);
             var process = new Process { StartInfo = startInfo };
             try
             {
@@ -114,12 +134,13 @@ namespace AvaSdk.Running
             catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException || ex is FileNotFoundException)
             {
                 process.Dispose();
+                logWriter.Dispose();
                 throw NotStarted(options.FilePath, ex.Message, ex);
             }
             var guard = ProcessTreeGuard.IsSupported ? ProcessTreeGuard.Watch(process) : null;
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
                 options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
-            return new TrainingRun(options, log, process, guard);
+            return new TrainingRun(options, log, process, guard, logWriter);
         }
 
         private static AvaException NotStarted(string filePath, string reason, Exception? inner) =>
@@ -196,18 +217,33 @@ namespace AvaSdk.Running
             guard?.Dispose();
             process.Dispose();
             stopping.Dispose();
+            logWriter.Dispose();
+            logGrew.Dispose();
         }
 
-        private void Pump(Stream pipe, int stream)
+        // Moves one stream's bytes into training.log, whole lines at a time, as fast as they come.
+        private void Pump(Stream pipe, LineSplitter splitter)
         {
+            var buffer = new byte[ChunkSize];
             while (true)
             {
-                var buffer = new byte[ChunkSize];
                 var read = pipe.Read(buffer, 0, buffer.Length);
                 if (read <= 0)
                     return;
-                chunks.Writer.TryWrite(new Chunk(stream, buffer, read));
+                Append(() => splitter.Split(buffer, read, logWriter, null));
             }
+        }
+
+        private void Append(Action write)
+        {
+            lock (logGate)
+            {
+                write();
+                logWriter.Flush();
+                Volatile.Write(ref committed, logWriter.Length);
+            }
+            if (logGrew.CurrentCount == 0)
+                logGrew.Release();
         }
 
         private async Task<int> RunAsync()
@@ -215,7 +251,7 @@ namespace AvaSdk.Running
             try
             {
                 var snapshotWork = HandleSnapshotsAsync();
-                await ProcessLinesAsync().ConfigureAwait(false);
+                await Task.Factory.StartNew(ProcessLines, TaskCreationOptions.LongRunning).ConfigureAwait(false);
                 snapshots.Writer.TryComplete();
                 await snapshotWork.ConfigureAwait(false);
                 process.WaitForExit();
@@ -230,49 +266,54 @@ namespace AvaSdk.Running
             }
         }
 
-        private async Task ProcessLinesAsync()
+        // Follows training.log from where this run began, on its own thread: it may wait for the caller (a full Output),
+        // while the readers go on appending.
+        private void ProcessLines()
         {
             var parsed = new ParseOutput();
-            var splitters = new[] { new LineSplitter(), new LineSplitter() };
+            var splitter = new LineSplitter();
             var lines = new List<string>();
+            var buffer = new byte[ChunkSize];
             long lineNumber = 0;
             var timestamp = DateTimeOffset.MinValue;
-            using (var file = IO.LineFile.OpenAppend(LogFile, keepTornLine: true, 64 * 1024))
+            using (var file = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
             {
-                var reader = chunks.Reader;
+                file.Position = logStart;
                 var sinceFlush = Stopwatch.StartNew();
-                while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (true)
                 {
-                    while (reader.TryRead(out var chunk))
+                    var done = Volatile.Read(ref readersDone) != 0;
+                    var end = Volatile.Read(ref committed);
+                    if (file.Position < end)
                     {
-                        splitters[chunk.Stream].Split(chunk.Data, chunk.Length, file, lines);
+                        var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, end - file.Position));
+                        splitter.Split(buffer, read, Stream.Null, lines);
                         Process(lines, ref lineNumber, ref timestamp, parsed);
                         // A log that never pauses is still made durable (and so sendable) a few times a second.
                         if (sinceFlush.ElapsedMilliseconds >= 200)
                         {
-                            FlushAll(file);
+                            FlushAll();
                             sinceFlush.Restart();
                         }
+                        continue;
                     }
-                    // The queue is empty for now: make what arrived visible before waiting for more.
-                    FlushAll(file);
+                    if (done)
+                        break;
+                    // Caught up: make what was parsed visible before waiting for more.
+                    FlushAll();
                     sinceFlush.Restart();
+                    logGrew.Wait();
                 }
-                foreach (var splitter in splitters)
-                    splitter.Finish(file, lines);
-                Process(lines, ref lineNumber, ref timestamp, parsed);
-                parsed.Clear();
-                options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId), parsed);
-                Dispatch(parsed);
             }
-            foreach (var reporter in options.Reporters)
-                reporter.Flush();
+            parsed.Clear();
+            options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId), parsed);
+            Dispatch(parsed);
+            FlushAll();
         }
 
-        // training.log, then each reporter in order: metrics.jsonl first, so the others only send what it holds.
-        private void FlushAll(FileStream file)
+        // Each reporter in order: metrics.jsonl first, so the others only send what it holds.
+        private void FlushAll()
         {
-            file.Flush();
             foreach (var reporter in options.Reporters)
                 reporter.Flush();
         }
@@ -284,7 +325,7 @@ namespace AvaSdk.Running
                 lineNumber++;
                 tail[tailCount++ % tail.Length] = line;
                 if (options.ForwardLines)
-                    output.Writer.TryWrite(TrainingOutput.Line(line));
+                    Emit(TrainingOutput.Line(line));
                 parsed.Clear();
                 timestamp = NextTimestamp(timestamp);
                 options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId), parsed);
@@ -307,7 +348,7 @@ namespace AvaSdk.Running
             {
                 foreach (var reporter in options.Reporters)
                     reporter.Report(metric);
-                output.Writer.TryWrite(TrainingOutput.Of(metric));
+                Emit(TrainingOutput.Of(metric));
             }
             foreach (var snapshot in parsed.Snapshots)
                 snapshots.Writer.TryWrite(snapshot);
@@ -329,7 +370,7 @@ namespace AvaSdk.Running
                         catch (Exception ex)
                         {
                             log.Warning("Snapshot at log line {Line}: {Problem:l}", snapshot.Line, ex.Message);
-                            output.Writer.TryWrite(TrainingOutput.Warning($"Snapshot at log line {snapshot.Line}: {ex.Message}"));
+                            await EmitAsync(TrainingOutput.Warning($"Snapshot at log line {snapshot.Line}: {ex.Message}")).ConfigureAwait(false);
                         }
                     }
                 }
@@ -342,28 +383,38 @@ namespace AvaSdk.Running
             {
                 var outcome = await reporter.CompleteAsync(stopping.Token).ConfigureAwait(false);
                 if (outcome.Undelivered > 0)
-                    output.Writer.TryWrite(TrainingOutput.Warning(
-                        $"{outcome.Undelivered} metric(s) could not be delivered yet; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance."));
+                    await EmitAsync(TrainingOutput.Warning(
+                        $"{outcome.Undelivered} metric(s) could not be delivered yet; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance.")).ConfigureAwait(false);
                 if (outcome.NotRepresentable > 0)
-                    output.Writer.TryWrite(TrainingOutput.Warning(
-                        $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {MetricsJsonLinesWriter.FileName}."));
+                    await EmitAsync(TrainingOutput.Warning(
+                        $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {MetricsJsonLinesWriter.FileName}.")).ConfigureAwait(false);
             }
         }
 
-        private readonly struct Chunk
+        // The processor waits here for the caller while Output is full; once the run is stopped nobody reads, and what is
+        // left for the pipeline is dropped (metrics.jsonl and the reporters still get everything).
+        private void Emit(TrainingOutput item)
         {
-            public Chunk(int stream, byte[] data, int length)
+            if (output.Writer.TryWrite(item) || stopping.IsCancellationRequested)
+                return;
+            try
             {
-                Stream = stream;
-                Data = data;
-                Length = length;
+                output.Writer.WriteAsync(item, stopping.Token).AsTask().GetAwaiter().GetResult();
             }
+            catch (OperationCanceledException)
+            {
+            }
+        }
 
-            public int Stream { get; }
-
-            public byte[] Data { get; }
-
-            public int Length { get; }
+        private async Task EmitAsync(TrainingOutput item)
+        {
+            try
+            {
+                await output.Writer.WriteAsync(item, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 }
