@@ -52,17 +52,79 @@ namespace AvaSdk.IO
         public static List<string> ReadCompleteLines(string path)
         {
             var lines = new List<string>();
-            if (!File.Exists(path))
-                return lines;
-            var text = File.ReadAllText(path, Utf8NoBom);
-            var start = 0;
-            for (var end = text.IndexOf('\n'); end >= 0; end = text.IndexOf('\n', start))
-            {
-                if (end > start)
-                    lines.Add(text.Substring(start, end - start));
-                start = end + 1;
-            }
+            lines.AddRange(EnumerateCompleteLines(path));
             return lines;
+        }
+
+        /// <summary>As <see cref="ReadCompleteLines"/>, one line at a time: the file is streamed, never held whole.</summary>
+        public static IEnumerable<string> EnumerateCompleteLines(string path)
+        {
+            if (!File.Exists(path))
+                yield break;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+            var complete = CompleteLength(stream);
+            stream.Seek(0, SeekOrigin.Begin);
+            using var reader = new StreamReader(new BoundedStream(stream, complete), Utf8NoBom, false, 64 * 1024);
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                if (line.Length > 0)
+                    yield return line;
+            }
+        }
+
+        /// <summary>How many non-empty whole lines <paramref name="path"/> holds, counted without decoding it.</summary>
+        public static long CountCompleteLines(string path)
+        {
+            if (!File.Exists(path))
+                return 0;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            var buffer = new byte[64 * 1024];
+            long count = 0;
+            var previous = (byte)'\n';
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                for (var i = 0; i < read; i++)
+                {
+                    if (buffer[i] == (byte)'\n' && previous != (byte)'\n')
+                        count++;
+                    previous = buffer[i];
+                }
+            }
+            return count;
+        }
+
+        // The first bytes of a stream: the whole lines, without the torn one after them.
+        private sealed class BoundedStream : Stream
+        {
+            private readonly Stream inner;
+            private long left;
+
+            public BoundedStream(Stream inner, long length)
+            {
+                this.inner = inner;
+                left = length;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                if (left <= 0)
+                    return 0;
+                var read = inner.Read(buffer, offset, (int)System.Math.Min(count, left));
+                left -= read;
+                return read;
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new System.NotSupportedException();
+            public override long Position { get => throw new System.NotSupportedException(); set => throw new System.NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new System.NotSupportedException();
+            public override void SetLength(long value) => throw new System.NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new System.NotSupportedException();
         }
 
         // The length of the file up to and including its last '\n' (0 when it has none).

@@ -42,15 +42,14 @@ namespace AvaSdk.Reporting
         public static async Task<long> RecoverJournalAsync(string runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
         {
             var journal = new MetricJournal(runFolder);
-            if (!System.IO.File.Exists(journal.Path))
+            // Without an endpoint there is nowhere to deliver to, and nothing is owed.
+            var url = ConfiguredUrl(config, instanceId);
+            if (url == null || !System.IO.File.Exists(journal.Path))
                 return 0;
             var count = journal.Count();
             var delivered = Math.Min(journal.Delivered(), count);
             if (delivered >= count)
                 return 0;
-            var url = ConfiguredUrl(config, instanceId);
-            if (url == null)
-                return count - delivered;
             using var client = new LineProtocolClient(url, log, config.HttpSettings());
             var batch = new System.Collections.Generic.List<string>(LineProtocolReporter.BatchSize);
             var first = delivered;

@@ -28,7 +28,7 @@ namespace AvaSdk.Reporting
         public string PositionPath { get; }
 
         /// <summary>Whole records in metrics.jsonl (a torn last line is not one).</summary>
-        public long Count() => LineFile.ReadCompleteLines(Path).Count;
+        public long Count() => LineFile.CountCompleteLines(Path);
 
         /// <summary>
         /// The records delivered so far. A run folder without a position file (new, or written by AvaSdk 0.1.0, which
@@ -53,7 +53,7 @@ namespace AvaSdk.Reporting
         public IEnumerable<Metric?> ReadFrom(long from)
         {
             var index = 0L;
-            foreach (var line in LineFile.ReadCompleteLines(Path))
+            foreach (var line in LineFile.EnumerateCompleteLines(Path))
             {
                 if (index++ >= from)
                     yield return Parse(line);

@@ -30,7 +30,7 @@ namespace AvaSdk.Reporting
             get
             {
                 lock (gate)
-                    return LineFile.ReadCompleteLines(Path).Count;
+                    return LineFile.CountCompleteLines(Path);
             }
         }
 
