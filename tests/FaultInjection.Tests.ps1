@@ -12,11 +12,7 @@ BeforeAll {
     if (-not $influxAvailable -and $env:CI -eq 'true') { throw 'influxd is not installed: .ci/run must install the influxdb package.' }
     if ($influxAvailable) { $script:influx = Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influx') }
     $script:savedUrl = $env:AVA_METRICS_URL
-
-    function Test-Running([int] $ProcessId) {
-        $stat = "/proc/$ProcessId/stat"
-        (Test-Path $stat) -and ((Get-Content $stat -Raw -ErrorAction Ignore) -replace '^.*\) ', '') -notmatch '^[ZX]'
-    }
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
     function Start-Job([string] $Workspace, [string] $Id, [string] $PidFile) {
         # The trainer replays a real Caffe log and records its pid: the 700 lines before its first metric at once, then
         # its 158 lines of metrics about 40 a second.
@@ -25,11 +21,7 @@ BeforeAll {
         Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Workspace'; `$env:AVA_METRICS_URL = '$($influx.WriteUrl)'; " +
             "New-AvaTrainInstance -Id $Id -WarningAction SilentlyContinue | Out-Null; " +
             "Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")', 'replay', '$fixture', '$PidFile' -Framework Caffe -WarningAction SilentlyContinue | Out-Null")
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        [Diagnostics.Process]::Start($info)
+        Start-ChildPwsh $script
     }
 }
 AfterAll {
@@ -93,11 +85,7 @@ Describe 'A transfer killed with -9' {
             $script = Join-Path $Folder "command-$([guid]::NewGuid()).ps1"
             Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Folder'; " +
                 "`$credential = [pscredential]::new('$($key.UserName)', (ConvertTo-SecureString '$($key.Password)' -AsPlainText -Force)); $Command")
-            $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
-            $info.RedirectStandardOutput = $true
-            [Diagnostics.Process]::Start($info)
+            Start-ChildPwsh $script
         }
         function Stop-Hard($Process) {
             try { Stop-Process -Id $Process.Id -Force -ErrorAction Stop } catch { $Process.HasExited | Should -BeTrue }

@@ -1,18 +1,7 @@
 BeforeAll {
     $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     Import-Module $manifestPath -Force
-    function Start-ChildPwsh([string] $Script) {
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $Script) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        [Diagnostics.Process]::Start($info)
-    }
-    function Wait-File([string] $Path) {
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not (Test-Path $Path) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        Test-Path $Path
-    }
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
 }
 
 Describe 'One owner per instance' {
@@ -27,7 +16,7 @@ Describe 'One owner per instance' {
         Set-Content $script "Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$workspace'; New-AvaTrainInstance -Id shared | Out-Null; Invoke-AvaTraining sh -ArgumentList '-c', 'touch ''$started''; sleep 60'"
         $owner = Start-ChildPwsh $script
         try {
-            Wait-File $started | Should -BeTrue
+            Wait-Until { Test-Path $started } | Should -BeTrue
             $err = { New-AvaTrainInstance -Id shared } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceBusy,*'
             $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
@@ -55,7 +44,7 @@ Describe 'One owner per instance' {
         try {
             $null = $shell.AddCommand('Invoke-AvaTraining').AddArgument('sh').AddParameter('ArgumentList', @('-c', "touch '$started'; sleep 60")).AddParameter('TrainInstance', $train)
             $handle = $shell.BeginInvoke()
-            Wait-File $started | Should -BeTrue
+            Wait-Until { Test-Path $started } | Should -BeTrue
             $err = { Invoke-AvaTraining sh -ArgumentList '-c', 'echo second >> training-second.txt' -TrainInstance $train } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceBusy,*'
             $err.Exception.Message | Should -BeLike '*already training in this process*'

@@ -1,16 +1,7 @@
 BeforeAll {
     $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     Import-Module $manifestPath -Force
-    # A process that has ended may linger as a zombie until its parent (init, for an orphan) reaps it: that is not running.
-    function Test-Running([int] $ProcessId) {
-        $stat = "/proc/$ProcessId/stat"
-        (Test-Path $stat) -and ((Get-Content $stat -Raw -ErrorAction Ignore) -replace '^.*\) ', '') -notmatch '^[ZX]'
-    }
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds) {
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        while (-not (& $Condition) -and $clock.Elapsed.TotalSeconds -lt $Seconds) { Start-Sleep -Milliseconds 100 }
-        & $Condition
-    }
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
 }
 
 Describe 'The training process tree' -Skip:(-not $IsLinux) {
@@ -24,11 +15,7 @@ Describe 'The training process tree' -Skip:(-not $IsLinux) {
         $trainer = 'sh -c "trap \"\" TERM; echo \$\$ > grandchild.pid; exec sleep 600" & echo $$ > child.pid; wait'
         $script = Join-Path $folder 'job.ps1'
         Set-Content $script "Import-Module '$manifestPath'; New-AvaTrainInstance | Out-Null; Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -WorkingDirectory '$folder'"
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        $pwsh = [Diagnostics.Process]::Start($info)
+        $pwsh = Start-ChildPwsh $script
         try {
             Wait-Until { (Test-Path "$folder/child.pid") -and (Test-Path "$folder/grandchild.pid") } 60 | Should -BeTrue
             $child = [int](Get-Content "$folder/child.pid"); $grandchild = [int](Get-Content "$folder/grandchild.pid")
@@ -62,13 +49,7 @@ Describe 'The training process tree' -Skip:(-not $IsLinux) {
         Set-Content $script ("Import-Module '$manifestPath'; `$train = New-AvaTrainInstance -Id term; " +
             "Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -WorkingDirectory '$folder' -Framework Caffe | Out-Null; " +
             "'went on' | Set-Content '$folder/went-on.txt'")
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $pwsh = [Diagnostics.Process]::Start($info)
-        $output = $pwsh.StandardOutput.ReadToEndAsync(); $errors = $pwsh.StandardError.ReadToEndAsync()
+        $pwsh = Start-ChildPwsh $script
         try {
             Wait-Until { Test-Path "$folder/started" } 60 | Should -BeTrue
             /usr/bin/kill -TERM $pwsh.Id
@@ -78,7 +59,7 @@ Describe 'The training process tree' -Skip:(-not $IsLinux) {
         }
         $pwsh.ExitCode | Should -Not -Be 0
         $pwsh.ExitCode | Should -Not -Be 143 -Because 'pwsh handled the SIGTERM instead of dying of it'
-        "$($output.Result)$($errors.Result)" | Should -Match 'AvaTrainingTerminated|was terminated'
+        "$($pwsh.Output.Result)$($pwsh.Errors.Result)" | Should -Match 'AvaTrainingTerminated|was terminated'
         "$folder/checkpointed.txt" | Should -Exist
         "$folder/went-on.txt" | Should -Not -Exist
         $status = Get-Content "$folder/run/term/status.json" -Raw | ConvertFrom-Json

@@ -151,11 +151,8 @@ Describe 'Receive-AvaFile after its process was killed' {
         Set-Content $script ("Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; " +
             "`$credential = [pscredential]::new('$($key.UserName)', (ConvertTo-SecureString '$($key.Password)' -AsPlainText -Force)); " +
             "Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' '$folder/' -Credential `$credential -Domain '$($private.Domain)' -TimeoutSec 600")
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $script) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        $pwsh = [Diagnostics.Process]::Start($info)
+        Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+        $pwsh = Start-ChildPwsh $script
         try {
             # The server stalls after half the body: wait until that half is on disk, then kill -9.
             $deadline = [DateTime]::UtcNow.AddSeconds(60)

@@ -35,6 +35,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         private TrainingRun? run;
         private TrainInstance? trainedInstance;
+        private int sigtermBeforeStart;
         private string? waitForUploadsIn;
         private readonly List<IDisposable> owned = new List<IDisposable>();
 
@@ -81,8 +82,11 @@ namespace AvaSdk.PowerShell.Cmdlets
             var capture = LogCapture.Begin();
             try
             {
+                // Registered before the trainer starts: a SIGTERM at any moment of the run is passed on, never fatal.
+                using var politeStop = PassOnSigterm();
                 run = Start();
-                using var politeStop = PassOnSigterm(run);
+                if (Volatile.Read(ref sigtermBeforeStart) != 0)
+                    run.Terminate(TerminationGrace);
                 Stream(run, capture);
                 var exitCode = run.Completion.GetAwaiter().GetResult();
                 WriteCaptured(capture);
@@ -172,11 +176,14 @@ namespace AvaSdk.PowerShell.Cmdlets
         // A SIGTERM (a Kubernetes cancel or preemption: a grace period, then SIGKILL) would end pwsh at once. While the
         // training runs it is passed on to the trainer's process group instead, so it can checkpoint; the run then ends
         // as a terminated one (see EndTerminated).
-        private static PosixSignalRegistration? PassOnSigterm(TrainingRun run) => OperatingSystem.IsWindows() ? null :
+        private PosixSignalRegistration? PassOnSigterm() => OperatingSystem.IsWindows() ? null :
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
-                run.Terminate(TerminationGrace);
+                if (Volatile.Read(ref run) is TrainingRun started)
+                    started.Terminate(TerminationGrace);
+                else
+                    Volatile.Write(ref sigtermBeforeStart, 1);
             });
 
         // The instance is marked failed ("terminated") and reported, its spooled metrics and snapshot uploads flushed, all
