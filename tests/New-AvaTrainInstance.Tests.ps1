@@ -50,7 +50,7 @@ Describe 'New-AvaTrainInstance' {
         $status.status | Should -Be 'running'
         [DateTimeOffset]::Parse($status.startTime) | Should -Be $train.StartTime.AddTicks(-($train.StartTime.Ticks % 10000))
         $status.endTime | Should -BeNullOrEmpty
-        $status.PSObject.Properties.Name | Should -Be @('id', 'status', 'startTime', 'endTime', 'errorMessage')
+        $status.PSObject.Properties.Name | Should -Be @('layout', 'id', 'status', 'startTime', 'endTime', 'errorMessage')
         Get-ChildItem $train.RunPath -Filter '*.tmp' -Force | Should -BeNullOrEmpty
     }
 

@@ -113,11 +113,30 @@ namespace AvaSdk.Training
             public string? ErrorMessage { get; }
         }
 
+        /// <summary>
+        /// The version of the run folder's layout, written into status.json. 1 (no field): AvaSdk 0.1.0, whose metric spool,
+        /// pending model records and resume records are still delivered. 2: owner.json and metrics.delivered join them.
+        /// </summary>
+        public const int LayoutVersion = 2;
+
         public static StatusRecord ReadStatus(string statusPath)
         {
+            JObject json;
             try
             {
-                var json = JObject.Parse(File.ReadAllText(statusPath), new JsonLoadSettings());
+                json = JObject.Parse(File.ReadAllText(statusPath), new JsonLoadSettings());
+            }
+            catch (JsonException ex)
+            {
+                throw new AvaException("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData,
+                    $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
+            }
+            if (json["layout"]?.Type == JTokenType.Integer && (int)json["layout"]! > LayoutVersion)
+                throw new AvaException("AvaWorkspaceTooNew", AvaErrorKind.InvalidData,
+                    $"The instance in '{Path.GetDirectoryName(statusPath)}' was written by a newer AvaSdk (run folder layout {(int)json["layout"]!}; this one knows " +
+                    $"up to {LayoutVersion}). Use that AvaSdk, or a newer one, to go on with it.", statusPath);
+            try
+            {
                 var status = (TrainInstanceStatus)Enum.Parse(typeof(TrainInstanceStatus), (string?)json["status"] ?? string.Empty, ignoreCase: true);
                 return new StatusRecord(status, ParseTime(json["startTime"]) ?? throw new FormatException("startTime is missing"),
                     ParseTime(json["endTime"]), (string?)json["errorMessage"]);
@@ -133,6 +152,7 @@ namespace AvaSdk.Training
         {
             var json = new JObject
             {
+                ["layout"] = LayoutVersion,
                 ["id"] = instance.Id,
                 ["status"] = instance.Status.ToString().ToLowerInvariant(),
                 ["startTime"] = FormatTime(instance.StartTime),
