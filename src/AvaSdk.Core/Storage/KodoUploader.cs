@@ -9,6 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Http;
+using AvaSdk.IO;
 using Newtonsoft.Json.Linq;
 using Serilog;
 
@@ -447,6 +448,7 @@ namespace AvaSdk.Storage
         {
             if (File.Exists(path))
                 File.Delete(path);
+            AtomicFile.RemoveLeftovers(path);
         }
 
         // A folder we may not write to costs the ability to resume, not the upload.

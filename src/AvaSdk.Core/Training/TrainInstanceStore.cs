@@ -32,6 +32,9 @@ namespace AvaSdk.Training
             var runPath = workspace.RunPath(id);
             var ownedHere = InstanceOwnership.IsHeldHere(runPath);
             var takeOver = InstanceOwnership.Acquire(runPath);
+            // A process killed while it rewrote one of these left its temp file behind.
+            foreach (var written in new[] { "status.json", InstanceOwnership.FileName, Reporting.MetricJournal.PositionFileName, Reporting.MetricSpool.FileName })
+                AtomicFile.RemoveLeftovers(Path.Combine(runPath, written));
             Directory.CreateDirectory(Path.Combine(runPath, "output"));
             var logPath = Path.Combine(runPath, "logs");
             Directory.CreateDirectory(logPath);
