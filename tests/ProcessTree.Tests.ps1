@@ -70,7 +70,10 @@ Describe 'The training process tree' -Skip:(-not $IsLinux) {
     }
 
     It 'starts the trainer with SIGPIPE at its default, so a closed pipe ends it' {
-        Invoke-AvaTraining sh -ArgumentList '-c', 'grep SigIgn /proc/self/status > sigign.txt' -WorkingDirectory $folder | Out-Null
+        # With an instance, so the run's files go to the test's workspace and not to ./ava-run wherever Pester runs.
+        $train = New-AvaTrainInstance -Id sigpipe
+        Invoke-AvaTraining sh -ArgumentList '-c', 'grep SigIgn /proc/self/status > sigign.txt' -WorkingDirectory $folder -TrainInstance $train | Out-Null
+        Complete-AvaTrainInstance $train
         $ignored = [Convert]::ToUInt64(((Get-Content "$folder/sigign.txt") -split '\s+')[1], 16)
         $ignored -band (1 -shl 12) | Should -Be 0 -Because 'SIGPIPE (13) must not be ignored'
     }
