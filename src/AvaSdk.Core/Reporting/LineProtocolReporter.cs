@@ -51,21 +51,17 @@ namespace AvaSdk.Reporting
         {
             if (journal == null)
                 return 0;
-            var count = journal.Count();
-            var delivered = journal.Delivered();
-            if (delivered > count)
-            {
-                // metrics.jsonl lost its unflushed tail in the crash: count from what it holds.
-                delivered = count;
-                journal.Save(count);
-            }
+            var (delivered, count) = journal.Undelivered();
             nextRecord = delivered;
-            foreach (var metric in journal.ReadFrom(delivered))
+            if (delivered < count)
             {
-                if (metric == null)
-                    nextRecord++;
-                else
-                    Report(metric);
+                foreach (var metric in journal.ReadFrom(delivered))
+                {
+                    if (metric == null)
+                        nextRecord++;
+                    else
+                        Report(metric);
+                }
             }
             Volatile.Write(ref flushedUpTo, nextRecord);
             return count - delivered;
@@ -118,7 +114,7 @@ namespace AvaSdk.Reporting
             using (cancellationToken.Register(abandon.Cancel))
                 await sender.ConfigureAwait(false);
             // Every metric reported is now sent, spooled or not representable.
-            journal?.Save(nextRecord);
+            SaveHandled(nextRecord);
             var undelivered = spool.Count;
             return new ReportOutcome(undelivered, undelivered > 0 ? spool.Path : null, Interlocked.Read(ref notRepresentable));
         }

@@ -46,9 +46,8 @@ namespace AvaSdk.Reporting
             var url = ConfiguredUrl(config, instanceId);
             if (url == null || !System.IO.File.Exists(journal.Path))
                 return 0;
-            var count = journal.Count();
-            var delivered = Math.Min(journal.Delivered(), count);
-            if (delivered >= count)
+            var (delivered, count) = journal.Undelivered();
+            if (delivered == count)
                 return 0;
             using var client = new LineProtocolClient(url, log, config.HttpSettings());
             var batch = new System.Collections.Generic.List<string>(LineProtocolReporter.BatchSize);

@@ -31,14 +31,27 @@ namespace AvaSdk.Reporting
         public long Count() => LineFile.CountCompleteLines(Path);
 
         /// <summary>
-        /// The records delivered so far. A run folder without a position file (new, or written by AvaSdk 0.1.0, which
-        /// delivered or spooled everything before it exited) counts every record it has as delivered, and says so on disk.
+        /// The records owed to the endpoint: from the first not delivered to <c>Count</c>, the whole records there are now.
+        /// A position past the end (the crash lost metrics.jsonl's unflushed tail) is brought back to it. A run folder
+        /// without a position file (new, or written by AvaSdk 0.1.0, which delivered or spooled everything before it
+        /// exited) counts every record it has as delivered, and says so on disk.
         /// </summary>
-        public long Delivered()
+        public (long From, long Count) Undelivered()
+        {
+            var count = Count();
+            var delivered = Delivered(count);
+            if (delivered > count)
+            {
+                Save(count);
+                delivered = count;
+            }
+            return (delivered, count);
+        }
+
+        private long Delivered(long count)
         {
             if (File.Exists(PositionPath) && long.TryParse(File.ReadAllText(PositionPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var delivered))
                 return delivered;
-            var count = Count();
             Save(count);
             return count;
         }

@@ -45,10 +45,14 @@ namespace AvaSdk.Core.Tests.Reporting
         {
             File.WriteAllText(Path.Combine(folder.Path, MetricsJsonLinesWriter.FileName), "{\"name\":\"a\",\"value\":1,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n{\"name\":\"b\",\"value\":2,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n");
             var journal = new MetricJournal(folder.Path);
-            Assert.Equal(2, journal.Delivered());
+            Assert.Equal((2L, 2L), journal.Undelivered());
             Assert.Equal("2", File.ReadAllText(journal.PositionPath));
             journal.Save(1);
-            Assert.Equal(1, journal.Delivered());
+            Assert.Equal((1L, 2L), journal.Undelivered());
+            // A position past the end (the crash lost the unflushed tail) comes back to the end.
+            journal.Save(5);
+            Assert.Equal((2L, 2L), journal.Undelivered());
+            Assert.Equal("2", File.ReadAllText(journal.PositionPath));
         }
 
         public void Dispose() => folder.Dispose();
