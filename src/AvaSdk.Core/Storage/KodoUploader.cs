@@ -249,26 +249,28 @@ namespace AvaSdk.Storage
             }
             var partCount = (int)((size + request.PartSize - 1) / request.PartSize);
             log.Information("Resuming the upload of {Path:l}: {Done} of {Parts} parts were sent before", request.Path, record.Parts.Count, partCount);
-            var alreadySent = record.Parts.Sum(p => p.Size);
-            progress(alreadySent);
+            // What this try has shown as sent, so that starting over takes it back.
+            long shown = 0;
+            void Show(long bytes)
+            {
+                Interlocked.Add(ref shown, bytes);
+                progress(bytes);
+            }
+            Show(record.Parts.Sum(p => p.Size));
             try
             {
-                return await SendPartsAndCompleteAsync(request, host, record, recordPath, progress, cancellationToken).ConfigureAwait(false);
+                return await SendPartsAndCompleteAsync(request, host, record, recordPath, Show, cancellationToken).ConfigureAwait(false);
             }
-            catch (ServiceHttpException ex) when (ex.Status == 612)
+            catch (ServiceHttpException ex) when (ex.Status == 612 || (ex.Status == 400 && ex.Error.IndexOf("incorrect region", StringComparison.OrdinalIgnoreCase) < 0))
             {
-                // Kodo forgot the uploadId (expired or aborted): start over once, cleanly.
-                log.Warning("Kodo no longer knows upload {UploadId:l} of {Path:l} ({Error:l}); starting it over", record.UploadId, request.Path, ex.Error);
-                progress(-alreadySent);
-                DeleteRecord(recordPath);
-                return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ServiceHttpException ex) when (ex.Status == 400 && ex.Error.IndexOf("incorrect region", StringComparison.OrdinalIgnoreCase) < 0)
-            {
-                // A part the interrupted run had sent as it died can reach Kodo after this run sent it again, and replace it
-                // under an etag this run never saw: the resumed upload cannot complete. A fresh uploadId is beyond its reach.
-                log.Warning("Kodo refused to complete the resumed upload {UploadId:l} of {Path:l} ({Error:l}): a late part of the interrupted run may have replaced one of this run's; starting it over",
+                // 612: Kodo forgot the uploadId (expired or aborted). 400: a part the interrupted run had sent as it died
+                // can reach Kodo after this run sent it again, and replace it under an etag this run never saw, so the
+                // upload cannot complete. Either way a fresh uploadId, beyond the old one's reach, starts it over once.
+                log.Warning(ex.Status == 612
+                    ? "Kodo no longer knows upload {UploadId:l} of {Path:l} ({Error:l}); starting it over"
+                    : "Kodo refused to complete the resumed upload {UploadId:l} of {Path:l} ({Error:l}): a late part of the interrupted run may have replaced one of this run's; starting it over",
                     record.UploadId, request.Path, ex.Error);
+                progress(-Interlocked.Read(ref shown));
                 DeleteRecord(recordPath);
                 return await FreshMultipartAsync(request, host, identity, recordPath, progress, cancellationToken).ConfigureAwait(false);
             }
