@@ -11,12 +11,7 @@ BeforeAll {
         Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2; exit $2', 'replay', (Resolve-Path $Log).Path, "$ExitCode" -Framework $Framework -WarningAction SilentlyContinue @Extra
     }
     function Read-Jsonl([string] $Path) { Get-Content $Path | ForEach-Object { $_ | ConvertFrom-Json -DateKind String } }
-    # A script run as a user runs it: its own pwsh, $ErrorActionPreference at its default. Returns its output and errors as text.
-    function Invoke-ChildScript([string] $Path) {
-        $pwsh = [Environment]::ProcessPath
-        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-        & $pwsh @prefix -NoProfile -NonInteractive -File $Path 2>&1 | ForEach-Object { "$_" }
-    }
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
 }
 
 Describe 'Invoke-AvaTraining' {

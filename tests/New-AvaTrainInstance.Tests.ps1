@@ -1,12 +1,7 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/../AvaSdk.psd1" -Force
     function Read-Status($instance) { Get-Content $instance.StatusPath -Raw | ConvertFrom-Json -DateKind String }
-    # A script run as a user runs it: its own pwsh, $ErrorActionPreference at its default. Returns its output and errors as text.
-    function Invoke-ChildScript([string] $Path) {
-        $pwsh = [Environment]::ProcessPath
-        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-        & $pwsh @prefix -NoProfile -NonInteractive -File $Path 2>&1 | ForEach-Object { "$_" }
-    }
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
 }
 
 Describe 'New-AvaTrainInstance' {

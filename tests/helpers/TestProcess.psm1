@@ -15,6 +15,14 @@ function Start-ChildPwsh {
     $process
 }
 
+function Invoke-ChildScript {
+    <# Runs a script as a user runs it (its own pwsh, $ErrorActionPreference at its default) and returns its output and errors as text. #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $process = [Environment]::ProcessPath
+    $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    & $process @prefix -NoProfile -NonInteractive -File $Path 2>&1 | ForEach-Object { "$_" }
+}
+
 function Test-Running {
     <# True while the process runs: an ended one may linger as a zombie until its parent (init, for an orphan) reaps it. #>
     param([Parameter(Mandatory)] [int] $ProcessId)
@@ -30,4 +38,4 @@ function Wait-Until {
     [bool](& $Condition)
 }
 
-Export-ModuleMember -Function Start-ChildPwsh, Test-Running, Wait-Until
+Export-ModuleMember -Function Start-ChildPwsh, Invoke-ChildScript, Test-Running, Wait-Until
