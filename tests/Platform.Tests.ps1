@@ -171,13 +171,36 @@ Describe 'Platform mode' {
         Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
         $warnings.Message -join "`n" | Should -Match 'was uploaded to avajobs/.*epoch_40/snapshots/model.tar.gz, but.*kept in'
         (Get-TestAvaRecord $server).models | Should -BeNullOrEmpty
-        Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Exist
+        # Stored, so only the record is owed: its outbox entry says so, and the archive is gone.
+        $entry = Get-Content (Join-Path $train.RunPath 'outbox/snapshot-epoch_40.*.json') -Raw | ConvertFrom-Json
+        $entry.storedAt | Should -Not -BeNullOrEmpty
+        $entry.problem | Should -Match '503'
+        Get-ChildItem $train.RunPath -Filter 'snapshot-model-epoch_40*' | Should -BeNullOrEmpty
         Reset-TestKodo $server
         Complete-AvaTrainInstance -Retry
         $model = @((Get-TestAvaRecord $server).models)
         $model.Count | Should -Be 1
         $model[0].name | Should -Be "$($train.Id)-snapshot-model:epoch_40"
         $model[0].file | Should -Be "qiniu://1380001@z0/avajobs/ava/default/models/$($train.Id)-snapshot-model:epoch_40/snapshots/model.tar.gz"
+        $model[0].trainingRef.modelUploadTime | Should -Not -BeNullOrEmpty
+        Get-ChildItem (Join-Path $train.RunPath 'outbox') -Filter *.json | Should -BeNullOrEmpty
+        (Get-TestKodoStats $server).requests.form | Should -BeNullOrEmpty -Because 'the archive was stored before; only its record was owed'
+    }
+
+    It 'sends the model records AvaSdk 0.1.0 kept in platform-models.pending.jsonl' {
+        # A run whose archive is stored but whose record the platform refused, turned into what 0.1.0 left: the record,
+        # with its upload time, as one line of platform-models.pending.jsonl, and no outbox.
+        $train = New-AvaTrainInstance
+        Set-TestKodoFailure $server -Path '/v1/models' -Status 503 -Count 100
+        $null = Invoke-Job
+        Complete-AvaTrainInstance $train -WarningAction SilentlyContinue
+        $entry = Get-Content (Join-Path $train.RunPath 'outbox/snapshot-epoch_40.*.json') -Raw | ConvertFrom-Json
+        $entry.model.trainingRef | Add-Member modelUploadTime '2026-11-01T08:00:00.000+00:00'
+        [IO.File]::WriteAllText("$($train.RunPath)/platform-models.pending.jsonl", ($entry.model | ConvertTo-Json -Compress -Depth 10) + "`n")
+        Remove-Item (Join-Path $train.RunPath 'outbox') -Recurse -Force
+        Reset-TestKodo $server
+        Complete-AvaTrainInstance -Retry
+        @((Get-TestAvaRecord $server).models).name | Should -Be "$($train.Id)-snapshot-model:epoch_40"
         Join-Path $train.RunPath 'platform-models.pending.jsonl' | Should -Not -Exist
     }
 

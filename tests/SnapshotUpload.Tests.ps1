@@ -2,6 +2,8 @@ BeforeAll {
     Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
     Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestArchive.psm1" -Force
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+    $script:module = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     $script:kodo = Start-TestKodo -Folder (Join-Path $TestDrive 'kodo')
     $script:saved = @{}
     foreach ($name in 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_UP_HOST', 'AVA_METRICS_URL') {
@@ -45,7 +47,7 @@ Describe 'Snapshot upload' {
         (Get-TestKodoObject $kodo jobs $key).size | Should -BeGreaterThan 5000000
         Get-TestKodoArchiveMember $kodo jobs $key | Should -Be @('net_iter_500.caffemodel', 'net_iter_500.solverstate')
         Get-TestKodoObject $kodo jobs 'ava/default/models/snap1/net_iter_500.caffemodel' | Should -BeNullOrEmpty
-        Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Sent .*snapshot-model-epoch_5.tar.gz'
+        Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Sent .*snapshot-model-epoch_5\.\d+\.tar\.gz'
         # The archive is gone once stored; the snapshot and its copy stay.
         Get-ChildItem $train.RunPath -Filter '*.tar.gz*' | Should -BeNullOrEmpty
         (Get-ChildItem $train.SnapshotPath).Name | Should -Be @('net_iter_500.caffemodel', 'net_iter_500.solverstate')
@@ -102,9 +104,9 @@ Describe 'Snapshot upload' {
         $train = New-AvaTrainInstance -Id snap3 -Workspace $workspace
         $null = Invoke-Trainer
         Complete-AvaTrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
-        $warnings.Message -join "`n" | Should -Match 'snapshot-model-epoch_5.tar.gz.*was not uploaded.*Send-AvaFile'
+        $warnings.Message -join "`n" | Should -Match 'snapshot-model-epoch_5\.\d+\.tar\.gz.*was not uploaded.*Send-AvaFile'
         $warnings.Message -join "`n" | Should -Not -Match 'not-the-secret'
-        Join-Path $train.RunPath 'snapshot-model-epoch_5.tar.gz' | Should -Exist
+        Get-ChildItem $train.RunPath -Filter 'snapshot-model-epoch_5.*.tar.gz' | Should -HaveCount 1
         Join-Path $train.SnapshotPath 'net_iter_500.caffemodel' | Should -Exist
     }
 
@@ -116,6 +118,60 @@ Describe 'Snapshot upload' {
         $warnings.Message -join "`n" | Should -Match 'no epoch.*-BatchOfEpoch'
         (Get-TestKodoStats $kodo).requests.PSObject.Properties | Should -BeNullOrEmpty
         Join-Path $train.SnapshotPath 'net_iter_500.caffemodel' | Should -Exist
+    }
+
+    It 'sends, at the next command, the model a run killed with kill -9 was uploading' {
+        $env:AVA_ACCESS_KEY = $kodo.AccessKey; $env:AVA_SECRET_KEY = $kodo.SecretKey; $env:AVA_BUCKET = 'jobs'; $env:AVA_UP_HOST = $kodo.Url
+        # Parts so slow that the child is still uploading (or about to) when it is killed; either way the model is owed.
+        Set-TestKodoFailure $kodo -Path '/buckets' -Method PUT -DelayMs 5000 -Count 1000
+        $script = Join-Path $TestDrive 'killed-upload.ps1'
+        @"
+Import-Module '$module'
+Set-Location '$workspace'
+`$train = New-AvaTrainInstance -Id killed -Workspace '$workspace'
+`$null = Invoke-AvaTraining sh -ArgumentList '-c', '$trainer' -Framework Caffe -BatchOfEpoch 100
+Complete-AvaTrainInstance `$train
+"@ | Set-Content $script
+        $child = Start-ChildPwsh $script
+        $run = Join-Path $workspace 'run/killed'
+        Wait-Until { Get-ChildItem $run -Filter 'snapshot-model-epoch_5*.tar.gz' -ErrorAction Ignore } | Should -BeTrue
+        Start-Sleep -Milliseconds 500
+        $child.Kill()
+        $child.WaitForExit()
+        $key = 'ava/default/models/killed-snapshot-model:epoch_5/snapshots/model.tar.gz'
+        Get-TestKodoObject $kodo jobs $key | Should -BeNullOrEmpty
+        Get-ChildItem $run -Filter 'snapshot-model-epoch_5*.tar.gz' | Should -HaveCount 1
+
+        Reset-TestKodo $kodo
+        $resumed = New-AvaTrainInstance -Id killed -Workspace $workspace -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance $resumed -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+        Get-TestKodoArchiveMember $kodo jobs $key | Should -Be @('net_iter_500.caffemodel', 'net_iter_500.solverstate')
+        Get-ChildItem "$run/outbox" -Filter '*.json' | Should -BeNullOrEmpty
+        Get-ChildItem $run -Filter '*.tar.gz*' | Should -BeNullOrEmpty
+    }
+
+    It 'leaves the instance running when Complete-AvaTrainInstance is stopped (Ctrl+C), and the session''s next run and completion send everything' {
+        $env:AVA_ACCESS_KEY = $kodo.AccessKey; $env:AVA_SECRET_KEY = $kodo.SecretKey; $env:AVA_BUCKET = 'jobs'; $env:AVA_UP_HOST = $kodo.Url
+        Set-TestKodoFailure $kodo -Path '/buckets' -Method PUT -DelayMs 3000 -Count 2
+        $train = New-AvaTrainInstance -Id stopped -Workspace $workspace
+        $null = Invoke-Trainer
+        # Ctrl+C while Complete-AvaTrainInstance waits for the upload: stopping its pipeline, in this process.
+        $completing = [powershell]::Create().AddScript("Import-Module '$module'; Complete-AvaTrainInstance `$args[0]").AddArgument($train)
+        $handle = $completing.BeginInvoke()
+        Wait-Until { $completing.Streams.Progress.Count -gt 0 } | Should -BeTrue
+        $completing.Stop()
+        $completing.Dispose()
+        $train.Status | Should -Be 'Running'
+        (Get-Content (Join-Path $train.RunPath 'status.json') -Raw | ConvertFrom-Json).status | Should -Be 'running'
+
+        $null = Invoke-Trainer
+        Complete-AvaTrainInstance $train -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+        $train.Status | Should -Be 'Done'
+        Get-TestKodoArchiveMember $kodo jobs 'ava/default/models/stopped-snapshot-model:epoch_5/snapshots/model.tar.gz' |
+            Should -Be @('net_iter_500.caffemodel', 'net_iter_500.solverstate')
+        Get-ChildItem (Join-Path $train.RunPath 'outbox') -Filter '*.json' | Should -BeNullOrEmpty
     }
 
     It 'uploads nothing when no bucket or credentials are configured' {

@@ -6,7 +6,6 @@ namespace AvaSdk.Logging
     /// <summary>The Serilog loggers of the module: one per training instance, and one for work outside any instance.</summary>
     public static class InstanceLog
     {
-        public const string FileName = "ava.log";
         public const long FileSizeLimitBytes = 50L * 1024 * 1024;
         public const int RetainedFileCount = 10;
 
@@ -18,15 +17,15 @@ namespace AvaSdk.Logging
             .WriteTo.Sink(new LogCaptureSink())
             .CreateLogger();
 
-        /// <summary>A logger for <c>&lt;logFolder&gt;/ava.log</c>, rolling by size, that open captures also see.</summary>
-        public static Logger Create(string logFolder)
+        /// <summary>A logger for <paramref name="path"/> (a run's ava.log), rolling by size, that open captures also see.</summary>
+        public static Logger Create(string path)
         {
             return new LoggerConfiguration()
                 .MinimumLevel.Debug()
                 .Enrich.With(new ProcessIdEnricher())
                 .WriteTo.Sink(new LogCaptureSink())
                 .WriteTo.File(
-                    System.IO.Path.Combine(logFolder, FileName),
+                    path,
                     outputTemplate: Template,
                     fileSizeLimitBytes: FileSizeLimitBytes,
                     rollOnFileSizeLimit: true,

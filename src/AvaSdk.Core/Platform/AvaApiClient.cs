@@ -35,6 +35,16 @@ namespace AvaSdk.Platform
             http = new ServiceHttp(HttpServiceRules.AvaApi, settings, log, handler);
         }
 
+        /// <summary>A client for the API host the workspace configures; null in local mode (none configured).</summary>
+        /// <exception cref="AvaException">AvaConfigInvalid for a damaged config file, AvaCredentialNotFound without credentials.</exception>
+        public static AvaApiClient? Configured(PlatformConfig config)
+        {
+            if (config.ApiHost is not Uri apiHost)
+                return null;
+            var credentials = KodoSettings.Resolve(config, null, null, null, null).RequireCredentials("talk to the AVA API");
+            return new AvaApiClient(apiHost, credentials, Logging.InstanceLog.Detached, config.HttpSettings());
+        }
+
         /// <summary>POST /v1/trainings/&lt;training&gt;/instances; returns the id the platform gives.</summary>
         /// <exception cref="AvaException">AvaPlatformInstanceUncertain when the request may have created an instance whose
         /// id never reached us: the platform has no call to find it, so repeating the create could make a second one.</exception>

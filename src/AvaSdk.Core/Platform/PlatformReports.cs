@@ -71,28 +71,6 @@ namespace AvaSdk.Platform
             return null;
         }
 
-        /// <summary>The file in a run folder that keeps model records the platform could not take, one JSON object a line.</summary>
-        public const string PendingModelsFile = "platform-models.pending.jsonl";
-
-        private static readonly object PendingModelsLock = new object();
-
-        /// <summary>Records a snapshot model; one the platform cannot take is kept in the run folder and sent later.</summary>
-        public static async Task RecordModelAsync(TrainInstance instance, AvaApiClient api, JObject model, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await api.CreateModelAsync(model, cancellationToken).ConfigureAwait(false);
-                instance.Log.Information("Recorded model {Name:l} on the AVA platform", (string?)model["name"]);
-            }
-            catch (AvaException ex)
-            {
-                lock (PendingModelsLock)
-                    File.AppendAllText(Path.Combine(instance.RunPath, PendingModelsFile), model.ToString(Formatting.None) + "\n");
-                throw new AvaException(ex.ErrorId, ex.Kind,
-                    $"{ex.Message} The model record is kept in '{Path.Combine(instance.RunPath, PendingModelsFile)}' and sent by the next AvaSdk command in the workspace.", ex.Target, ex);
-            }
-        }
-
         /// <summary>
         /// Sends every completion and model record in the workspace the platform has not taken yet. Returns how many were
         /// sent; stops at the first failure (the platform is still unreachable) and throws it.
@@ -105,9 +83,13 @@ namespace AvaSdk.Platform
             // Only run/<id>/ holds these files; the snapshot folders below it can be large, so they are not walked.
             var runFolders = Directory.GetDirectories(runs);
             var sent = 0;
-            foreach (var modelsPath in runFolders.Select(f => Path.Combine(f, PendingModelsFile)).Where(File.Exists))
-                sent += await SendPendingModelsAsync(modelsPath, api, log, cancellationToken).ConfigureAwait(false);
-            foreach (var statusPath in runFolders.Select(f => Path.Combine(f, "status.json")).Where(File.Exists))
+            foreach (var folder in runFolders.Select(RunFolder.Of))
+            {
+                if (File.Exists(folder.LegacyPendingModels))
+                    sent += await SendPendingModelsAsync(folder.LegacyPendingModels, api, log, cancellationToken).ConfigureAwait(false);
+                sent += await SendStoredModelsAsync(folder, api, log, cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var statusPath in runFolders.Select(f => RunFolder.Of(f).Status).Where(File.Exists))
             {
                 JObject status;
                 try
@@ -127,6 +109,16 @@ namespace AvaSdk.Platform
                 sent++;
             }
             return sent;
+        }
+
+        // The model records of archives already stored, which need no credentials for Kodo; an outbox another command
+        // drains is left to it.
+        private static async Task<int> SendStoredModelsAsync(RunFolder folder, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
+        {
+            var outbox = new SnapshotOutbox(folder);
+            if (!outbox.Entries().Any(e => e.StoredAt != null && e.Model != null))
+                return 0;
+            return await SnapshotOutboxDrainer.SendStoredModelsAsync(outbox, api, log, cancellationToken).ConfigureAwait(false);
         }
 
         // Sends the file's records in order; what is sent leaves the file, so a failure half-way loses and repeats nothing.
@@ -164,23 +156,32 @@ namespace AvaSdk.Platform
         /// original's dict update), then the epoch and batch reached and the upload time.
         /// </summary>
         /// <param name="batchOfEpoch">Iterations per epoch; null when unknown, and then so is the batch.</param>
-        public static JObject SnapshotModel(TrainInstance instance, PlatformConfig config, StoredObject stored, int epoch, int? batchOfEpoch, DateTimeOffset now)
+        public static JObject SnapshotModel(TrainInstance instance, PlatformConfig config, string bucket, string key, int epoch, int? batchOfEpoch)
         {
             var uid = config.Value("Uid");
             var reference = new JObject { ["instanceID"] = instance.Id };
             foreach (var property in (instance.Platform?.Instance ?? new JObject()).Properties().Concat(config.TrainingSpec().Properties()))
                 reference[property.Name] = property.Value.DeepClone();
             reference["metric"] = new JObject { ["epoch"] = epoch, ["batch"] = (long?)epoch * batchOfEpoch };
-            reference["modelUploadTime"] = TrainInstanceStore.FormatTime(now);
+            // modelUploadTime follows once the archive is stored (WithUploadTime).
             return new JObject
             {
                 ["name"] = SnapshotModels.Name(instance.Id, epoch),
                 ["type"] = "snapshot",
-                ["file"] = uid == null ? $"qiniu://{stored.Bucket}/{stored.Key}" : $"qiniu://{uid}@z0/{stored.Bucket}/{stored.Key}",
+                ["file"] = uid == null ? $"qiniu://{bucket}/{key}" : $"qiniu://{uid}@z0/{bucket}/{key}",
                 ["params"] = new JObject(),
                 ["trainingRef"] = reference,
                 ["specVersion"] = "v1",
             };
+        }
+
+        /// <summary>A copy of a model record from <see cref="SnapshotModel"/> with the time its archive was stored.</summary>
+        public static JObject WithUploadTime(JObject model, DateTimeOffset stored)
+        {
+            var stamped = (JObject)model.DeepClone();
+            if (stamped["trainingRef"] is JObject reference)
+                reference["modelUploadTime"] = TrainInstanceStore.FormatTime(stored);
+            return stamped;
         }
 
         // The platform records the params the instance started with: none when there is no file. A damaged or unreadable

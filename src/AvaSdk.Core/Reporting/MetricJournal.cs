@@ -15,12 +15,11 @@ namespace AvaSdk.Reporting
     /// </summary>
     public sealed class MetricJournal
     {
-        public const string PositionFileName = "metrics.delivered";
-
         public MetricJournal(string runFolder)
         {
-            Path = System.IO.Path.Combine(runFolder, MetricsJsonLinesWriter.FileName);
-            PositionPath = System.IO.Path.Combine(runFolder, PositionFileName);
+            var folder = Training.RunFolder.Of(runFolder);
+            Path = folder.Metrics;
+            PositionPath = folder.MetricsDelivered;
         }
 
         public string Path { get; }

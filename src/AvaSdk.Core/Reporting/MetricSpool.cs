@@ -14,13 +14,11 @@ namespace AvaSdk.Reporting
     /// </summary>
     public sealed class MetricSpool
     {
-        public const string FileName = "metrics-spool.lp";
-
         private readonly object gate = new object();
 
         public MetricSpool(string runFolder)
         {
-            Path = System.IO.Path.Combine(runFolder, FileName);
+            Path = Training.RunFolder.Of(runFolder).MetricSpool;
         }
 
         public string Path { get; }

@@ -15,8 +15,6 @@ namespace AvaSdk.Reporting
     /// </summary>
     public sealed class MetricsJsonLinesWriter : IMetricReporter, IDisposable
     {
-        public const string FileName = "metrics.jsonl";
-
         private readonly StreamWriter file;
         private readonly Dictionary<string, string> quoted = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly StringBuilder line = new StringBuilder(256);
@@ -26,7 +24,7 @@ namespace AvaSdk.Reporting
         public MetricsJsonLinesWriter(string runFolder)
         {
             Directory.CreateDirectory(runFolder);
-            Path = System.IO.Path.Combine(runFolder, FileName);
+            Path = Training.RunFolder.Of(runFolder).Metrics;
             file = new StreamWriter(IO.LineFile.OpenAppend(Path, keepTornLine: false), new UTF8Encoding(false), 64 * 1024);
         }
 

@@ -25,8 +25,6 @@ namespace AvaSdk.Running
     /// </summary>
     public sealed class TrainingRun : IDisposable
     {
-        public const string LogFileName = "training.log";
-
         private readonly TrainingRunOptions options;
         private readonly ILogger log;
         private readonly Process process;
@@ -84,7 +82,7 @@ namespace AvaSdk.Running
 
         public int ProcessId => process.Id;
 
-        public string LogFile => Path.Combine(options.LogFolder, LogFileName);
+        public string LogFile => options.Folder.TrainingLog;
 
         public bool WasStopped => Volatile.Read(ref stopRequested) != 0;
 
@@ -124,8 +122,8 @@ namespace AvaSdk.Running
                     ?? throw NotStarted(options.FilePath, "no such executable file", null);
                 ProcessTreeGuard.Wrap(startInfo, program);
             }
-            Directory.CreateDirectory(options.LogFolder);
-            var logWriter = IO.LineFile.OpenAppend(Path.Combine(options.LogFolder, LogFileName), keepTornLine: true, 64 * 1024);
+            Directory.CreateDirectory(options.Folder.Logs);
+            var logWriter = IO.LineFile.OpenAppend(options.Folder.TrainingLog, keepTornLine: true, 64 * 1024);
             var process = new Process { StartInfo = startInfo };
             try
             {
@@ -139,7 +137,7 @@ namespace AvaSdk.Running
             }
             var guard = ProcessTreeGuard.IsSupported ? ProcessTreeGuard.Watch(process) : null;
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
-                options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, Path.Combine(options.LogFolder, LogFileName));
+                options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, options.Folder.TrainingLog);
             return new TrainingRun(options, log, process, guard, logWriter);
         }
 
@@ -356,7 +354,7 @@ namespace AvaSdk.Running
 
         private async Task HandleSnapshotsAsync()
         {
-            var context = new SnapshotContext(options.WorkingDirectory, options.SnapshotPath, options.TrainInstanceId, log, process.WaitForExitAsync());
+            var context = new SnapshotContext(options.WorkingDirectory, options.Folder.Output, options.TrainInstanceId, log, process.WaitForExitAsync());
             while (await snapshots.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (snapshots.Reader.TryRead(out var snapshot))
@@ -387,7 +385,7 @@ namespace AvaSdk.Running
                         $"{outcome.Undelivered} metric(s) could not be delivered yet; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance.")).ConfigureAwait(false);
                 if (outcome.NotRepresentable > 0)
                     await EmitAsync(TrainingOutput.Warning(
-                        $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {MetricsJsonLinesWriter.FileName}.")).ConfigureAwait(false);
+                        $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {options.Folder.Metrics}.")).ConfigureAwait(false);
             }
         }
 

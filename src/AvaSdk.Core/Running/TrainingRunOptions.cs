@@ -9,14 +9,13 @@ namespace AvaSdk.Running
     public sealed class TrainingRunOptions
     {
         public TrainingRunOptions(string filePath, IReadOnlyList<string> arguments, string workingDirectory, ILogParser parser,
-            string logFolder, string snapshotPath, string? trainInstanceId)
+            Training.RunFolder folder, string? trainInstanceId)
         {
             FilePath = filePath;
             Arguments = arguments;
             WorkingDirectory = workingDirectory;
             Parser = parser;
-            LogFolder = logFolder;
-            SnapshotPath = snapshotPath;
+            Folder = folder;
             TrainInstanceId = trainInstanceId;
         }
 
@@ -28,10 +27,8 @@ namespace AvaSdk.Running
 
         public ILogParser Parser { get; }
 
-        /// <summary>Where training.log goes.</summary>
-        public string LogFolder { get; }
-
-        public string SnapshotPath { get; }
+        /// <summary>Where training.log and the snapshots' copies go.</summary>
+        public Training.RunFolder Folder { get; }
 
         public string? TrainInstanceId { get; }
 

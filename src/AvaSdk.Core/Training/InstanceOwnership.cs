@@ -19,7 +19,6 @@ namespace AvaSdk.Training
     /// </summary>
     public static class InstanceOwnership
     {
-        public const string FileName = "owner.json";
         public const string BusyErrorId = "AvaTrainInstanceBusy";
 
         /// <summary>How often an owner renews its heartbeat, and how old one may get before another host takes over.</summary>
@@ -42,7 +41,7 @@ namespace AvaSdk.Training
             using (Guard(full))
             {
                 var me = OwnerRecord.Current(DateTimeOffset.UtcNow);
-                var previous = OwnerRecord.TryRead(Path.Combine(full, FileName));
+                var previous = OwnerRecord.TryRead(RunFolder.Of(full).Owner);
                 string? note = null;
                 if (previous != null && !previous.IsSameProcess(me))
                 {
@@ -52,7 +51,7 @@ namespace AvaSdk.Training
                             "an instance on a node: wait for it to finish, or stop it.", full);
                     note = $"The previous owner of the instance in '{full}', {previous.Describe()}, ended without completing it; this process takes it over.";
                 }
-                me.Write(Path.Combine(full, FileName));
+                me.Write(RunFolder.Of(full).Owner);
                 Owned[full] = new Held(full);
                 return note;
             }
@@ -86,7 +85,7 @@ namespace AvaSdk.Training
             held.Dispose();
             using (Guard(full))
             {
-                var path = Path.Combine(full, FileName);
+                var path = RunFolder.Of(full).Owner;
                 if (OwnerRecord.TryRead(path) is OwnerRecord owner && owner.IsSameProcess(OwnerRecord.Current(DateTimeOffset.UtcNow)))
                     File.Delete(path);
             }
@@ -95,7 +94,7 @@ namespace AvaSdk.Training
         // The check and the write of owner.json happen under an OS lock (flock on Linux), which dies with its process.
         private static FileStream Guard(string runPath)
         {
-            var path = Path.Combine(runPath, ".owner.guard");
+            var path = RunFolder.Of(runPath).OwnerGuard;
             var clock = Stopwatch.StartNew();
             while (true)
             {
@@ -129,7 +128,7 @@ namespace AvaSdk.Training
             {
                 try
                 {
-                    OwnerRecord.Current(DateTimeOffset.UtcNow).Write(Path.Combine(RunPath, FileName));
+                    OwnerRecord.Current(DateTimeOffset.UtcNow).Write(RunFolder.Of(RunPath).Owner);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {

@@ -16,9 +16,10 @@ namespace AvaSdk
             TestSetPath = workspace.TestSetPath;
             ModelPath = workspace.ModelPath;
             RunPath = workspace.RunPath(id);
-            SnapshotPath = System.IO.Path.Combine(RunPath, "output");
-            LogPath = System.IO.Path.Combine(RunPath, "logs");
-            StatusPath = System.IO.Path.Combine(RunPath, "status.json");
+            Folder = Training.RunFolder.Of(RunPath);
+            SnapshotPath = Folder.Output;
+            LogPath = Folder.Logs;
+            StatusPath = Folder.Status;
             StartTime = startTime;
             Log = log;
         }
@@ -38,6 +39,9 @@ namespace AvaSdk
         public string ModelPath { get; }
 
         public string RunPath { get; }
+
+        /// <summary>The files in <see cref="RunPath"/>.</summary>
+        internal Training.RunFolder Folder { get; }
 
         public string SnapshotPath { get; }
 

@@ -26,19 +26,18 @@ namespace AvaSdk.Training
                     $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
 
             var workspace = new AvaWorkspace(workspaceRoot);
-            var statusPath = Path.Combine(workspace.RunPath(id), "status.json");
-            var previous = File.Exists(statusPath) ? ReadStatus(statusPath) : null;
-
             var runPath = workspace.RunPath(id);
+            var folder = RunFolder.Of(runPath);
+            var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status) : null;
+
             var ownedHere = InstanceOwnership.IsHeldHere(runPath);
             var takeOver = InstanceOwnership.Acquire(runPath);
             // A process killed while it rewrote one of these left its temp file behind.
-            foreach (var written in new[] { "status.json", InstanceOwnership.FileName, Reporting.MetricJournal.PositionFileName, Reporting.MetricSpool.FileName })
-                AtomicFile.RemoveLeftovers(Path.Combine(runPath, written));
-            Directory.CreateDirectory(Path.Combine(runPath, "output"));
-            var logPath = Path.Combine(runPath, "logs");
-            Directory.CreateDirectory(logPath);
-            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(logPath))
+            foreach (var written in folder.ReplacedFiles)
+                AtomicFile.RemoveLeftovers(written);
+            Directory.CreateDirectory(folder.Output);
+            Directory.CreateDirectory(folder.Logs);
+            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(folder.InstanceLog))
             {
                 Platform = platform,
                 PreviousOwnerNote = takeOver ?? (previous?.Status == TrainInstanceStatus.Running && !ownedHere

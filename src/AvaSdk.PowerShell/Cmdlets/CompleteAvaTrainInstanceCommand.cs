@@ -48,8 +48,20 @@ namespace AvaSdk.PowerShell.Cmdlets
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
             if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))
                 return;
-            if (!InstanceCompleter.Complete(this, instance, ErrorMessage, stopping.Token))
+            try
+            {
+                RunCore(() => InstanceCompletion.Complete(instance, ErrorMessage, new CmdletObserver(this), stopping.Token));
+            }
+            catch (AvaException ex)
+            {
+                WriteError(ToErrorRecord(ex));
                 return;
+            }
+            catch (OperationCanceledException) when (Stopping)
+            {
+                // Ctrl+C: the instance stays running; what was not sent stays in its run folder.
+                return;
+            }
             if (PassThru)
                 WriteObject(instance);
         }
@@ -64,7 +76,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             var config = new PlatformConfig(workspace);
             try
             {
-                using var api = PlatformSession.Api(config);
+                using var api = AvaApiClient.Configured(config);
                 if (api == null)
                 {
                     WriteWarning($"The workspace '{workspace}' has no AVA API host configured, so there is nothing to send: completions are kept locally in status.json.");

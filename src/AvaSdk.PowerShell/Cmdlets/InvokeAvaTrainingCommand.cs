@@ -24,7 +24,6 @@ namespace AvaSdk.PowerShell.Cmdlets
     [OutputType(typeof(Metric))]
     public sealed class InvokeAvaTrainingCommand : AvaCmdlet, IDisposable
     {
-        private const string NoInstanceFolder = "ava-run";
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
@@ -33,11 +32,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         internal static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(15);
         internal static readonly TimeSpan TerminationFlushLimit = TimeSpan.FromSeconds(10);
 
-        private TrainingRun? run;
-        private TrainInstance? trainedInstance;
+        private TrainingSession? session;
+        private TrainingRun? startedRun;
         private int sigtermBeforeStart;
-        private string? waitForUploadsIn;
-        private readonly List<IDisposable> owned = new List<IDisposable>();
 
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -84,15 +81,20 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 // Registered before the trainer starts: a SIGTERM at any moment of the run is passed on, never fatal.
                 using var politeStop = PassOnSigterm();
-                run = Start();
+                session = Start();
+                foreach (var warning in session.Warnings)
+                    WriteWarning(warning);
+                var run = session.Run;
+                Volatile.Write(ref startedRun, run);
                 if (Volatile.Read(ref sigtermBeforeStart) != 0)
                     run.Terminate(TerminationGrace);
                 Stream(run, capture);
                 var exitCode = run.Completion.GetAwaiter().GetResult();
                 WriteCaptured(capture);
+                session.FinishUploads();
                 // Without an instance there is no Complete-AvaTrainInstance to wait for the snapshot uploads, so wait here.
-                if (waitForUploadsIn != null)
-                    SnapshotUploadWait.Wait(this, waitForUploadsIn, stopping.Token);
+                if (session.Request.Instance == null && session.Uploads != null)
+                    WaitForUploads(session.Uploads);
                 WriteCaptured(capture);
                 SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
                 if (run.WasTerminated)
@@ -113,59 +115,39 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void StopProcessing()
         {
             stopping.Cancel();
-            run?.Stop();
+            Volatile.Read(ref startedRun)?.Stop();
+            // What is not uploaded stays in the run's outbox for the next command.
+            session?.Uploads?.Cancel();
         }
 
         public void Dispose()
         {
             stopping.Dispose();
-            run?.Dispose();
-            foreach (var disposable in owned)
-                disposable.Dispose();
+            session?.Dispose();
         }
 
-        private TrainingRun Start()
+        private TrainingSession Start()
         {
             var instance = ChosenInstance();
             var workingDirectory = ResolvePath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             if (!Directory.Exists(workingDirectory))
                 throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
                     $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
-            if (instance != null)
-                TakeRun(instance);
-            trainedInstance = instance;
-            var runFolder = instance?.RunPath ?? Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, NoInstanceFolder);
-            var log = instance?.Log ?? InstanceLog.Detached;
-            var config = new PlatformConfig(instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()));
             var otherFiles = ResolveOtherFiles();
-            var api = PlatformApi(instance, config);
-
             try
             {
-                var batchOfEpoch = EpochLength(instance, config);
-                var options = new TrainingRunOptions(ResolveProgram(), ArgumentList, workingDirectory, Parser(batchOfEpoch), instance?.LogPath ?? runFolder,
-                    instance?.SnapshotPath ?? Path.Combine(runFolder, "output"), instance?.Id)
+                var request = new TrainingRequest(ResolveProgram(), ArgumentList, workingDirectory, instance, SessionState.Path.CurrentFileSystemLocation.ProviderPath)
                 {
+                    Workspace = instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()),
+                    Framework = Framework,
+                    MetricDefinitions = MetricDefinition.Select(ToDefinition).ToList(),
+                    BatchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : null,
+                    SnapshotKeyPrefix = SnapshotKeyPrefix,
+                    OtherFiles = otherFiles,
+                    EpochInterval = EpochInterval,
                     ForwardLines = VerboseWanted(),
                 };
-                var record = new MetricsJsonLinesWriter(runFolder);
-                owned.Add(record);
-                options.Reporters.Add(record);
-                if (RemoteReporter(runFolder, config, instance, log) is { } remote)
-                {
-                    remote.PlatformProgress = instance?.Platform != null;
-                    remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
-                    remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
-                    if (remote.Recover() is var left and > 0)
-                        log.Information("Sending again the {Count} metric record(s) an interrupted run wrote but did not send", left);
-                    owned.Add(remote);
-                    options.Reporters.Add(remote);
-                }
-                options.SnapshotHandlers.Add(new SnapshotCopyHandler());
-                if (SnapshotModelUploads(instance, config, api, runFolder, otherFiles, log) is { } uploads)
-                    options.SnapshotHandlers.Add(uploads);
-                waitForUploadsIn = instance == null ? runFolder : null;
-                return TrainingRun.Start(options, log);
+                return RunCore(() => TrainingSession.Start(request, stopping.Token));
             }
             catch (AvaException ex)
             {
@@ -180,41 +162,33 @@ namespace AvaSdk.PowerShell.Cmdlets
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
-                if (Volatile.Read(ref run) is TrainingRun started)
+                if (Volatile.Read(ref startedRun) is TrainingRun started)
                     started.Terminate(TerminationGrace);
                 else
                     Volatile.Write(ref sigtermBeforeStart, 1);
             });
 
-        // The instance is marked failed ("terminated") and reported, its spooled metrics and snapshot uploads flushed, all
-        // within FlushLimit, and the script stops: the container is about to be killed.
+        // The instance is marked failed ("terminated") and reported, its outbox and undelivered metrics flushed, all within
+        // TerminationFlushLimit, and the script stops: the container is about to be killed.
         private void EndTerminated(int exitCode)
         {
             var reason = $"terminated: the job received SIGTERM (a cancel or a preemption); the training process exited with code {exitCode}";
-            if (trainedInstance != null)
+            var instance = session!.Request.Instance;
+            if (instance != null)
             {
-                using var deadline = new CancellationTokenSource(TerminationFlushLimit);
-                InstanceCompleter.Complete(this, trainedInstance, reason, deadline.Token);
+                try
+                {
+                    RunCore(() => InstanceCompletion.Complete(instance, reason, new CmdletObserver(this), stopping.Token, TerminationFlushLimit));
+                }
+                catch (AvaException ex)
+                {
+                    WriteError(ToErrorRecord(ex));
+                }
             }
             throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaTrainingTerminated", AvaErrorKind.OperationStopped,
-                $"The training '{FilePath}' was {reason}." + (trainedInstance != null
-                    ? $" Instance '{trainedInstance.Id}' is marked failed; its snapshots are in '{trainedInstance.SnapshotPath}'."
+                $"The training '{FilePath}' was {reason}." + (instance != null
+                    ? $" Instance '{instance.Id}' is marked failed; its snapshots are in '{instance.SnapshotPath}'."
                     : string.Empty), FilePath)));
-        }
-
-        // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.
-        private void TakeRun(TrainInstance instance)
-        {
-            try
-            {
-                owned.Add(InstanceOwnership.BeginRun(instance.RunPath, out var note));
-                if (note != null)
-                    WriteWarning(note);
-            }
-            catch (AvaException ex)
-            {
-                throw ScriptTerminatingError(ToErrorRecord(ex));
-            }
         }
 
         // Without -TrainInstance the session's running instance, if any; an explicit $null is a mistake (usually a failed
@@ -230,42 +204,6 @@ namespace AvaSdk.PowerShell.Cmdlets
             return TrainInstance;
         }
 
-        // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
-        private LineProtocolReporter? RemoteReporter(string runFolder, PlatformConfig config, TrainInstance? instance, Serilog.ILogger log)
-        {
-            try
-            {
-                return MetricDelivery.ReporterFor(runFolder, config, instance?.Id, log);
-            }
-            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid")
-            {
-                WriteWarning($"Metrics will only be kept locally in metrics.jsonl: {ex.Message}");
-                return null;
-            }
-        }
-
-        // The platform's API for a platform instance (it records snapshot models); owed completions are sent on the way.
-        private AvaApiClient? PlatformApi(TrainInstance? instance, PlatformConfig config)
-        {
-            if (instance?.Platform == null)
-                return null;
-            try
-            {
-                var api = PlatformSession.Api(config);
-                if (api != null)
-                {
-                    owned.Add(api);
-                    PlatformSession.SendPending(this, config, api, stopping.Token);
-                }
-                return api;
-            }
-            catch (AvaException ex)
-            {
-                WriteWarning($"Snapshot models will not be recorded on the AVA platform: {ex.Message}");
-                return null;
-            }
-        }
-
         // The -OtherFiles, checked before the training starts: a model without them would be found out only at evaluation.
         private IReadOnlyList<string> ResolveOtherFiles()
         {
@@ -276,37 +214,24 @@ namespace AvaSdk.PowerShell.Cmdlets
             return files;
         }
 
-        // Snapshot models go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
-        // on the platform each one also becomes a model record.
-        private ISnapshotHandler? SnapshotModelUploads(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, string runFolder,
-            IReadOnlyList<string> otherFiles, Serilog.ILogger log)
+        // With progress, until the run's uploads are over; then a warning for each model left in the outbox.
+        private void WaitForUploads(BackgroundSnapshotUploads uploads)
         {
-            KodoSettings settings;
-            try
+            var drainer = uploads.Drainer;
+            var progress = new ProgressRecord(2, "Uploading snapshot models", "Waiting");
+            while (!uploads.Finished.Wait(200))
             {
-                settings = KodoSettings.Resolve(config, null, null, null, null);
+                if (stopping.IsCancellationRequested)
+                    return;
+                progress.StatusDescription = $"{drainer.FilesDone} of {drainer.FilesOwed} model(s), {drainer.BytesSent / 1048576.0:0.0} of {drainer.BytesOwed / 1048576.0:0.0} MiB";
+                progress.PercentComplete = drainer.BytesOwed > 0 ? (int)(Math.Min(drainer.BytesSent, drainer.BytesOwed) * 100 / drainer.BytesOwed) : -1;
+                WriteProgress(progress);
             }
-            catch (AvaException ex)
-            {
-                WriteWarning($"Snapshots will not be uploaded: {ex.Message}");
-                return null;
-            }
-            if (settings.Credentials == null || settings.Bucket == null)
-                return null;
-            var credentials = settings.Credentials;
-            var queue = SnapshotUploadQueue.For(runFolder, () =>
-            {
-                var http = new ServiceHttp(HttpServiceRules.Kodo, settings.Http.With(maxRetry: 5), log);
-                return new KodoUploader(credentials, settings.UpHosts(http, log), http, log, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
-            }, settings.Bucket, log);
-            var instanceId = instance?.Id ?? "local";
-            if (api == null || instance == null)
-                return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles);
-            // The queue outlives this command (Complete-AvaTrainInstance waits for it), so it gets its own API client.
-            var modelApi = PlatformSession.Api(config)!;
-            var batchOfEpoch = EpochLength(instance, config);
-            return new SnapshotModelHandler(queue, runFolder, instanceId, SnapshotKeyPrefix, EpochInterval, otherFiles, (epoch, stored, token) =>
-                PlatformReports.RecordModelAsync(instance, modelApi, PlatformReports.SnapshotModel(instance, config, stored, epoch, batchOfEpoch, DateTimeOffset.Now), token));
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            foreach (var failure in uploads.TakeFailures())
+                WriteWarning($"Snapshot '{failure.Archive}' was not uploaded to {failure.Bucket}/{failure.Key}: {failure.Problem} It is kept on disk, and " +
+                    $"in '{drainer.Outbox.Path}'; send it with Send-AvaFile '{failure.Archive}' -Key '{failure.Key}'.");
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
@@ -358,17 +283,6 @@ namespace AvaSdk.PowerShell.Cmdlets
                 throw new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
                     $"The training program '{FilePath}' was not found on PATH. Give its path, or add its folder to PATH.", FilePath);
             return application.Path;
-        }
-
-        // The epoch length: -BatchOfEpoch, else what the platform's training set and batch size give (else, for MXNet
-        // metrics, the parser learns it from the log).
-        private int? EpochLength(TrainInstance? instance, PlatformConfig config) =>
-            BatchOfEpoch > 0 ? BatchOfEpoch : instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null;
-
-        private ILogParser Parser(int? batchOfEpoch)
-        {
-            var definitions = MetricDefinition.Select(ToDefinition).ToList();
-            return LogParsers.For(Framework, definitions, batchOfEpoch);
         }
 
         private static MetricDefinition ToDefinition(Hashtable table) =>

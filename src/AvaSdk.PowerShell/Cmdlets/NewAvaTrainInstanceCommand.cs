@@ -32,7 +32,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             try
             {
                 var config = new PlatformConfig(workspace);
-                using var api = PlatformSession.Api(config);
+                using var api = AvaApiClient.Configured(config);
                 TrainInstance instance;
                 var where = api == null ? $"workspace '{workspace}'" : $"training '{config.RequireTrainingName()}' on the AVA platform at {config.ApiHost}";
                 if (!ShouldProcess(where, requested == null ? "Create a training instance" : $"Start or resume training instance '{requested}'"))
@@ -43,7 +43,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 }
                 else
                 {
-                    PlatformSession.SendPending(this, config, api, stopping.Token);
+                    RunCore(() => InstanceCompletion.SendPending(config, api, InstanceLog.Detached, new CmdletObserver(this), stopping.Token));
                     instance = RunCore(() => PlatformReports.StartAsync(workspace, requested, config, api, DateTimeOffset.Now, InstanceLog.Detached, stopping.Token)
                         .GetAwaiter().GetResult());
                 }
@@ -52,7 +52,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 {
                     WriteWarning(instance.PreviousOwnerNote);
                     // Its owner died: what it parsed but never sent goes now.
-                    InstanceCompleter.ReplayMetrics(this, instance, config, stopping.Token);
+                    RunCore(() => InstanceCompletion.ReplayMetrics(instance, config, new CmdletObserver(this), stopping.Token));
                 }
                 WriteObject(instance);
             }

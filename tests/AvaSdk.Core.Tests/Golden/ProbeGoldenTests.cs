@@ -1,3 +1,4 @@
+using AvaSdk.Training;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -76,7 +77,7 @@ namespace AvaSdk.Core.Tests.Golden
                 reporter.TrainSamples = config.TrainSamples;
                 var parser = LogParsers.For(framework, Array.Empty<MetricDefinition>(), config.BatchOfEpoch(paramsPath));
                 var options = new TrainingRunOptions("cat", new[] { Tests.Fixtures.Path(fixture) }, workspace.Path, parser,
-                    runFolder, Path.Combine(runFolder, "output"), InstanceId)
+                    RunFolder.Of(runFolder), InstanceId)
                 {
                     Clock = new FixedClock(LinesArriveAt),
                 };
@@ -89,7 +90,7 @@ namespace AvaSdk.Core.Tests.Golden
                         }
                     Assert.Equal(0, await run.Completion);
                 }
-                Assert.False(File.Exists(Path.Combine(runFolder, MetricSpool.FileName)), "some points were not delivered to the local probe");
+                Assert.False(File.Exists(RunFolder.Of(runFolder).MetricSpool), "some points were not delivered to the local probe");
                 Assert.All(probe.Paths, path => Assert.Equal($"/v1/report/trainings/{InstanceId}/metric", path));
                 return probe.Bodies.SelectMany(body => body.Split('\n')).ToList();
             }

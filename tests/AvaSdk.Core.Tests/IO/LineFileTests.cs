@@ -1,3 +1,4 @@
+using AvaSdk.Training;
 using System;
 using System.IO;
 using System.Linq;
@@ -18,7 +19,7 @@ namespace AvaSdk.Core.Tests.IO
         [Fact]
         public void A_metric_written_after_a_torn_record_is_a_line_of_its_own()
         {
-            var path = Path.Combine(folder.Path, MetricsJsonLinesWriter.FileName);
+            var path = RunFolder.Of(folder.Path).Metrics;
             File.WriteAllText(path, "{\"name\":\"loss\",\"value\":1,\"iteration\":1}\n{\"name\":\"loss\",\"val");
             using (var writer = new MetricsJsonLinesWriter(folder.Path))
             {

@@ -31,7 +31,7 @@ namespace AvaSdk.Core.Tests.Platform
             var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b0", Started, new PlatformLink("cifar-train", spec, reported: true));
             var key = "ava/default/models/5a8f83b0-snapshot-model:epoch_4/snapshots/model.tar.gz";
 
-            var model = PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), new StoredObject("avajobs", key, "hash", 10, "/run/model.tar.gz"), 4, 100, Uploaded);
+            var model = PlatformReports.WithUploadTime(PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), "avajobs", key, 4, 100), Uploaded);
 
             var expected = Json(@"{
                 ""name"": ""5a8f83b0-snapshot-model:epoch_4"",
@@ -57,7 +57,7 @@ namespace AvaSdk.Core.Tests.Platform
         public void Without_a_batch_of_epoch_the_batch_is_unknown()
         {
             var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b1", Started, new PlatformLink("cifar-train", new JObject(), reported: true));
-            var model = PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), new StoredObject("avajobs", "k", "hash", 1, "/run/model.tar.gz"), 3, null, Uploaded);
+            var model = PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), "avajobs", "k", 3, null);
             Assert.Equal(JTokenType.Null, model["trainingRef"]!["metric"]!["batch"]!.Type);
             Assert.Equal(3, (int)model["trainingRef"]!["metric"]!["epoch"]!);
         }

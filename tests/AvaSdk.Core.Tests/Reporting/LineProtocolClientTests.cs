@@ -1,3 +1,4 @@
+using AvaSdk.Training;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -90,7 +91,7 @@ namespace AvaSdk.Core.Tests.Reporting
             var outcome = await reporter.CompleteAsync(CancellationToken.None);
             Assert.Equal(2, outcome.Undelivered);
             Assert.Equal(1, outcome.NotRepresentable);
-            Assert.Equal(Path.Combine(temp.Path, MetricSpool.FileName), outcome.KeptIn);
+            Assert.Equal(RunFolder.Of(temp.Path).MetricSpool, outcome.KeptIn);
             reporter.Dispose();
         }
 

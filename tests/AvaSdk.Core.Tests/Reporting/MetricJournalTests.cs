@@ -1,3 +1,4 @@
+using AvaSdk.Training;
 using System;
 using System.IO;
 using System.Linq;
@@ -43,7 +44,7 @@ namespace AvaSdk.Core.Tests.Reporting
         [Fact]
         public void A_run_folder_without_a_position_counts_what_it_has_as_delivered()
         {
-            File.WriteAllText(Path.Combine(folder.Path, MetricsJsonLinesWriter.FileName), "{\"name\":\"a\",\"value\":1,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n{\"name\":\"b\",\"value\":2,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n");
+            File.WriteAllText(RunFolder.Of(folder.Path).Metrics, "{\"name\":\"a\",\"value\":1,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n{\"name\":\"b\",\"value\":2,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n");
             var journal = new MetricJournal(folder.Path);
             Assert.Equal((2L, 2L), journal.Undelivered());
             Assert.Equal("2", File.ReadAllText(journal.PositionPath));

@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using AvaSdk.Errors;
+using AvaSdk.Logging;
+using AvaSdk.Parsing;
+using AvaSdk.Platform;
+using AvaSdk.Reporting;
+using AvaSdk.Snapshots;
+using AvaSdk.Storage;
+using AvaSdk.Training;
+
+namespace AvaSdk.Running
+{
+    /// <summary>What to train, and where: everything Invoke-AvaTraining binds, resolved to full paths.</summary>
+    public sealed class TrainingRequest
+    {
+        public TrainingRequest(string program, IReadOnlyList<string> arguments, string workingDirectory, TrainInstance? instance, string currentLocation)
+        {
+            Program = program;
+            Arguments = arguments;
+            WorkingDirectory = workingDirectory;
+            Instance = instance;
+            Folder = instance?.Folder ?? RunFolder.Detached(currentLocation);
+            Workspace = instance?.Workspace ?? AvaWorkspace.DefaultRoot();
+        }
+
+        public string Program { get; }
+
+        public IReadOnlyList<string> Arguments { get; }
+
+        public string WorkingDirectory { get; }
+
+        /// <summary>The instance trained in; null for a run of its own in ./ava-run.</summary>
+        public TrainInstance? Instance { get; }
+
+        public RunFolder Folder { get; }
+
+        /// <summary>The workspace whose configuration applies (the instance's, else the default one).</summary>
+        public string Workspace { get; set; }
+
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+
+        public IReadOnlyList<MetricDefinition> MetricDefinitions { get; set; } = Array.Empty<MetricDefinition>();
+
+        /// <summary>Iterations per epoch given by the user; null to take it from the platform's configuration (or the log).</summary>
+        public int? BatchOfEpoch { get; set; }
+
+        public string? SnapshotKeyPrefix { get; set; }
+
+        public IReadOnlyList<string> OtherFiles { get; set; } = Array.Empty<string>();
+
+        public int EpochInterval { get; set; } = 1;
+
+        /// <summary>Every raw line to the caller too (-Verbose).</summary>
+        public bool ForwardLines { get; set; }
+    }
+
+    /// <summary>
+    /// One training run with everything around it: the instance's run mark, metrics.jsonl, the metrics endpoint, snapshot
+    /// copies and model uploads (through the run's outbox), and the platform's pending reports. What cannot be set up
+    /// without stopping the training (a damaged config, no credentials) becomes a warning, and the training goes on.
+    /// </summary>
+    public sealed class TrainingSession : IDisposable
+    {
+        private readonly List<IDisposable> owned = new List<IDisposable>();
+        private readonly List<string> warnings = new List<string>();
+
+        private TrainingSession(TrainingRequest request)
+        {
+            Request = request;
+        }
+
+        public TrainingRequest Request { get; }
+
+        public TrainingRun Run { get; private set; } = null!;
+
+        /// <summary>The run's snapshot uploads; null when snapshots are not uploaded (no bucket or credentials).</summary>
+        public BackgroundSnapshotUploads? Uploads { get; private set; }
+
+        /// <summary>What the setup gave up on, for the caller to show.</summary>
+        public IReadOnlyList<string> Warnings => warnings;
+
+        /// <exception cref="AvaException">The training could not start (busy instance, missing program, damaged params file…).</exception>
+        public static TrainingSession Start(TrainingRequest request, CancellationToken cancellationToken)
+        {
+            var session = new TrainingSession(request);
+            try
+            {
+                session.Begin(cancellationToken);
+                return session;
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+
+        private void Begin(CancellationToken cancellationToken)
+        {
+            var instance = Request.Instance;
+            var folder = Request.Folder;
+            var log = instance?.Log ?? InstanceLog.Detached;
+            // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.
+            if (instance != null)
+            {
+                owned.Add(InstanceOwnership.BeginRun(instance.RunPath, out var note));
+                if (note != null)
+                    warnings.Add(note);
+            }
+            var config = new PlatformConfig(Request.Workspace);
+            var api = PlatformApi(instance, config, log, cancellationToken);
+            var batchOfEpoch = Request.BatchOfEpoch ?? (instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null);
+            var options = new TrainingRunOptions(Request.Program, Request.Arguments, Request.WorkingDirectory,
+                LogParsers.For(Request.Framework, Request.MetricDefinitions, batchOfEpoch), folder, instance?.Id)
+            {
+                ForwardLines = Request.ForwardLines,
+            };
+            var record = new MetricsJsonLinesWriter(folder.Path);
+            owned.Add(record);
+            options.Reporters.Add(record);
+            if (RemoteReporter(folder, config, instance, log) is { } remote)
+            {
+                remote.PlatformProgress = instance?.Platform != null;
+                remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
+                remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
+                if (remote.Recover() is var left and > 0)
+                    log.Information("Sending again the {Count} metric record(s) an interrupted run wrote but did not send", left);
+                owned.Add(remote);
+                options.Reporters.Add(remote);
+            }
+            options.SnapshotHandlers.Add(new SnapshotCopyHandler());
+            if (SnapshotModels(instance, config, api, batchOfEpoch, log) is { } models)
+                options.SnapshotHandlers.Add(models);
+            Run = TrainingRun.Start(options, log);
+        }
+
+        // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
+        private LineProtocolReporter? RemoteReporter(RunFolder folder, PlatformConfig config, TrainInstance? instance, Serilog.ILogger log)
+        {
+            try
+            {
+                return MetricDelivery.ReporterFor(folder.Path, config, instance?.Id, log);
+            }
+            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid")
+            {
+                warnings.Add($"Metrics will only be kept locally in metrics.jsonl: {ex.Message}");
+                return null;
+            }
+        }
+
+        // The platform's API for a platform instance (it records snapshot models); owed reports are sent on the way.
+        private AvaApiClient? PlatformApi(TrainInstance? instance, PlatformConfig config, Serilog.ILogger log, CancellationToken cancellationToken)
+        {
+            if (instance?.Platform == null)
+                return null;
+            try
+            {
+                var api = AvaApiClient.Configured(config);
+                if (api != null)
+                {
+                    owned.Add(api);
+                    PlatformReports.SendPendingAsync(config.Workspace, api, log, cancellationToken).GetAwaiter().GetResult();
+                }
+                return api;
+            }
+            catch (AvaException ex)
+            {
+                warnings.Add($"Reports owed to the AVA platform (model records, completions) are not sent now: {ex.Message}");
+                return null;
+            }
+        }
+
+        // Snapshot models go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
+        // on the platform each one also becomes a model record. The uploads start with what an earlier run left.
+        private ISnapshotHandler? SnapshotModels(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, int? batchOfEpoch, Serilog.ILogger log)
+        {
+            KodoSettings settings;
+            try
+            {
+                settings = KodoSettings.Resolve(config, null, null, null, null);
+            }
+            catch (AvaException ex)
+            {
+                warnings.Add($"Snapshots will not be uploaded: {ex.Message}");
+                return null;
+            }
+            if (settings.Credentials == null || settings.Bucket == null)
+                return null;
+            var outbox = new SnapshotOutbox(Request.Folder);
+            outbox.RemoveLeftovers();
+            // The drainer outlives this command (Complete-AvaTrainInstance waits for the outbox), so it gets its own API client.
+            var uploads = new BackgroundSnapshotUploads(new SnapshotOutboxDrainer(outbox, settings, api == null ? null : AvaApiClient.Configured(config), log));
+            Uploads = uploads;
+            var instanceId = instance?.Id ?? "local";
+            if (api == null || instance == null)
+                return new SnapshotModelHandler(uploads, settings.Bucket, instanceId, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles);
+            return new SnapshotModelHandler(uploads, settings.Bucket, instanceId, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles,
+                (epoch, bucket, key) => PlatformReports.SnapshotModel(instance, config, bucket, key, epoch, batchOfEpoch));
+        }
+
+        /// <summary>Ends the run's part in the uploads: they go on in the background until the outbox is empty.</summary>
+        public void FinishUploads() => Uploads?.Finish();
+
+        public void Dispose()
+        {
+            if (Run != null)
+                Run.Dispose();
+            foreach (var disposable in owned)
+                disposable.Dispose();
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using AvaSdk.Errors;
+using AvaSdk.Platform;
+using AvaSdk.Reporting;
+using AvaSdk.Snapshots;
+using AvaSdk.Storage;
+
+namespace AvaSdk.Training
+{
+    /// <summary>Where a long piece of core work shows itself; called only on the thread that started the work.</summary>
+    public interface IWorkObserver
+    {
+        void Warning(string message);
+
+        /// <param name="percent">-1 when unknown.</param>
+        void Progress(string activity, string status, int percent);
+
+        void ProgressCompleted(string activity);
+    }
+
+    /// <summary>
+    /// Completes an instance in the one order that loses nothing: take ownership, drain the run's outbox (snapshot
+    /// uploads, model records), send the metrics not yet delivered, mark it done or failed in status.json, tell the
+    /// platform, release. Used by Complete-AvaTrainInstance, and by Invoke-AvaTraining when the job is terminated.
+    /// Nothing owed is given up: what cannot be sent stays in the run folder, and a warning says where.
+    /// </summary>
+    public static class InstanceCompletion
+    {
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+        /// <summary>Completes <paramref name="instance"/>: done without <paramref name="errorMessage"/>, else failed.</summary>
+        /// <param name="stopping">Ctrl+C: the instance stays running, and what is owed stays in its run folder.</param>
+        /// <param name="timeLimit">How long sending may take (a SIGTERM's grace); once it is out, the instance is still
+        /// marked, and what was not sent stays owed.</param>
+        /// <exception cref="AvaException">AvaTrainInstanceBusy (another process owns it), AvaTrainInstanceCompleted, a status file that cannot be written.</exception>
+        /// <exception cref="OperationCanceledException"><paramref name="stopping"/> was cancelled before the instance was marked.</exception>
+        public static void Complete(TrainInstance instance, string? errorMessage, IWorkObserver observer, CancellationToken stopping, TimeSpan? timeLimit = null)
+        {
+            if (InstanceOwnership.Acquire(instance.RunPath) is string note)
+                observer.Warning(note);
+            var config = new PlatformConfig(instance.Workspace);
+            using var sending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            if (timeLimit is TimeSpan limit)
+                sending.CancelAfter(limit);
+            DrainOutbox(instance, config, observer, sending.Token);
+            ReplayMetrics(instance, config, observer, sending.Token);
+            stopping.ThrowIfCancellationRequested();
+            TrainInstanceStore.MarkComplete(instance, errorMessage, DateTimeOffset.Now);
+            try
+            {
+                ReportToPlatform(instance, config, observer, sending.Token);
+            }
+            finally
+            {
+                instance.CloseLog();
+                InstanceOwnership.Release(instance.RunPath);
+            }
+        }
+
+        /// <summary>
+        /// Sends what the run's outbox holds, after waiting for a drainer already at it (the training's background uploads):
+        /// with progress, until it is empty or every entry left has failed once more. Ctrl+C leaves the rest in the outbox.
+        /// </summary>
+        public static void DrainOutbox(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            var outbox = new SnapshotOutbox(instance.Folder);
+            if (outbox.Entries().Count == 0)
+                return;
+            SnapshotOutboxDrainer drainer;
+            try
+            {
+                drainer = SnapshotOutboxDrainer.For(instance.Folder, config, instance.Log);
+            }
+            catch (AvaException ex)
+            {
+                observer.Warning($"{outbox.Entries().Count} snapshot model(s) of instance '{instance.Id}' were not sent ({ex.Message}); they stay in '{outbox.Path}' for the next AvaSdk command in this instance.");
+                return;
+            }
+            const string Activity = "Uploading snapshot models";
+            using (drainer)
+            {
+                while (!stopping.IsCancellationRequested)
+                {
+                    var pass = drainer.DrainOnceAsync(stopping);
+                    Wait(pass, () => observer.Progress(Activity,
+                        $"{drainer.FilesDone} of {drainer.FilesOwed} model(s), {drainer.BytesSent / 1048576.0:0.0} of {drainer.BytesOwed / 1048576.0:0.0} MiB",
+                        drainer.BytesOwed > 0 ? (int)(Math.Min(drainer.BytesSent, drainer.BytesOwed) * 100 / drainer.BytesOwed) : -1), stopping);
+                    if (pass.IsCanceled || stopping.IsCancellationRequested)
+                        break;
+                    var failed = pass.GetAwaiter().GetResult();
+                    if (failed == null)
+                    {
+                        // Another drainer (the training's background uploads) holds the outbox: wait for it, then go over what it left.
+                        observer.Progress(Activity, $"Waiting for the training's uploads: {outbox.Entries().Count} model(s) left", -1);
+                        stopping.WaitHandle.WaitOne(PollInterval);
+                        continue;
+                    }
+                    foreach (var entry in failed)
+                        observer.Warning(entry.StoredAt != null
+                            ? $"Snapshot model of epoch {entry.Epoch} was uploaded to {entry.Bucket}/{entry.Key}, but its model record was not sent: {entry.Problem} It is kept in '{outbox.Path}'; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it."
+                            : $"Snapshot '{entry.Archive}' was not uploaded to {entry.Bucket}/{entry.Key}: {entry.Problem} It is kept on disk and in '{outbox.Path}'; the next AvaSdk command in this instance tries again, or send it with Send-AvaFile '{entry.Archive}' -Key '{entry.Key}'.");
+                    break;
+                }
+            }
+            observer.ProgressCompleted(Activity);
+        }
+
+        /// <summary>
+        /// Sends what an earlier run left undelivered: records of metrics.jsonl a killed run never sent, and the spool.
+        /// Undelivered metrics never stop a command: they stay where they are, and a warning says where.
+        /// </summary>
+        public static void ReplayMetrics(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            long undelivered;
+            string? why = null;
+            try
+            {
+                undelivered = MetricDelivery.RecoverJournalAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
+                    MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult();
+            }
+            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid" || ex.ErrorId == "AvaMetricsUrlInvalid")
+            {
+                undelivered = new MetricSpool(instance.RunPath).Count;
+                why = $" ({ex.Message})";
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                undelivered = new MetricSpool(instance.RunPath).Count;
+                why = " (out of time)";
+            }
+            if (undelivered > 0)
+                observer.Warning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{instance.Folder.MetricSpool}' (and metrics.jsonl, which holds every metric), and the next AvaSdk command in this instance sends them.");
+        }
+
+        private static void ReportToPlatform(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            if (instance.Platform == null)
+                return;
+            AvaException? failure;
+            try
+            {
+                using var api = AvaApiClient.Configured(config) ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
+                    $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
+                failure = PlatformReports.ReportCompletionAsync(instance, api, stopping).GetAwaiter().GetResult();
+                if (failure == null)
+                    SendPending(config, api, instance.Log, observer, stopping);
+            }
+            catch (AvaException ex)
+            {
+                failure = ex;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                failure = new AvaException("AvaPlatformUnreachable", AvaErrorKind.ConnectionError, "there was no time left to send it.");
+            }
+            if (failure != null)
+                observer.Warning($"The AVA platform was not told that instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}: {failure.Message} " +
+                    $"The completion is kept in '{instance.StatusPath}' as not reported; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it.");
+        }
+
+        /// <summary>
+        /// Sends the reports the platform has not taken yet, in the whole workspace. Failing here never fails the command at
+        /// hand: it is a warning, and the reports stay pending for the next command.
+        /// </summary>
+        public static void SendPending(PlatformConfig config, AvaApiClient api, Serilog.ILogger log, IWorkObserver observer, CancellationToken stopping)
+        {
+            try
+            {
+                PlatformReports.SendPendingAsync(config.Workspace, api, log, stopping).GetAwaiter().GetResult();
+            }
+            catch (AvaException ex)
+            {
+                observer.Warning($"Reports owed to the AVA platform (completions, model records) are still not sent: {ex.Message} They stay in the run folders; the next AvaSdk command in '{config.Workspace}', or Complete-AvaTrainInstance -Retry, sends them.");
+            }
+        }
+
+        // Waits for core work on the caller's thread, showing progress every PollInterval, so the observer is only ever
+        // called here. Ctrl+C (stopping) ends the wait at once; the work itself sees the same token.
+        private static void Wait(Task work, Action showProgress, CancellationToken stopping)
+        {
+            while (!work.IsCompleted)
+            {
+                showProgress();
+                if (stopping.IsCancellationRequested)
+                {
+                    work.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(5));
+                    return;
+                }
+                try
+                {
+                    work.Wait(PollInterval, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: checked above on the next turn.
+                }
+                catch (AggregateException)
+                {
+                    // The work failed; its awaiter rethrows for the caller.
+                }
+            }
+        }
+    }
+}
