@@ -8,8 +8,14 @@ namespace AvaSdk.Reporting
     {
         void Report(Metric metric);
 
-        /// <summary>Called when the log is momentarily idle: push buffered work out.</summary>
+        /// <summary>Called when the log is momentarily idle, right after metrics.jsonl was written: push buffered work out.</summary>
         void Flush();
+
+        /// <summary>
+        /// metrics.jsonl kept only the first <paramref name="kept"/> metrics of this run (the disk is full): the metrics
+        /// reported after them are given up, so that nothing goes where metrics.jsonl does not hold it.
+        /// </summary>
+        void GiveUpAfter(long kept);
 
         /// <summary>No more metrics will come: deliver what is pending, and say what could not be.</summary>
         Task<ReportOutcome> CompleteAsync(CancellationToken cancellationToken);

@@ -22,6 +22,9 @@ namespace AvaSdk.Reporting
         private readonly Channel<(string Point, long Record)> queue;
         private readonly MetricJournal? journal;
         private long nextRecord;
+        // The first record of this run (after those Recover queued again), and the first given up (GiveUpAfter).
+        private long runStart;
+        private long givenUpFrom = long.MaxValue;
         // Records below it are on disk in metrics.jsonl: only their points may leave, so a crash never leaves the
         // endpoint holding a metric that metrics.jsonl lost.
         private long flushedUpTo;
@@ -64,6 +67,7 @@ namespace AvaSdk.Reporting
                 }
             }
             Volatile.Write(ref flushedUpTo, nextRecord);
+            runStart = nextRecord;
             return count - delivered;
         }
 
@@ -82,6 +86,8 @@ namespace AvaSdk.Reporting
 
         public void Report(Metric metric)
         {
+            if (nextRecord >= Volatile.Read(ref givenUpFrom))
+                return;
             var record = nextRecord++;
             var point = LineProtocol.Encode(metric);
             if (point == null)
@@ -104,7 +110,14 @@ namespace AvaSdk.Reporting
         }
 
         /// <summary>Called right after metrics.jsonl was flushed: the records reported so far are on disk.</summary>
-        public void Flush() => Volatile.Write(ref flushedUpTo, nextRecord);
+        public void Flush() => Volatile.Write(ref flushedUpTo, Math.Min(nextRecord, Volatile.Read(ref givenUpFrom)));
+
+        public void GiveUpAfter(long kept)
+        {
+            Volatile.Write(ref givenUpFrom, Math.Min(Volatile.Read(ref givenUpFrom), runStart + kept));
+            nextRecord = Math.Min(nextRecord, givenUpFrom);
+            Volatile.Write(ref flushedUpTo, givenUpFrom);
+        }
 
         public async Task<ReportOutcome> CompleteAsync(CancellationToken cancellationToken)
         {
@@ -113,7 +126,7 @@ namespace AvaSdk.Reporting
             queue.Writer.TryComplete();
             using (cancellationToken.Register(abandon.Cancel))
                 await sender.ConfigureAwait(false);
-            // Every metric reported is now sent, spooled or not representable.
+            // Every metric reported is now sent, spooled, not representable or given up.
             SaveHandled(nextRecord);
             var undelivered = spool.Count;
             return new ReportOutcome(undelivered, undelivered > 0 ? spool.Path : null, Interlocked.Read(ref notRepresentable));
@@ -160,9 +173,11 @@ namespace AvaSdk.Reporting
                     if (await Task.WhenAny(more, Task.Delay(wait)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false))
                         break;
                 }
-                while (journal != null && batch[batch.Count - 1].Record >= Volatile.Read(ref flushedUpTo) && !abandon.IsCancellationRequested)
+                while (journal != null && batch[batch.Count - 1].Record >= Volatile.Read(ref flushedUpTo) && batch[batch.Count - 1].Record < Volatile.Read(ref givenUpFrom) && !abandon.IsCancellationRequested)
                     await Task.Delay(20).ConfigureAwait(false);
-                await SendAsync(batch).ConfigureAwait(false);
+                batch.RemoveAll(entry => entry.Record >= Volatile.Read(ref givenUpFrom));
+                if (batch.Count > 0)
+                    await SendAsync(batch).ConfigureAwait(false);
                 batch.Clear();
             }
         }

@@ -11,11 +11,19 @@ namespace AvaSdk.Reporting
     /// <summary>
     /// <c>metrics.jsonl</c>: one JSON object per metric, appended as metrics come. The record of truth that every other
     /// reporter can be checked against. NaN and ±Infinity are written as the strings "NaN", "Infinity", "-Infinity".
-    /// Written by hand rather than through a JSON writer: it sits on the hot path of every metric.
+    /// Written by hand rather than through a JSON writer: it sits on the hot path of every metric. Records wait in a
+    /// buffer of this writer's own and reach the file whole; when the file cannot take them (a full disk), it is cut
+    /// back to its last whole record and the writer gives up the rest of the run (<see cref="Failure"/>).
     /// </summary>
     public sealed class MetricsJsonLinesWriter : IMetricReporter, IDisposable
     {
-        private readonly StreamWriter file;
+        private const int BufferLimit = 64 * 1024;
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+
+        private readonly FileStream file;
+        private readonly MemoryStream pending = new MemoryStream(BufferLimit * 2);
+        private char[] chars = new char[512];
+        private long pendingRecords;
         private readonly Dictionary<string, string> quoted = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly StringBuilder line = new StringBuilder(256);
         private DateTimeOffset lastTimestamp;
@@ -25,10 +33,17 @@ namespace AvaSdk.Reporting
         {
             Directory.CreateDirectory(runFolder);
             Path = Training.RunFolder.Of(runFolder).Metrics;
-            file = new StreamWriter(IO.LineFile.OpenAppend(Path, keepTornLine: false), new UTF8Encoding(false), 64 * 1024);
+            // Unbuffered: the only buffer is `pending`, so what failed to be written can be dropped, never written later.
+            file = IO.LineFile.OpenAppend(Path, keepTornLine: false, bufferSize: 0);
         }
 
         public string Path { get; }
+
+        /// <summary>How many metrics of this writer are in the file, whole.</summary>
+        public long Kept { get; private set; }
+
+        /// <summary>Why the file took no more records (a full disk); null while it takes them.</summary>
+        public IOException? Failure { get; private set; }
 
         public void Report(Metric metric)
         {
@@ -55,10 +70,51 @@ namespace AvaSdk.Reporting
             json.Append(",\"timestamp\":\"").Append(Timestamp(metric.Timestamp));
             json.Append("\",\"trainInstanceId\":").Append(metric.TrainInstanceId == null ? "null" : Quoted(metric.TrainInstanceId));
             json.Append(",\"line\":").Append(metric.Line).Append("}\n");
-            file.Write(json);
+            if (Failure != null)
+                return;
+            if (chars.Length < json.Length)
+                chars = new char[Math.Max(json.Length, chars.Length * 2)];
+            json.CopyTo(0, chars, 0, json.Length);
+            var bytes = Utf8.GetByteCount(chars, 0, json.Length);
+            var start = (int)pending.Length;
+            pending.SetLength(start + bytes);
+            Utf8.GetBytes(chars, 0, json.Length, pending.GetBuffer(), start);
+            pendingRecords++;
+            if (pending.Length >= BufferLimit)
+                Flush();
         }
 
-        public void Flush() => file.Flush();
+        /// <summary>Writes the buffered records; on a failed write the file is cut back to its last whole record, and <see cref="Failure"/> set.</summary>
+        public void Flush()
+        {
+            if (Failure != null || pending.Length == 0)
+                return;
+            var whole = file.Length;
+            try
+            {
+                file.Write(pending.GetBuffer(), 0, (int)pending.Length);
+                Kept += pendingRecords;
+            }
+            catch (IOException ex)
+            {
+                Failure = ex;
+                try
+                {
+                    file.SetLength(whole);
+                }
+                catch (IOException)
+                {
+                    // A torn last record is still cut by the next writer (LineFile.OpenAppend) and skipped by every reader.
+                }
+            }
+            pending.SetLength(0);
+            pendingRecords = 0;
+        }
+
+        void IMetricReporter.GiveUpAfter(long kept)
+        {
+            // This is the file that could not keep them.
+        }
 
         public Task<ReportOutcome> CompleteAsync(CancellationToken cancellationToken)
         {

@@ -36,6 +36,8 @@ namespace AvaSdk.Running
             new BoundedChannelOptions(OutputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         private readonly FileStream logWriter;
         private readonly object logGate = new object();
+        private bool logFull;
+        private bool recordGivenUp;
         private readonly long logStart;
         // training.log up to here holds whole lines only; the processor reads no further.
         private long committed;
@@ -47,6 +49,8 @@ namespace AvaSdk.Running
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly Task<int> completion;
         private int stopRequested;
+        // Set once training.log or metrics.jsonl could not be written (a full disk): what the run gave up from then on.
+        private AvaException? diskFull;
         private int terminateRequested;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
@@ -86,6 +90,12 @@ namespace AvaSdk.Running
 
         public bool WasStopped => Volatile.Read(ref stopRequested) != 0;
 
+        /// <summary>
+        /// AvaDiskFull when training.log or metrics.jsonl could not be written: from then on the trainer's output was read
+        /// (it never waits) but not kept, and its metrics were not recorded nor sent. Null when nothing was given up.
+        /// </summary>
+        public AvaException? DiskFull => Volatile.Read(ref diskFull);
+
         /// <summary>The last lines of the log, for error messages; read it once <see cref="Completion"/> has finished.</summary>
         public IReadOnlyList<string> Tail
         {
@@ -123,7 +133,8 @@ namespace AvaSdk.Running
                 ProcessTreeGuard.Wrap(startInfo, program);
             }
             Directory.CreateDirectory(options.Folder.Logs);
-            var logWriter = IO.LineFile.OpenAppend(options.Folder.TrainingLog, keepTornLine: true, 64 * 1024);
+            // Unbuffered: the splitters hand over whole lines in large writes, and a failed write leaves nothing behind to retry.
+            var logWriter = IO.LineFile.OpenAppend(options.Folder.TrainingLog, keepTornLine: true, bufferSize: 0);
             var process = new Process { StartInfo = startInfo };
             try
             {
@@ -236,9 +247,27 @@ namespace AvaSdk.Running
         {
             lock (logGate)
             {
-                write();
-                logWriter.Flush();
-                Volatile.Write(ref committed, logWriter.Length);
+                // After a failed write the rest of the output is read and let go: the child never waits on a full disk.
+                if (logFull)
+                    return;
+                try
+                {
+                    write();
+                    Volatile.Write(ref committed, logWriter.Length);
+                }
+                catch (IOException ex)
+                {
+                    logFull = true;
+                    GiveUp($"{LogFile} could not be written ({ex.Message})", "the trainer's output after its last whole line there was read but neither kept nor parsed");
+                    try
+                    {
+                        logWriter.SetLength(Volatile.Read(ref committed));
+                    }
+                    catch (IOException)
+                    {
+                        // A torn last line is skipped by readers and ended by the next writer.
+                    }
+                }
             }
             if (logGrew.CurrentCount == 0)
                 logGrew.Release();
@@ -309,11 +338,38 @@ namespace AvaSdk.Running
             FlushAll();
         }
 
-        // Each reporter in order: metrics.jsonl first, so the others only send what it holds.
+        // metrics.jsonl first, so the others only send what it holds.
         private void FlushAll()
         {
-            foreach (var reporter in options.Reporters)
-                reporter.Flush();
+            options.Record?.Flush();
+            if (!RecordFailed())
+            {
+                foreach (var reporter in options.Reporters)
+                    reporter.Flush();
+            }
+        }
+
+        // Once metrics.jsonl takes no more records, the reporters give up what it does not hold.
+        private bool RecordFailed()
+        {
+            if (options.Record?.Failure is not IOException failure)
+                return false;
+            if (!recordGivenUp)
+            {
+                recordGivenUp = true;
+                foreach (var reporter in options.Reporters)
+                    reporter.GiveUpAfter(options.Record.Kept);
+                GiveUp($"{options.Record.Path} could not be written ({failure.Message})", $"the metrics after its first {options.Record.Kept} of this run were not recorded nor sent");
+            }
+            return true;
+        }
+
+        private void GiveUp(string what, string consequence)
+        {
+            var problem = new AvaException("AvaDiskFull", AvaErrorKind.WriteError,
+                $"{what}: {consequence}. Free space in '{options.Folder.Path}' (or give the job a larger volume); the training itself went on.", options.Folder.Path);
+            if (Interlocked.CompareExchange(ref diskFull, problem, null) == null)
+                log.Error("{Problem:l}", problem.Message);
         }
 
         private void Process(List<string> lines, ref long lineNumber, ref DateTimeOffset timestamp, ParseOutput parsed)
@@ -344,8 +400,12 @@ namespace AvaSdk.Running
         {
             foreach (var metric in parsed.Metrics)
             {
-                foreach (var reporter in options.Reporters)
-                    reporter.Report(metric);
+                options.Record?.Report(metric);
+                if (!RecordFailed())
+                {
+                    foreach (var reporter in options.Reporters)
+                        reporter.Report(metric);
+                }
                 Emit(TrainingOutput.Of(metric));
             }
             foreach (var snapshot in parsed.Snapshots)
@@ -377,6 +437,8 @@ namespace AvaSdk.Running
 
         private async Task CompleteReportersAsync()
         {
+            options.Record?.Flush();
+            RecordFailed();
             foreach (var reporter in options.Reporters)
             {
                 var outcome = await reporter.CompleteAsync(stopping.Token).ConfigureAwait(false);

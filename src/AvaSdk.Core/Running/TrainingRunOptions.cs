@@ -32,6 +32,9 @@ namespace AvaSdk.Running
 
         public string? TrainInstanceId { get; }
 
+        /// <summary>metrics.jsonl: written before the reporters hear of a metric, so they only send what it holds.</summary>
+        public MetricsJsonLinesWriter? Record { get; set; }
+
         public IList<IMetricReporter> Reporters { get; } = new List<IMetricReporter>();
 
         public IList<ISnapshotHandler> SnapshotHandlers { get; } = new List<ISnapshotHandler>();

@@ -119,7 +119,7 @@ namespace AvaSdk.Running
             };
             var record = new MetricsJsonLinesWriter(folder.Path);
             owned.Add(record);
-            options.Reporters.Add(record);
+            options.Record = record;
             if (RemoteReporter(folder, config, instance, log) is { } remote)
             {
                 remote.PlatformProgress = instance?.Platform != null;

@@ -103,8 +103,12 @@ namespace AvaSdk.PowerShell.Cmdlets
                     return;
                 if (exitCode != 0)
                     throw ScriptTerminatingError(new ErrorRecord(new AvaException("AvaTrainingFailed", AvaErrorKind.InvalidOperation,
-                        $"The training process '{FilePath}' exited with code {exitCode}. The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
+                        $"The training process '{FilePath}' exited with code {exitCode}." + (run.DiskFull != null ? $" {run.DiskFull.Message}" : string.Empty) +
+                        $" The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
                         FilePath), "AvaTrainingFailed", ErrorCategory.InvalidResult, FilePath));
+                // The training succeeded, but the run's record of it is incomplete: the script must not go on as if it were whole.
+                if (run.DiskFull != null)
+                    throw ScriptTerminatingError(ToErrorRecord(run.DiskFull));
             }
             finally
             {
