@@ -13,15 +13,26 @@ BeforeAll {
     if ($influxAvailable) { $script:influx = Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influx') }
     $script:savedUrl = $env:AVA_METRICS_URL
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
-    function Start-Job([string] $Workspace, [string] $Id, [string] $PidFile) {
+    function Start-Job([string] $Workspace, [string] $Id, [string] $PidFile, [string] $MetricsUrl) {
         # The trainer replays a real Caffe log and records its pid: the 700 lines before its first metric at once, then
         # its 158 lines of metrics about 40 a second.
         $trainer = 'echo $$ >> "$2"; i=0; while IFS= read -r l; do printf ''%s\n'' "$l" >&2; i=$((i+1)); if [ $i -gt 700 ]; then sleep 0.025; fi; done < "$1"; exit 0'
         $script = Join-Path $Workspace "job-$Id.ps1"
-        Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Workspace'; `$env:AVA_METRICS_URL = '$($influx.WriteUrl)'; " +
+        Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Workspace'; `$env:AVA_METRICS_URL = '$MetricsUrl'; " +
             "New-AvaTrainInstance -Id $Id -WarningAction SilentlyContinue | Out-Null; " +
             "Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")', 'replay', '$fixture', '$PidFile' -Framework Caffe -WarningAction SilentlyContinue | Out-Null")
         Start-ChildPwsh $script
+    }
+    # A metrics endpoint that answers each write only after DelayMs, then as InfluxDB did (tests/oracles/slow_proxy.py).
+    function Start-SlowProxy([string] $Target, [int] $DelayMs) {
+        $info = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        foreach ($argument in "$PSScriptRoot/oracles/slow_proxy.py", $Target, $DelayMs) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardInput = $true
+        $proxy = [System.Diagnostics.Process]::Start($info)
+        $first = $proxy.StandardOutput.ReadLineAsync()
+        if (-not $first.Wait(20000) -or $first.Result -notmatch '^listening (http://\S+)$') { throw "slow_proxy.py did not start: '$($first.Result)'" }
+        $proxy | Add-Member -NotePropertyName Url -NotePropertyValue $Matches[1] -PassThru
     }
 }
 AfterAll {
@@ -34,15 +45,20 @@ Describe 'A training run killed with -9' {
         if (-not $influxAvailable) { Set-ItResult -Skipped -Because 'influxd is not installed on this machine (apt-get install influxdb); CI installs it' }
     }
 
-    It 'delivers every metric of metrics.jsonl to InfluxDB exactly once after the same job runs again (round <_>)' -ForEach 1, 2, 3 {
-        $round = $_
+    It 'delivers every metric of metrics.jsonl to InfluxDB exactly once after the same job runs again (round <Round>, reporter answering after <SlowMs> ms)' -ForEach @(
+        @{ Round = 1; SlowMs = 0 }, @{ Round = 2; SlowMs = 0 }, @{ Round = 3; SlowMs = 0 }, @{ Round = 4; SlowMs = 1500 }
+    ) {
+        $round = $Round
+        # A slow endpoint keeps the killed run's reporter behind its metrics.jsonl: more to deliver afterwards, some in flight.
+        $proxy = if ($SlowMs) { Start-SlowProxy $influx.BaseUrl $SlowMs }
+        $metricsUrl = if ($proxy) { "$($proxy.Url)/write?db=$($influx.Database)" } else { $influx.WriteUrl }
         $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive "round-$round")).FullName
         $id = "killed-$round"
         $pidFile = Join-Path $workspace 'trainer.pid'
         $killAfterMs = $random.Next(0, 2500)
         Write-Host "round $($round): kill -9 $killAfterMs ms after the first metric"
 
-        $job = Start-Job $workspace $id $pidFile
+        $job = Start-Job $workspace $id $pidFile $metricsUrl
         try {
             $jsonl = "$workspace/run/$id/metrics.jsonl"
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
@@ -53,6 +69,7 @@ Describe 'A training run killed with -9' {
             $job.WaitForExit()
         } finally {
             if (-not $job.HasExited) { $job.Kill($true) }
+            if ($proxy) { $proxy.StandardInput.Close(); if (-not $proxy.WaitForExit(10000)) { $proxy.Kill() } }
         }
 
         Write-Host "round $($round): after the kill metrics.jsonl holds $(@(Get-Content $jsonl).Count) record(s), InfluxDB $(@(Get-InfluxPoint $influx | Where-Object id -eq $id).Count) point(s)"
