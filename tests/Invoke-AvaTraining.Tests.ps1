@@ -307,6 +307,26 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
         $last.job_type | Should -Be 'training'
     }
 
+    It 'keeps apart the values of one series that arrive in the same instant, and a second delivery counts nothing twice' {
+        $env:AVA_METRICS_URL = $influx.WriteUrl
+        $train = New-AvaTrainInstance -Id influx-burst -Workspace $workspace
+        # 20,000 lines each giving two values of one series (no iteration, no epoch) at the same instant, and MXNet's
+        # Speedometer repeating Speed per metric.
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'seq 1 20000 | sed "s/.*/step loss = & aux = &0/"; cat "$1" >&2', 'burst', (Join-Path $fixtures 'mxnet/tornadomeet-resnet-18.log') `
+            -Framework MXNet -MetricDefinition @{ Name = 'loss'; Regex = 'step loss = (\d+)' }, @{ Name = 'loss'; Regex = 'aux = (\d+)' } -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance $train
+        $records = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json)
+        $points = @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-burst')
+        @($points | Where-Object Measurement -eq 'ava_metric_training_loss').Count | Should -Be 40000
+        $points.Count | Should -Be @($records | Where-Object { $_.value -isnot [string] }).Count
+        # Sent again from metrics.jsonl (as after a crash): the same points, so nothing more.
+        Set-Content (Join-Path $train.RunPath 'metrics.delivered') '0'
+        $resumed = New-AvaTrainInstance -Id influx-burst -Workspace $workspace -WarningAction SilentlyContinue
+        Complete-AvaTrainInstance $resumed
+        Get-Content (Join-Path $train.RunPath 'metrics.delivered') | Should -Be "$($records.Count)"
+        @(Get-InfluxPoint $influx | Where-Object id -eq 'influx-burst').Count | Should -Be $points.Count
+    }
+
     It 'spools what it cannot send, warns how many and where, and delivers them at completion' {
         $env:AVA_METRICS_URL = "http://127.0.0.1:$(Get-FreeTcpPort)/write?db=$($influx.Database)"
         $train = New-AvaTrainInstance -Id influx-later -Workspace $workspace

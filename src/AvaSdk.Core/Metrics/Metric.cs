@@ -59,6 +59,9 @@ namespace AvaSdk
         /// <summary>The line number in the training log (stdout and stderr together, in arrival order).</summary>
         public long Line { get; }
 
+        internal Metric At(DateTimeOffset timestamp) =>
+            new Metric(Name, Value, Iteration, Epoch, Phase, Framework, timestamp, TrainInstanceId, Line, Batch);
+
         public override string ToString() => $"{Name}={Value} ({Phase}, iteration {Iteration}, epoch {Epoch}, batch {Batch})";
     }
 }

@@ -38,6 +38,7 @@ namespace AvaSdk.Running
         private readonly object logGate = new object();
         private bool logFull;
         private bool recordGivenUp;
+        private readonly SeriesTimes seriesTimes = new SeriesTimes();
         private readonly long logStart;
         // training.log up to here holds whole lines only; the processor reads no further.
         private long committed;
@@ -398,8 +399,9 @@ namespace AvaSdk.Running
 
         private void Dispatch(ParseOutput parsed)
         {
-            foreach (var metric in parsed.Metrics)
+            foreach (var parsedMetric in parsed.Metrics)
             {
+                var metric = seriesTimes.Unique(parsedMetric);
                 options.Record?.Report(metric);
                 if (!RecordFailed())
                 {

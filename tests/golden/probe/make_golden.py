@@ -7,7 +7,9 @@ runs or reads the product: the product's golden test compares its own output aga
 Usage:  python3 make_golden.py [FIXTURES_DIR]
         FIXTURES_DIR defaults to ../../../../shared/fixtures relative to this script.
 
-The output is deterministic: every point carries the fixed instance id and the fixed timestamp.
+The output is deterministic: every point carries the fixed instance id, and every log line arrives at the
+fixed instant; a metric's time is that instant unless its series already has a point at that time or later
+(SPEC "Unique times within a series"), then 100 ns after the series' latest time.
 
 Decisions where SPEC.md leaves room (each one is a reading of a line that occurs in the fixtures, or a
 choice that changes no line of the fixtures but had to be made) are marked "DECISION:" below.
@@ -22,7 +24,10 @@ from collections import Counter
 
 INSTANCE_ID = "ava-golden"
 # 2026-01-01T00:00:00Z in nanoseconds since the epoch: every log line "arrives" at this instant.
-TIMESTAMP_NS = "1767225600000000000"
+ARRIVAL_NS = 1767225600000000000
+# SPEC "Unique times within a series": a metric whose series already has a point at its time or later
+# takes this many ns after that series' latest time.
+SERIES_STEP_NS = 100
 
 # --------------------------------------------------------------------------------------------------
 # Text helpers
@@ -111,9 +116,24 @@ class PointWriter:
         # first Train metric with an Iteration and a Batch (even Iteration 0) produces them: "greater
         # than every Iteration that produced progress points before" holds vacuously.
         self.max_progress_iteration = None
+        # SPEC "Unique times within a series": series key -> the latest time (ns) given to a metric of it.
+        self.series_latest = {}
         self.lines = []
 
-    def add(self, m):
+    def series_time(self, m, arrival_ns):
+        """The time of metric m (SPEC "Unique times within a series"): its line's arrival time, unless an
+        earlier metric of the same series already has that time or a later one; then 100 ns after the
+        latest time of that series. The series is the measurement with the tags batch (Iteration or none),
+        epoch (or none) and phase (id and job_type are fixed, so they need not be part of the key)."""
+        key = (metric_measurement(m.name, m.phase), m.iteration, m.epoch, m.phase)
+        latest = self.series_latest.get(key)
+        t = arrival_ns if latest is None or latest < arrival_ns else latest + SERIES_STEP_NS
+        self.series_latest[key] = t
+        return t
+
+    def add(self, m, arrival_ns=ARRIVAL_NS):
+        # Every metric takes a time, the non-finite ones too (SPEC "Unique times within a series").
+        t = self.series_time(m, arrival_ns)
         # Non-finite values (nan, inf) are never sent - and, since the progress points belong to
         # "each metric ... whose value is finite", they cannot produce progress points either.
         if not math.isfinite(m.value):
@@ -125,9 +145,9 @@ class PointWriter:
             tags.append("epoch=" + escape_tag(m.epoch))
         tags += ["id=" + escape_tag(INSTANCE_ID), "job_type=training", "phase=" + escape_tag(m.phase)]
         self.lines.append(
-            "%s,%s value=%s %s"
+            "%s,%s value=%s %d"
             % (escape_measurement(metric_measurement(m.name, m.phase)), ",".join(tags),
-               format_float(m.value), TIMESTAMP_NS))
+               format_float(m.value), t))
 
         if m.phase != "train" or m.iteration is None or m.batch is None:
             return
@@ -136,14 +156,15 @@ class PointWriter:
         self.max_progress_iteration = m.iteration
 
         epoch_tag = "" if m.epoch is None else ",epoch=" + escape_tag(m.epoch)
+        # The progress points carry the time of their metric.
         self.lines.append(
-            "ava_metric_training_sample_num,batch=%s%s,id=%s,job_type=training count=%d %s"
+            "ava_metric_training_sample_num,batch=%s%s,id=%s,job_type=training count=%d %d"
             % (escape_tag(m.iteration), epoch_tag, escape_tag(INSTANCE_ID),
-               self.progress_count(m), TIMESTAMP_NS))
+               self.progress_count(m), t))
         self.lines.append(
-            "ava_metric_meta_info,batch=%s,batch_in_epoch=%s%s,id=%s,job_type=training value=1 %s"
+            "ava_metric_meta_info,batch=%s,batch_in_epoch=%s%s,id=%s,job_type=training value=1 %d"
             % (escape_tag(m.iteration), escape_tag(m.batch), epoch_tag, escape_tag(INSTANCE_ID),
-               TIMESTAMP_NS))
+               t))
 
 
 # --------------------------------------------------------------------------------------------------
