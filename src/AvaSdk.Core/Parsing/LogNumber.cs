@@ -9,9 +9,11 @@ namespace AvaSdk.Parsing
         /// <summary>A regex fragment matching one such number.</summary>
         public const string Pattern = @"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)";
 
-        public static bool TryParse(string text, out double value)
+        public static bool TryParse(string text, out double value) => TryParse(text.AsSpan(), out value);
+
+        public static bool TryParse(ReadOnlySpan<char> text, out double value)
         {
-            var body = text.TrimStart('+', '-');
+            var body = text.TrimStart("+-");
             var negative = text.StartsWith("-", StringComparison.Ordinal);
             if (body.Equals("nan", StringComparison.OrdinalIgnoreCase))
             {

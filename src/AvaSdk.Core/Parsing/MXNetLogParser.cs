@@ -24,7 +24,8 @@ namespace AvaSdk.Parsing
         private static readonly Regex LearningRateChange = new Regex(@"Update\[(\d+)\]: Change learning rate to " + Num, Options);
         // What training scripts log beside the Speedometer, e.g. "Epoch[0] Batch [100] learning-rate: 0.1".
         private static readonly Regex LearningRate = new Regex(@"\b(?:learning-rate|lr):\s*" + Num, Options);
-        private static readonly char[] Separators = { ' ', '\t' };
+        private readonly string?[] names = new string?[16];
+        private int nextName;
 
         private readonly long? givenEpochLength;
         private long? learnedEpochLength;
@@ -109,17 +110,50 @@ namespace AvaSdk.Parsing
                     Add(output, context, "lr", value, iteration, epoch, batch, MetricPhase.Train);
                 return;
             }
-            var tokens = line.Substring(speedAt + "Speed:".Length).Split(Separators, StringSplitOptions.RemoveEmptyEntries);
-            if (tokens.Length < 2 || tokens[1] != "samples/sec")
+            // Read in place, without a string per token: these lines are most of the log.
+            var rest = line.AsSpan(speedAt + "Speed:".Length);
+            var speedText = NextToken(ref rest);
+            if (!NextToken(ref rest).SequenceEqual("samples/sec"))
                 return;
-            if (LogNumber.TryParse(tokens[0], out var speed))
+            if (LogNumber.TryParse(speedText, out var speed))
                 Add(output, context, "speed", speed, iteration, epoch, batch, MetricPhase.Train);
-            for (var i = 2; i < tokens.Length; i++)
+            for (var token = NextToken(ref rest); !token.IsEmpty; token = NextToken(ref rest))
             {
-                var equals = tokens[i].IndexOf('=');
-                if (equals > 0 && LogNumber.TryParse(tokens[i].Substring(equals + 1), out var value))
-                    Add(output, context, TrimPhase(tokens[i].Substring(0, equals)), value, iteration, epoch, batch, MetricPhase.Train);
+                var equals = token.IndexOf('=');
+                if (equals > 0 && LogNumber.TryParse(token.Slice(equals + 1), out var value))
+                    Add(output, context, Name(token.Slice(0, equals)), value, iteration, epoch, batch, MetricPhase.Train);
             }
+        }
+
+        // The next space- or tab-separated token of `rest`, which moves past it; empty at the end.
+        private static ReadOnlySpan<char> NextToken(ref ReadOnlySpan<char> rest)
+        {
+            var start = rest.IndexOfAnyExcept(' ', '\t');
+            if (start < 0)
+            {
+                rest = ReadOnlySpan<char>.Empty;
+                return ReadOnlySpan<char>.Empty;
+            }
+            rest = rest.Slice(start);
+            var end = rest.IndexOfAny(' ', '\t');
+            var token = end < 0 ? rest : rest.Slice(0, end);
+            rest = end < 0 ? ReadOnlySpan<char>.Empty : rest.Slice(end);
+            return token;
+        }
+
+        // A metric's name without "Train-"; the few names of a log come back as the same strings.
+        private string Name(ReadOnlySpan<char> token)
+        {
+            if (token.StartsWith("Train-", StringComparison.Ordinal))
+                token = token.Slice("Train-".Length);
+            foreach (var known in names)
+            {
+                if (known != null && token.SequenceEqual(known))
+                    return known;
+            }
+            var name = token.ToString();
+            names[nextName++ % names.Length] = name;
+            return name;
         }
 
         private void ParseEpochEnd(string line, in LogLineContext context, ParseOutput output)
@@ -187,9 +221,6 @@ namespace AvaSdk.Parsing
                 value = value * 10 + (line[position++] - '0');
             return position > start;
         }
-
-        private static string TrimPhase(string name) =>
-            name.StartsWith("Train-", StringComparison.Ordinal) ? name.Substring("Train-".Length) : name;
 
         private static void Add(ParseOutput output, in LogLineContext context, string name, double value, long? iteration, int? epoch, long? batch, MetricPhase phase) =>
             output.Metrics.Add(new Metric(name, value, iteration, epoch, phase, TrainingFramework.MXNet, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
