@@ -87,18 +87,11 @@ namespace AvaSdk.Snapshots
             }
         }
 
-        /// <summary>The outbox's lock (flock on Linux: it dies with its process), or null when another drainer holds it.</summary>
+        /// <summary>The outbox's lock (see <see cref="FileLock"/>), or null when another drainer holds it.</summary>
         public IDisposable? TryLock()
         {
             Directory.CreateDirectory(Path);
-            try
-            {
-                return new FileStream(System.IO.Path.Combine(Path, ".drain.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
+            return FileLock.TryTake(System.IO.Path.Combine(Path, ".drain.lock"), out _);
         }
 
         private string EntryPath(SnapshotOutboxEntry entry) => System.IO.Path.Combine(Path, $"{EntryPrefix}{entry.Name}.json");

@@ -63,6 +63,11 @@ namespace AvaSdk.Storage
             var folder = Path.GetDirectoryName(destination)!;
             Directory.CreateDirectory(folder);
             var temp = PartialPath(uri, destination);
+            // Two downloads of one source into one file would share the temp file, and one would publish the other's bytes.
+            using var exclusive = IO.FileLock.TryTake(temp + ".lock", out var busy);
+            if (busy)
+                throw new AvaException("AvaDownloadBusy", AvaErrorKind.ResourceBusy,
+                    $"Another download of '{TransferErrors.RedactToken(uri)}' into '{destination}' is running (it holds '{temp}.lock'). Wait for it to finish.", destination);
             // A download of the same file into the same place that was killed (kill -9, a lost node) left this behind:
             // without the ETag it was fetched under, its bytes cannot be trusted to continue, so it is started over.
             if (File.Exists(temp))

@@ -91,42 +91,24 @@ namespace AvaSdk.Storage
         // A multipart upload holds an OS lock (flock on Linux, released with its process) for as long as it runs, so a second
         // one of the same file to the same key fails at once instead of sharing the resume record. A folder we may not
         // write to costs the lock as it costs the record.
-        private UploadLock? HoldUpload(KodoUploadRequest request)
+        private IO.FileLock? HoldUpload(KodoUploadRequest request)
         {
             var path = UploadResumeRecord.LockPathFor(request.Path, request.Bucket, request.Key, resumeFolder);
+            IO.FileLock? held;
+            bool busy;
             try
             {
-                return new UploadLock(path, new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                throw new Errors.AvaException("AvaUploadBusy", Errors.AvaErrorKind.ResourceBusy,
-                    $"Another upload of '{request.Path}' to {request.Bucket}/{request.Key} is running (it holds '{path}'). Wait for it to finish; " +
-                    "two at once would take each other's parts.", request.Path);
+                held = IO.FileLock.TryTake(path, out busy);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 return null;
             }
-        }
-
-        private sealed class UploadLock : IDisposable
-        {
-            private readonly string path;
-            private readonly FileStream held;
-
-            public UploadLock(string path, FileStream held)
-            {
-                this.path = path;
-                this.held = held;
-            }
-
-            public void Dispose()
-            {
-                // Removed while still held, so no other upload can be holding it.
-                File.Delete(path);
-                held.Dispose();
-            }
+            return busy
+                ? throw new Errors.AvaException("AvaUploadBusy", Errors.AvaErrorKind.ResourceBusy,
+                    $"Another upload of '{request.Path}' to {request.Bucket}/{request.Key} is running (it holds '{path}'). Wait for it to finish; " +
+                    "two at once would take each other's parts.", request.Path)
+                : held;
         }
 
         // The region's hosts in order (kodo-protocol.md §7.1, §8): a host that cannot be reached after its retries hands over
