@@ -175,12 +175,12 @@ Describe 'Receive-AvaFile twice at once' {
     It 'refuses a second download of the same source into the same file while the first runs, which completes whole' {
         $folder = (New-Item -ItemType Directory (Join-Path $TestDrive 'twice')).FullName
         Reset-TestKodo $kodo
-        # The first download's body stalls for 3 s half-way: the second starts meanwhile, in another runspace of this process.
-        Set-TestKodoStall $kodo -Ms 3000 -Path '/download' -Count 1
+        # The first download's answer comes 2 s late: the second starts meanwhile, in another runspace of this process.
+        Set-TestKodoFailure $kodo -Path '/download' -Method GET -DelayMs 2000 -Count 1
         $first = [powershell]::Create().AddScript("Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' '$folder/' -Credential `$args[0] -Domain '$($private.Domain)'").AddArgument($kodo.Credential)
         $running = $first.BeginInvoke()
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not (Get-ChildItem $folder -Force -Filter '*.avasdk-partial' | Where-Object Length -gt 0) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        while (-not (Get-ChildItem $folder -Force -Filter '*.avasdk-partial.lock') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
         $err = { Receive-AvaFile 'qiniu://data/sets/cifar/train.rec' "$folder/" @private -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AvaDownloadBusy,*'
         $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
