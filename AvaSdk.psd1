@@ -1,11 +1,12 @@
 @{
     RootModule           = 'module/bin/AvaSdk.PowerShell.dll'
-    ModuleVersion        = '0.1.0'
+    # The one place the version is kept: Directory.Build.props reads it for the assemblies.
+    ModuleVersion        = '0.2.0'
     CompatiblePSEditions = @('Core')
     GUID                 = '5d0c6a8e-3f4b-4c1e-9a57-2b8e6f1d7c43'
     Author               = 'AvaSdk'
     CompanyName          = 'AvaSdk'
-    Copyright            = '(c) AvaSdk. All rights reserved.'
+    Copyright            = '(c) 2026 The AvaSdk authors. MIT License (LICENSE in the module folder).'
     Description          = 'Training-job SDK for the AVA deep-learning platform (Qiniu): job parameters, training instances, training runs with live metrics, and Kodo / http(s) file transfers.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('module/AvaSdk.Format.ps1xml')
@@ -23,8 +24,19 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('AVA', 'Qiniu', 'Kodo', 'Training', 'MachineLearning', 'Caffe', 'MXNet')
-            ProjectUri = ''
+            # No ProjectUri, LicenseUri or HelpInfoURI: the project has no public address yet, and an empty one
+            # stops Publish-PSResource. The license ships in the package as LICENSE.
+            Tags         = @('AVA', 'Qiniu', 'Kodo', 'Training', 'MachineLearning', 'Caffe', 'MXNet', 'Linux', 'PSEdition_Core')
+            ReleaseNotes = @'
+0.2.0
+- Nothing lost, nothing escapes: training.log is the queue (flat memory), metrics.jsonl with a delivered position
+  (every metric reaches the endpoint once, also after kill -9), one owner per instance, no orphaned trainers,
+  SIGTERM passed on, a full disk handled (AvaDiskFull), snapshot uploads and model records in the run's outbox,
+  downloads that never write outside -Destination, resumed uploads checked against the file.
+- Run folders written by 0.1.0 are still delivered and moved to layout 2.
+0.1.0
+- First release.
+'@
         }
     }
 }

@@ -7,7 +7,9 @@
     Test     Build, then the xunit tests (core library and test server), then the Pester specs in a child pwsh (so the built
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
     Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
-    Package  Build, then lays out out/AvaSdk/<version> ready to publish and checks its manifest.
+    Package  Build, then lays out out/AvaSdk/<version>, checks its manifest, and packs it into out/AvaSdk.<version>.nupkg,
+             which Publish-PSResource -NupkgPath sends to any feed (a gallery, Azure Artifacts, a NuGet server, a file share).
+             -NoBuild packs what the last build left; -OutputPath puts both elsewhere.
     Benchmark  Build, then the parser benchmarks (BenchmarkDotNet), the end-to-end training overhead script, and
                the 1 GiB transfer benchmark against curl.
 .EXAMPLE
@@ -20,7 +22,11 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Package only: where the folder and the .nupkg go, and whether to build first.
+    [string] $OutputPath = (Join-Path $PSScriptRoot 'out'),
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -119,16 +125,21 @@ switch ($Task) {
         }
     }
     'Package' {
-        Invoke-Build
+        if (-not $NoBuild) { Invoke-Build }
         $version = (Import-PowerShellDataFile (Join-Path $root 'AvaSdk.psd1')).ModuleVersion
-        $target = Join-Path $root "out/AvaSdk/$version"
+        $target = Join-Path $OutputPath "AvaSdk/$version"
         Remove-Item $target -Recurse -Force -ErrorAction Ignore
         New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin') | Out-Null
-        Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md') $target
+        Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md'), (Join-Path $root 'LICENSE') $target
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
-        Copy-Item (Join-Path $root 'en-US') $target -Recurse
+        Copy-Item (Join-Path $root 'module/en-US') $target -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
-        Write-Host "Packaged $($manifest.Name) $($manifest.Version) in $target"
+        $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"
+        Remove-Item $nupkg -Force -ErrorAction Ignore
+        # Compress-PSResource (PSResourceGet, in PowerShell 7.4+) packs as Publish-PSResource would, without a feed.
+        Compress-PSResource -Path $target -DestinationPath $OutputPath
+        if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write '$nupkg'." }
+        Write-Host "Packaged $($manifest.Name) $($manifest.Version) in $target and $nupkg"
     }
 }

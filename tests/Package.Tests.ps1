@@ -1,0 +1,83 @@
+# The module as users get it: build.ps1 Package packs it, a team publishes the .nupkg to its feed, a training image
+# installs it by name and runs a job with it, nothing from this repository in reach. The child pwsh processes get a
+# HOME of their own, so the feed's registration and the installed module never touch this machine's.
+BeforeAll {
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+    $script:root = (Resolve-Path "$PSScriptRoot/..").Path
+    $script:version = (Import-PowerShellDataFile "$root/AvaSdk.psd1").ModuleVersion
+    $script:out = Join-Path $TestDrive 'out'
+    # -NoBuild: the test run has just built module/bin; building again would replace assemblies this session holds.
+    $pack = Join-Path $TestDrive 'pack.ps1'
+    Set-Content $pack "& '$root/build.ps1' Package -NoBuild -OutputPath '$out'; exit `$LASTEXITCODE"
+    $script:packOutput = Invoke-ChildScript $pack
+    $script:userHome = (New-Item -ItemType Directory (Join-Path $TestDrive 'home')).FullName
+    function Invoke-AsNewUser([string] $Script) {
+        $path = Join-Path $TestDrive "step-$([guid]::NewGuid()).ps1"
+        Set-Content $path $Script
+        $savedHome = $env:HOME
+        try {
+            $env:HOME = $userHome
+            Invoke-ChildScript $path
+        } finally { $env:HOME = $savedHome }
+    }
+}
+
+Describe 'The published package' {
+    It 'is a .nupkg with the manifest, the assemblies, the help and the license' {
+        $nupkg = Join-Path $out "AvaSdk.$version.nupkg"
+        $nupkg | Should -Exist -Because "build.ps1 Package said: $packOutput"
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead($nupkg)
+        try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
+        foreach ($file in 'AvaSdk.psd1', 'LICENSE', 'module/bin/AvaSdk.PowerShell.dll', 'module/bin/AvaSdk.Core.dll', 'en-US/AvaSdk.PowerShell.dll-Help.xml', 'en-US/about_AvaSdk.help.txt', 'module/AvaSdk.Format.ps1xml') {
+            $entries | Should -Contain $file
+        }
+        $entries | Where-Object { $_ -like '*System.Management.Automation*' } | Should -BeNullOrEmpty -Because 'the engine assembly never ships'
+    }
+
+    It 'publishes to a file-system feed, installs by name, and runs a job from the installed copy in a fresh pwsh' {
+        $feed = (New-Item -ItemType Directory (Join-Path $TestDrive 'feed')).FullName
+        $published = @(Invoke-AsNewUser @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name TeamFeed -Uri '$feed' -Trusted
+Publish-PSResource -NupkgPath '$out/AvaSdk.$version.nupkg' -Repository TeamFeed
+Install-PSResource AvaSdk -Repository TeamFeed -Scope CurrentUser -TrustRepository
+(Get-InstalledPSResource AvaSdk).Version.ToString()
+"@)
+        $published[-1] | Should -Be $version -Because "publishing and installing said: $published"
+        Join-Path $feed "AvaSdk.$version.nupkg" | Should -Exist
+
+        $work = (New-Item -ItemType Directory (Join-Path $TestDrive 'job/params') -Force).Parent.FullName
+        Set-Content "$work/params/default.json" '{ "lr": 0.1, "solverOps": { "batchSize": 64 } }'
+        $job = @(Invoke-AsNewUser @"
+`$ErrorActionPreference = 'Stop'
+foreach (`$name in 'AVA_API_HOST', 'AVA_METRICS_URL', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_TRAINING_INSTANCE_ID') { Remove-Item "env:`$name" -ErrorAction Ignore }
+`$env:AVA_WORKSPACE = '$work'
+Set-Location '$work'
+Import-Module AvaSdk
+`$lr = Get-AvaParam lr
+`$train = New-AvaTrainInstance -Id installed
+`$metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 100, loss = 0.5" >&2; echo "Iteration 200, loss = 0.25" >&2' -Framework Caffe
+Complete-AvaTrainInstance `$train
+[pscustomobject]@{
+    ModuleBase = (Get-Module AvaSdk).ModuleBase
+    Version    = (Get-Module AvaSdk).Version.ToString()
+    Lr         = `$lr
+    Losses     = @(`$metrics | Where-Object Name -eq 'loss' | ForEach-Object Value)
+    Status     = `$train.Status.ToString()
+    Synopsis   = (Get-Help Invoke-AvaTraining).Synopsis
+    Assemblies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -like 'AvaSdk*' } | ForEach-Object Location)
+} | ConvertTo-Json -Compress
+"@)
+        $result = $job[-1] | ConvertFrom-Json
+        $result.ModuleBase | Should -BeLike "$userHome/*" -Because "the job said: $job"
+        $result.Version | Should -Be $version
+        $result.Lr | Should -Be 0.1
+        $result.Losses | Should -Be @(0.5, 0.25)
+        $result.Status | Should -Be 'Done'
+        $result.Synopsis | Should -Not -BeNullOrEmpty -Because 'the help ships with the module'
+        $result.Assemblies | Should -Not -BeNullOrEmpty
+        $result.Assemblies | Where-Object { $_ -notlike "$userHome/*" } | Should -BeNullOrEmpty -Because 'nothing is loaded from the repository'
+        (Get-Content "$work/run/installed/status.json" -Raw | ConvertFrom-Json).status | Should -Be 'done'
+    }
+}
