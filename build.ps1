@@ -95,15 +95,26 @@ function Invoke-PesterTests {
     Get-Content $summary -Raw | ConvertFrom-Json
 }
 
+# What git would show as new or changed in the repository (ignored build output aside); nothing outside a git checkout.
+function Get-RepositoryLeftovers {
+    if (-not (Get-Command git -CommandType Application -ErrorAction Ignore) -or -not (Test-Path (Join-Path $root '.git'))) { return @() }
+    @(& git -C $root status --porcelain --untracked-files=all 2>$null)
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' {
         Invoke-Build
         New-Item -ItemType Directory -Force -Path $results | Out-Null
+        $before = Get-RepositoryLeftovers
         $xunit = Invoke-XunitTests
         $pester = Invoke-PesterTests
+        # A test that writes into the repository (an ./ava-run of its own, a tool's settings in the current
+        # directory) would leave it for the next run and for a commit: that counts as a failed test.
+        $written = @(Get-RepositoryLeftovers | Where-Object { $_ -notin $before })
+        if ($written.Count -gt 0) { Write-Host "The tests wrote into the repository (one failure): $($written -join ', ')" }
         $passed = $xunit.Passed + $pester.Passed
-        $failed = $xunit.Failed + $pester.Failed
+        $failed = $xunit.Failed + $pester.Failed + [int]($written.Count -gt 0)
         $skipped = $xunit.Skipped + $pester.Skipped
         Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
         Write-Host "pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"

@@ -10,7 +10,9 @@ BeforeAll {
     $pack = Join-Path $TestDrive 'pack.ps1'
     Set-Content $pack "& '$root/build.ps1' Package -NoBuild -OutputPath '$out'; exit `$LASTEXITCODE"
     $script:packOutput = Invoke-ChildScript $pack
-    $script:userHome = (New-Item -ItemType Directory (Join-Path $TestDrive 'home')).FullName
+    # A profile as a new user has one: .NET gives no application-data folder when ~/.local/share or ~/.config is
+    # missing, and PSResourceGet and NuGet would then keep their settings in the current directory.
+    $script:userHome = (New-Item -ItemType Directory (Join-Path $TestDrive 'home/.local/share'), (Join-Path $TestDrive 'home/.config') -Force)[0].Parent.Parent.FullName
     function Invoke-AsNewUser([string] $Script) {
         $path = Join-Path $TestDrive "step-$([guid]::NewGuid()).ps1"
         Set-Content $path $Script
