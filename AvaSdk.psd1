@@ -1,5 +1,6 @@
 @{
-    RootModule           = 'module/bin/AvaSdk.PowerShell.dll'
+    # No root module: the loader first (it isolates the dependencies, see src/AvaSdk.Loader), then the cmdlets.
+    NestedModules        = @('module/bin/AvaSdk.Loader.dll', 'module/bin/AvaSdk.PowerShell.dll')
     # The one place the version is kept: Directory.Build.props reads it for the assemblies.
     ModuleVersion        = '0.2.0'
     CompatiblePSEditions = @('Core')

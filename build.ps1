@@ -56,7 +56,7 @@ function Invoke-Build {
     $helpTarget = Join-Path $root 'en-US'
     New-Item -ItemType Directory -Force -Path $helpTarget | Out-Null
     Copy-Item -Path (Join-Path $root 'module/en-US/*') -Destination $helpTarget -Force
-    if (Test-Path (Join-Path $root 'module/bin/System.Management.Automation.dll')) {
+    if (Get-ChildItem (Join-Path $root 'module/bin') -Recurse -Filter 'System.Management.Automation.dll') {
         throw 'module/bin holds System.Management.Automation.dll: the engine assembly must never ship in the module.'
     }
 }
@@ -140,10 +140,11 @@ switch ($Task) {
         $version = (Import-PowerShellDataFile (Join-Path $root 'AvaSdk.psd1')).ModuleVersion
         $target = Join-Path $OutputPath "AvaSdk/$version"
         Remove-Item $target -Recurse -Force -ErrorAction Ignore
-        New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin') | Out-Null
+        New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin/dependencies') | Out-Null
         Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md'), (Join-Path $root 'LICENSE') $target
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
+        Copy-Item (Join-Path $root 'module/bin/dependencies/*.dll') (Join-Path $target 'module/bin/dependencies')
         Copy-Item (Join-Path $root 'module/en-US') $target -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
         $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"

@@ -16,7 +16,10 @@ Describe 'The AvaSdk module' {
     }
 
     It 'exports exactly the cmdlets its assembly defines' {
-        $defined = (Get-Module AvaSdk).ImplementingAssembly.GetTypes() |
+        # The cmdlets are the second nested module (the first, AvaSdk.Loader, only isolates the libraries).
+        $cmdlets = (Get-Module AvaSdk).NestedModules | Where-Object Name -eq 'AvaSdk.PowerShell'
+        $cmdlets | Should -Not -BeNullOrEmpty
+        $defined = $cmdlets.ImplementingAssembly.GetTypes() |
             Where-Object { $_.IsDefined([System.Management.Automation.CmdletAttribute], $false) } |
             ForEach-Object {
                 $attribute = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
@@ -27,7 +30,7 @@ Describe 'The AvaSdk module' {
     }
 
     It 'does not ship the engine assembly' {
-        Join-Path (Split-Path $manifestPath) 'module/bin/System.Management.Automation.dll' | Should -Not -Exist
+        Get-ChildItem (Join-Path (Split-Path $manifestPath) 'module/bin') -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 
     It 'documents every error id the code can raise in the help of the cmdlets' {

@@ -23,6 +23,13 @@ namespace AvaSdk.Http
         private readonly ILogger log;
         private readonly TimeProvider time;
 
+        /// <summary>
+        /// The HTTP layer of Send-AvaFile and Receive-AvaFile: Kodo's rules, the given bounds, and no redirect followed with
+        /// credentials (downloads follow them themselves, see Storage.FileDownloader; uploads not at all).
+        /// </summary>
+        public static ServiceHttp ForTransfers(HttpSettings bounds) =>
+            new ServiceHttp(HttpServiceRules.Kodo, bounds, Logging.InstanceLog.Detached, new HttpClientHandler { AllowAutoRedirect = false });
+
         /// <param name="time">The clock of the idle timeouts and backoff delays; the system's unless a test drives it.</param>
         public ServiceHttp(HttpServiceRules rules, HttpSettings settings, ILogger log, HttpMessageHandler? handler = null, TimeProvider? time = null)
         {

@@ -31,7 +31,16 @@ namespace AvaSdk.Logging
             return capture;
         }
 
-        public bool TryTake(out LogEvent logEvent) => events.TryDequeue(out logEvent!);
+        /// <summary>The next captured event, as Serilog gave it (for the core's own tests).</summary>
+        internal bool TryTakeEvent(out LogEvent logEvent) => events.TryDequeue(out logEvent!);
+
+        /// <summary>The next captured event, rendered as text (so that callers need no Serilog of their own).</summary>
+        public bool TryTake(out string message)
+        {
+            var taken = events.TryDequeue(out var logEvent);
+            message = taken ? logEvent!.RenderMessage() : string.Empty;
+            return taken;
+        }
 
         public void Dispose()
         {

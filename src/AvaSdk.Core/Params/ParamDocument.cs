@@ -39,6 +39,25 @@ namespace AvaSdk.Params
             return true;
         }
 
+        /// <summary>The whole document as plain values (see <see cref="ParamValues"/>).</summary>
+        public object? PlainRoot => ParamValues.ToPlain(Root);
+
+        /// <summary><see cref="TryGetValue"/>, as a plain value (see <see cref="ParamValues"/>).</summary>
+        public bool TryGetPlainValue(ParamKeyPath key, out object? value)
+        {
+            var found = TryGetValue(key, out var token);
+            value = found ? ParamValues.ToPlain(token) : null;
+            return found;
+        }
+
+        /// <summary><see cref="TryGetValue"/>, as compact JSON text.</summary>
+        public bool TryGetJson(ParamKeyPath key, out string json)
+        {
+            var found = TryGetValue(key, out var token);
+            json = found ? ParamValues.ToJson(token) : string.Empty;
+            return found;
+        }
+
         /// <summary>Every key in the document, depth first, in the form tab completion offers.</summary>
         public IEnumerable<string> EnumerateKeys(int maxKeys = 5000)
         {

@@ -23,8 +23,9 @@ namespace AvaSdk.Platform
     {
         /// <summary>Creates the instance on the platform (or fetches <paramref name="requestedId"/>), then starts it locally.</summary>
         public static async Task<TrainInstance> StartAsync(string workspaceRoot, string? requestedId, PlatformConfig config, AvaApiClient api,
-            DateTimeOffset now, ILogger log, CancellationToken cancellationToken)
+            DateTimeOffset now, CancellationToken cancellationToken)
         {
+            var log = Logging.InstanceLog.Detached;
             var training = config.RequireTrainingName();
             if (!Directory.Exists(workspaceRoot))
                 throw new AvaException("AvaWorkspaceNotFound", AvaErrorKind.ObjectNotFound,
@@ -75,7 +76,11 @@ namespace AvaSdk.Platform
         /// Sends every completion and model record in the workspace the platform has not taken yet. Returns how many were
         /// sent; stops at the first failure (the platform is still unreachable) and throws it.
         /// </summary>
-        public static async Task<int> SendPendingAsync(string workspaceRoot, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
+        public static Task<int> SendPendingAsync(string workspaceRoot, AvaApiClient api, CancellationToken cancellationToken) =>
+            SendPendingLoggedAsync(workspaceRoot, api, Logging.InstanceLog.Detached, cancellationToken);
+
+        /// <summary><see cref="SendPendingAsync"/>, logging to <paramref name="log"/> (an instance's log).</summary>
+        internal static async Task<int> SendPendingLoggedAsync(string workspaceRoot, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
         {
             var runs = Path.Combine(workspaceRoot, "run");
             if (!Directory.Exists(runs))

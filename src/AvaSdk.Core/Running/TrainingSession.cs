@@ -161,7 +161,7 @@ namespace AvaSdk.Running
                 if (api != null)
                 {
                     owned.Add(api);
-                    PlatformReports.SendPendingAsync(config.Workspace, api, log, cancellationToken).GetAwaiter().GetResult();
+                    PlatformReports.SendPendingLoggedAsync(config.Workspace, api, log, cancellationToken).GetAwaiter().GetResult();
                 }
                 return api;
             }

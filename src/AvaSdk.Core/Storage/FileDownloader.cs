@@ -32,6 +32,13 @@ namespace AvaSdk.Storage
         private readonly ILogger log;
         private readonly KodoRegionResolver? regions;
 
+        /// <summary>A downloader as <paramref name="settings"/> configure it, over <paramref name="http"/>, finding domains by region.</summary>
+        public static FileDownloader For(KodoSettings settings, ServiceHttp http)
+        {
+            var log = Logging.InstanceLog.Detached;
+            return new FileDownloader(http, settings, log, settings.Regions(http, log));
+        }
+
         /// <param name="regions">Finds a bucket's source domain for qiniu:// URLs when no domain is configured.</param>
         public FileDownloader(ServiceHttp http, KodoSettings settings, ILogger log, KodoRegionResolver? regions = null)
         {

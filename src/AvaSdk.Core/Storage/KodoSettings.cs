@@ -72,9 +72,11 @@ namespace AvaSdk.Storage
         /// The hosts transfers will use and where they come from, for Get-AvaConfig: named ones as they are, the rest from the
         /// bucket's region (the cached answer, else a query). A failed query is shown, not thrown.
         /// </summary>
-        public async System.Threading.Tasks.Task<System.Collections.Generic.IReadOnlyList<ConfigSetting>> DescribeHostsAsync(Http.ServiceHttp http, Serilog.ILogger log,
-            System.Threading.CancellationToken cancellationToken)
+        public async System.Threading.Tasks.Task<System.Collections.Generic.IReadOnlyList<ConfigSetting>> DescribeHostsAsync(System.Threading.CancellationToken cancellationToken)
         {
+            var log = Logging.InstanceLog.Detached;
+            // One try: Get-AvaConfig shows a region query that fails rather than waiting out retries.
+            using var http = new AvaSdk.Http.ServiceHttp(AvaSdk.Http.HttpServiceRules.Kodo, Http.With(maxRetry: 1), log);
             const string UpDescription = "where uploads go, in order of preference";
             const string DownDescription = "the domain qiniu:// URLs are downloaded from";
             KodoRegion? region = null;

@@ -61,6 +61,15 @@ namespace AvaSdk.Storage
         private readonly string? resumeFolder;
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> unwritableRecords = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
 
+        /// <summary>An uploader as <paramref name="settings"/> configure it (credentials, hosts, $AVA_RESUME_DIR), over <paramref name="http"/>.</summary>
+        /// <exception cref="Errors.AvaException">AvaCredentialNotFound without credentials.</exception>
+        public static KodoUploader For(KodoSettings settings, ServiceHttp http)
+        {
+            var log = Logging.InstanceLog.Detached;
+            return new KodoUploader(settings.RequireCredentials("send files to Kodo"), settings.UpHosts(http, log), http, log,
+                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+        }
+
         public KodoUploader(KodoCredentials credentials, KodoUpHosts hosts, ServiceHttp http, ILogger log, string? resumeFolder)
         {
             this.credentials = credentials;

@@ -145,7 +145,7 @@ namespace AvaSdk.Training
                     $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
                 failure = PlatformReports.ReportCompletionAsync(instance, api, stopping).GetAwaiter().GetResult();
                 if (failure == null)
-                    SendPending(config, api, instance.Log, observer, stopping);
+                    SendPendingLogged(config, api, instance.Log, observer, stopping);
             }
             catch (AvaException ex)
             {
@@ -164,11 +164,14 @@ namespace AvaSdk.Training
         /// Sends the reports the platform has not taken yet, in the whole workspace. Failing here never fails the command at
         /// hand: it is a warning, and the reports stay pending for the next command.
         /// </summary>
-        public static void SendPending(PlatformConfig config, AvaApiClient api, Serilog.ILogger log, IWorkObserver observer, CancellationToken stopping)
+        public static void SendPending(PlatformConfig config, AvaApiClient api, IWorkObserver observer, CancellationToken stopping) =>
+            SendPendingLogged(config, api, Logging.InstanceLog.Detached, observer, stopping);
+
+        private static void SendPendingLogged(PlatformConfig config, AvaApiClient api, Serilog.ILogger log, IWorkObserver observer, CancellationToken stopping)
         {
             try
             {
-                PlatformReports.SendPendingAsync(config.Workspace, api, log, stopping).GetAwaiter().GetResult();
+                PlatformReports.SendPendingLoggedAsync(config.Workspace, api, log, stopping).GetAwaiter().GetResult();
             }
             catch (AvaException ex)
             {

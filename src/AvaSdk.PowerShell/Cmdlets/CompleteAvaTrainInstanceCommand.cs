@@ -84,7 +84,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 }
                 if (!ShouldProcess($"completions pending in workspace '{workspace}'", "Send to the AVA platform"))
                     return;
-                var sent = RunCore(() => PlatformReports.SendPendingAsync(workspace, api, Logging.InstanceLog.Detached, stopping.Token).GetAwaiter().GetResult());
+                var sent = RunCore(() => PlatformReports.SendPendingAsync(workspace, api, stopping.Token).GetAwaiter().GetResult());
                 WriteVerbose($"Sent {sent} pending completion(s) to the AVA platform.");
             }
             catch (AvaException ex)

@@ -47,8 +47,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             try
             {
                 var settings = KodoSettings.Resolve(config, null, null, null, null);
-                using var http = new ServiceHttp(HttpServiceRules.Kodo, settings.Http.With(maxRetry: 1), InstanceLog.Detached);
-                return RunCore(() => settings.DescribeHostsAsync(http, InstanceLog.Detached, stopping.Token).GetAwaiter().GetResult());
+                return RunCore(() => settings.DescribeHostsAsync(stopping.Token).GetAwaiter().GetResult());
             }
             catch (Errors.AvaException ex)
             {

@@ -47,11 +47,11 @@ namespace AvaSdk.PowerShell.Cmdlets
 
             if (key == null)
             {
-                WriteObject(PSValueConverter.ToPSValue(document.Root));
+                WriteObject(PSValueConverter.ToPSValue(document.PlainRoot));
                 return;
             }
 
-            if (document.TryGetValue(key, out var value))
+            if (document.TryGetPlainValue(key, out var value))
             {
                 WriteVerbose($"Read '{key}' from '{file}'.");
                 WriteObject(PSValueConverter.ToPSValue(value));

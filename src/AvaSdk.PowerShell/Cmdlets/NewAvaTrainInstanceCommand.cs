@@ -43,8 +43,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                 }
                 else
                 {
-                    RunCore(() => InstanceCompletion.SendPending(config, api, InstanceLog.Detached, new CmdletObserver(this), stopping.Token));
-                    instance = RunCore(() => PlatformReports.StartAsync(workspace, requested, config, api, DateTimeOffset.Now, InstanceLog.Detached, stopping.Token)
+                    RunCore(() => InstanceCompletion.SendPending(config, api, new CmdletObserver(this), stopping.Token));
+                    instance = RunCore(() => PlatformReports.StartAsync(workspace, requested, config, api, DateTimeOffset.Now, stopping.Token)
                         .GetAwaiter().GetResult());
                 }
                 SessionTrainInstance.Last = instance;

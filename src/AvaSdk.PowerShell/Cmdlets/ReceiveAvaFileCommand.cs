@@ -41,7 +41,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 destinationFolder = destination;
             else
                 destinationFile = destination;
-            downloader = new FileDownloader(Http, settings, InstanceLog.Detached, settings.Regions(Http, InstanceLog.Detached));
+            downloader = FileDownloader.For(settings, Http);
         }
 
         protected override void ProcessRecord()

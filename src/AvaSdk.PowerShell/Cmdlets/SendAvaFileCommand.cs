@@ -93,8 +93,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         private KodoUploader Uploader()
         {
-            var credentials = settings!.RequireCredentials("send files to Kodo");
-            return new KodoUploader(credentials, settings.UpHosts(Http, InstanceLog.Detached), Http, InstanceLog.Detached, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            return KodoUploader.For(settings!, Http);
         }
 
         private IEnumerable<string> ResolveFiles()

@@ -32,8 +32,8 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         internal void WriteCaptured(LogCapture capture)
         {
-            while (capture.TryTake(out var logEvent))
-                WriteVerbose(logEvent.RenderMessage());
+            while (capture.TryTake(out var message))
+                WriteVerbose(message);
         }
 
         /// <summary>

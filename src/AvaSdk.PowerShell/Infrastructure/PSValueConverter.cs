@@ -1,37 +1,25 @@
 using System.Linq;
 using System.Management.Automation;
-using System.Numerics;
-using Newtonsoft.Json.Linq;
+using AvaSdk.Params;
 
 namespace AvaSdk.PowerShell.Infrastructure
 {
-    /// <summary>Turns JSON into the values a PowerShell user expects: [long], [double], [bool], strings, PSCustomObject, object[].</summary>
+    /// <summary>Turns params values into what a PowerShell user expects: [long], [double], [bool], strings, PSCustomObject, object[].</summary>
     internal static class PSValueConverter
     {
-        public static object? ToPSValue(JToken? token)
+        public static object? ToPSValue(object? plain)
         {
-            switch (token)
+            switch (plain)
             {
-                case null:
-                    return null;
-                case JObject obj:
+                case ParamObject obj:
                     var result = new PSObject();
-                    foreach (var property in obj.Properties())
-                        result.Properties.Add(new PSNoteProperty(property.Name, ToPSValue(property.Value)));
+                    foreach (var property in obj.Properties)
+                        result.Properties.Add(new PSNoteProperty(property.Key, ToPSValue(property.Value)));
                     return result;
-                case JArray array:
+                case object?[] array:
                     return array.Select(ToPSValue).ToArray();
-                case JValue value:
-                    return value.Type switch
-                    {
-                        JTokenType.Integer => value.Value is BigInteger big ? (object)big : System.Convert.ToInt64(value.Value),
-                        JTokenType.Float => System.Convert.ToDouble(value.Value),
-                        JTokenType.Null => null,
-                        JTokenType.Undefined => null,
-                        _ => value.Value,
-                    };
                 default:
-                    return token.ToString();
+                    return plain;
             }
         }
     }

@@ -58,7 +58,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             string text;
             try
             {
-                text = document.TryGetValue(ParamKeyPath.Parse(key), out var value) ? value?.ToString(Newtonsoft.Json.Formatting.None) ?? "null" : key;
+                text = document.TryGetJson(ParamKeyPath.Parse(key), out var json) ? json : key;
             }
             catch (FormatException)
             {

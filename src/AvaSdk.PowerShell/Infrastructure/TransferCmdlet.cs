@@ -51,8 +51,7 @@ namespace AvaSdk.PowerShell.Infrastructure
                 ThrowTerminatingError(ToErrorRecord(ex));
             }
             var bounds = settings!.Http.With(maxRetry: MaxRetry, timeout: TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null);
-            // No redirect is followed with credentials: downloads follow them themselves (FileDownloader), uploads not at all.
-            http = new ServiceHttp(HttpServiceRules.Kodo, bounds, InstanceLog.Detached, new HttpClientHandler { AllowAutoRedirect = false });
+            http = ServiceHttp.ForTransfers(bounds);
             pump = new TransferPump(this, ThrottleLimit, activityId, activity);
             return settings;
         }

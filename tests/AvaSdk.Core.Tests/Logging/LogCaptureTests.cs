@@ -45,8 +45,8 @@ namespace AvaSdk.Core.Tests.Logging
         private static List<string> Drain(LogCapture capture)
         {
             var messages = new List<string>();
-            while (capture.TryTake(out var logEvent))
-                messages.Add(logEvent.RenderMessage());
+            while (capture.TryTake(out var message))
+                messages.Add(message);
             return messages;
         }
     }

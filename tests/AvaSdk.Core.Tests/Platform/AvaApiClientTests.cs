@@ -93,7 +93,7 @@ namespace AvaSdk.Core.Tests.Platform
             folder.Write("config/trainingspec", "{\"name\":\"t\"}");
             var api = new Recorder((200, "{\"id\":\"i7\",\"status\":\"running\",\"custom\":1}", true), (503, "{}", true), (200, "{}", true));
             using var client = new AvaApiClient(new Uri("http://api"), Credentials, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, api);
-            var started = await PlatformReports.StartAsync(folder.Path, "i7", new PlatformConfig(folder.Path), client, DateTimeOffset.Now, InstanceLog.Detached, CancellationToken.None);
+            var started = await PlatformReports.StartAsync(folder.Path, "i7", new PlatformConfig(folder.Path), client, DateTimeOffset.Now, CancellationToken.None);
             Assert.Equal("t", started.TrainingName);
 
             TrainInstanceStore.MarkComplete(started, "diverged", DateTimeOffset.Now);
@@ -103,13 +103,13 @@ namespace AvaSdk.Core.Tests.Platform
             Assert.False((bool)status["platform"]!["reported"]!);
             Assert.Equal("failed", (string?)status["platform"]!["instance"]!["status"]);
 
-            Assert.Equal(1, await PlatformReports.SendPendingAsync(folder.Path, client, InstanceLog.Detached, CancellationToken.None));
+            Assert.Equal(1, await PlatformReports.SendPendingAsync(folder.Path, client, CancellationToken.None));
             var put = api.Requests.Last();
             Assert.Equal(("PUT", "http://api/v1/trainings/t/instances/i7"), (put.Method, put.Url));
             var body = JObject.Parse(put.Body!);
             Assert.Equal(("failed", "diverged", 1), ((string?)body["status"], (string?)body["errMsg"], (int)body["custom"]!));
             Assert.True((bool)JObject.Parse(File.ReadAllText(started.StatusPath))["platform"]!["reported"]!);
-            Assert.Equal(0, await PlatformReports.SendPendingAsync(folder.Path, client, InstanceLog.Detached, CancellationToken.None));
+            Assert.Equal(0, await PlatformReports.SendPendingAsync(folder.Path, client, CancellationToken.None));
             started.CloseLog();
         }
 

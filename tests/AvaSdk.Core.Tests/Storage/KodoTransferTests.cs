@@ -112,7 +112,7 @@ namespace AvaSdk.Core.Tests.Storage
             capture.Dispose();
             Assert.Equal(stored.Hash, await kodo.StoredHash("b", key));
             var warnings = new System.Collections.Generic.List<string>();
-            while (capture.TryTake(out var logEvent))
+            while (capture.TryTakeEvent(out var logEvent))
                 if (logEvent.Level == Serilog.Events.LogEventLevel.Warning)
                     warnings.Add(logEvent.RenderMessage());
             Assert.Contains("cannot resume", Assert.Single(warnings));
