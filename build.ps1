@@ -51,11 +51,10 @@ function Invoke-ChildPwsh {
 
 function Invoke-Build {
     Invoke-Native dotnet @('build', (Join-Path $root 'AvaPs.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
-    # PowerShell finds a binary module's MAML and about_ topics only in <ModuleBase>/<culture>; the root
-    # manifest makes the repo root the ModuleBase, so the help sources in module/ are copied there.
-    $helpTarget = Join-Path $root 'en-US'
-    New-Item -ItemType Directory -Force -Path $helpTarget | Out-Null
-    Copy-Item -Path (Join-Path $root 'module/en-US/*') -Destination $helpTarget -Force
+    # The help is written in Markdown (docs/); the MAML and about topic are built from it. PowerShell finds a binary
+    # module's help only in <ModuleBase>/<culture>, and the root manifest makes the repository root the ModuleBase.
+    $helpBuilder = Join-Path $root "src/AvaSdk.HelpBuilder/bin/$Configuration/net8.0/AvaSdk.HelpBuilder.dll"
+    Invoke-Native dotnet @($helpBuilder, (Join-Path $root 'docs'), (Join-Path $root 'en-US'), 'AvaSdk.PowerShell.dll')
     if (Get-ChildItem (Join-Path $root 'module/bin') -Recurse -Filter 'System.Management.Automation.dll') {
         throw 'module/bin holds System.Management.Automation.dll: the engine assembly must never ship in the module.'
     }
@@ -145,7 +144,7 @@ switch ($Task) {
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
         Copy-Item (Join-Path $root 'module/bin/dependencies/*.dll') (Join-Path $target 'module/bin/dependencies')
-        Copy-Item (Join-Path $root 'module/en-US') $target -Recurse
+        Copy-Item (Join-Path $root 'en-US') $target -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
         $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"
         Remove-Item $nupkg -Force -ErrorAction Ignore

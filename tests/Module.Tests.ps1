@@ -38,7 +38,7 @@ Describe 'The AvaSdk module' {
         $source = Get-ChildItem "$PSScriptRoot/../src" -Recurse -Filter *.cs | Where-Object FullName -notmatch '[\\/](obj|bin)[\\/]'
         $ids = $source | Select-String -Pattern '(?<!cref=)"(Ava[A-Z][A-Za-z]+)"' -AllMatches | ForEach-Object { $_.Matches.Groups[1].Value } | Sort-Object -Unique
         $ids.Count | Should -BeGreaterThan 30
-        $helpText = Get-Content "$PSScriptRoot/../module/en-US/AvaSdk.PowerShell.dll-Help.xml" -Raw
+        $helpText = (Get-ChildItem "$PSScriptRoot/../docs" -Filter *-*.md | Get-Content -Raw) -join "`n"
         $ids | Where-Object { $helpText -notmatch "\b$_\b" } | Should -BeNullOrEmpty -Because 'every error id a user can meet is documented'
     }
 
@@ -74,3 +74,61 @@ Describe '<_> help' -ForEach $cmdlets {
         $help.examples.example[0].code | Should -Not -BeNullOrEmpty
     }
 }
+
+# docs/<cmdlet>.md is the help's source (the build turns it into MAML). Read here with plain text rules, not with the
+# builder, and held to what Get-Command says, so the help cannot drift from the code.
+Describe '<_> help, as docs/<_>.md writes it' -ForEach $cmdlets {
+    BeforeAll {
+        $script:command = Get-Command $_
+        $script:page = Get-Content (Join-Path $PSScriptRoot "../docs/$_.md") -Raw
+        $script:common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name
+        # Each "### -Name" with the yaml block that follows it.
+        $script:documented = @{}
+        foreach ($match in [regex]::Matches($page, '(?ms)^### -(?<name>\w+)\s*\n.*?```yaml\n(?<yaml>.*?)```')) {
+            $fields = @{}
+            foreach ($line in $match.Groups['yaml'].Value -split '\n') { if ($line -match '^([^:]+):\s*(.*)$') { $fields[$Matches[1]] = $Matches[2].Trim() } }
+            $documented[$match.Groups['name'].Value] = $fields
+        }
+    }
+
+    It 'documents every parameter with its real type, position, mandatory flag and pipeline binding' {
+        foreach ($parameter in $command.Parameters.Values | Where-Object Name -notin $common) {
+            $fields = $documented[$parameter.Name]
+            $fields | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a section in docs/$_.md"
+            $fields['Type'] | Should -Be $parameter.ParameterType.Name -Because "-$($parameter.Name)'s type"
+            foreach ($set in $parameter.ParameterSets.GetEnumerator()) {
+                $expectedPosition = if ($set.Value.Position -ge 0) { "$($set.Value.Position)" } else { 'Named' }
+                $fields['Position'] | Should -Be $expectedPosition -Because "-$($parameter.Name)'s position in set $($set.Key)"
+                $bindings = @(if ($set.Value.ValueFromPipeline) { 'ByValue' }) + @(if ($set.Value.ValueFromPipelineByPropertyName) { 'ByPropertyName' })
+                $expectedPipeline = if ($bindings) { "True ($($bindings -join ', '))" } else { 'False' }
+                $fields['Accept pipeline input'] | Should -Be $expectedPipeline -Because "-$($parameter.Name)'s pipeline input in set $($set.Key)"
+            }
+            $mandatory = @($parameter.ParameterSets.Values.IsMandatory | Sort-Object -Unique)
+            if ($mandatory.Count -eq 1) { $fields['Required'] | Should -Be "$($mandatory[0])" -Because "-$($parameter.Name) is mandatory only if the code says so" }
+            $expectedSets = if ($parameter.ParameterSets.ContainsKey('__AllParameterSets') -or $parameter.ParameterSets.Count -eq $command.ParameterSets.Count) { '(All)' } else { ($parameter.ParameterSets.Keys | Sort-Object) -join ', ' }
+            (($fields['Parameter Sets'] -split ',\s*' | Sort-Object) -join ', ') | Should -Be $expectedSets -Because "-$($parameter.Name)'s parameter sets"
+            $fields['Aliases'] | Should -Be ($parameter.Aliases -join ', ') -Because "-$($parameter.Name)'s aliases"
+        }
+    }
+
+    It 'documents no parameter the command does not have' {
+        $documented.Keys | Where-Object { -not $command.Parameters.ContainsKey($_) } | Should -BeNullOrEmpty
+    }
+
+    It 'has an example, a synopsis and a description' {
+        $page | Should -Match '(?m)^### Example 1'
+        $page | Should -Match '(?ms)^## SYNOPSIS\s*\n\S'
+        $page | Should -Match '(?ms)^## DESCRIPTION\s*\n\S'
+    }
+
+    It 'shows switches as [-Name] in Get-Help, as in-box cmdlets do' {
+        $syntax = (Get-Help $_).Syntax | Out-String -Width 1000
+        $syntax | Should -Not -Match '<SwitchParameter>'
+        foreach ($switch in $command.Parameters.Values | Where-Object { $_.SwitchParameter -and $_.Name -notin $common }) {
+            # A mandatory switch (Complete-AvaTrainInstance -Retry) is -Name, outside brackets, in its set.
+            $pattern = if ($switch.ParameterSets.Values.IsMandatory -contains $true) { "(?<!\[)-$($switch.Name)\b" } else { "\[-$($switch.Name)\]" }
+            $syntax | Should -Match $pattern -Because "-$($switch.Name) is a switch"
+        }
+    }
+}
+
