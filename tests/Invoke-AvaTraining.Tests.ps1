@@ -223,6 +223,32 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'settings' {
+        It 'takes AVA_METRICS_URL through the one config resolver: an unusable one is a warning naming it, and the run goes on' {
+            $saved = $env:AVA_METRICS_URL
+            try {
+                $env:AVA_METRICS_URL = 'not a url'
+                (Get-AvaConfig MetricsUrl).Source | Should -Be 'env:AVA_METRICS_URL'
+                $metrics = @(Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 7, loss = 0.5"' -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue)
+                $metrics.Count | Should -Be 1
+                "$warnings" | Should -Match "kept locally in metrics.jsonl: MetricsUrl 'not a url' from env:AVA_METRICS_URL is not an http\(s\) URL"
+                Join-Path $train.RunPath 'metrics.jsonl' | Should -FileContentMatch '"value":0.5'
+            } finally { $env:AVA_METRICS_URL = $saved }
+        }
+
+        It 'shows AVA_RESUME_DIR and AVA_TRAINING_INSTANCE_ID in Get-AvaConfig, where they are read' {
+            $saved = $env:AVA_RESUME_DIR, $env:AVA_TRAINING_INSTANCE_ID
+            try {
+                $env:AVA_RESUME_DIR = Join-Path $TestDrive 'resume'
+                $env:AVA_TRAINING_INSTANCE_ID = 'from-env'
+                $shown = Get-AvaConfig ResumeFolder, TrainInstanceId
+                ($shown | Where-Object Name -eq 'ResumeFolder').Value | Should -Be $env:AVA_RESUME_DIR
+                ($shown | Where-Object Name -eq 'TrainInstanceId').Source | Should -Be 'env:AVA_TRAINING_INSTANCE_ID'
+                (New-AvaTrainInstance -Workspace $workspace).Id | Should -Be 'from-env'
+            } finally { $env:AVA_RESUME_DIR, $env:AVA_TRAINING_INSTANCE_ID = $saved }
+        }
+    }
+
     Context 'snapshots' {
         It 'copies a Caffe snapshot and its solver state into SnapshotPath' {
             $trainer = 'mkdir -p snap; echo weights > snap/net_iter_500.caffemodel; echo "Snapshotting to binary proto file snap/net_iter_500.caffemodel" >&2; echo state > snap/net_iter_500.solverstate; echo "Snapshotting solver state to binary proto file snap/net_iter_500.solverstate" >&2; echo "Iteration 500, loss = 1" >&2'

@@ -24,6 +24,20 @@ namespace AvaSdk.Errors
         public object? Target { get; }
     }
 
+    /// <summary>
+    /// AvaConfigInvalid: a setting (an environment variable, a value in a platform config file) that cannot be used.
+    /// Its own type so that callers that go on without the setting catch it by type, not by comparing ids.
+    /// </summary>
+    public sealed class AvaConfigException : AvaException
+    {
+        public const string Id = "AvaConfigInvalid";
+
+        public AvaConfigException(string message, object? target = null, Exception? inner = null)
+            : base(Id, AvaErrorKind.InvalidData, message, target, inner)
+        {
+        }
+    }
+
     /// <summary>What kind of failure; the cmdlets map it to an ErrorCategory.</summary>
     public enum AvaErrorKind
     {

@@ -25,7 +25,7 @@ namespace AvaSdk.Platform
         {
             new Definition("ApiHost", ApiHostVariable, "worker", "atnet_apiserver_host", Secrecy.None, "the AVA API; unset means local mode"),
             new Definition("StatusHost", null, "worker", "atnet_status_host", Secrecy.None, "the AVA probe that receives metrics"),
-            new Definition("MetricsUrl", "AVA_METRICS_URL", null, null, Secrecy.None, "where Invoke-AvaTraining posts metrics (line protocol)"),
+            new Definition("MetricsUrl", Reporting.LineProtocolClient.UrlVariable, null, null, Secrecy.None, "where Invoke-AvaTraining posts metrics (line protocol)"),
             new Definition("TrainingName", TrainingNameVariable, "trainingspec", "name", Secrecy.None, "the training the instances belong to"),
             new Definition("JobName", JobNameVariable, null, null, Secrecy.None, "the platform's job name; its third '-' field is the job id"),
             new Definition("Uid", null, "user", "uid", Secrecy.None, "the Qiniu account id, used in qiniu://<uid>@z0/... model URLs"),
@@ -35,6 +35,8 @@ namespace AvaSdk.Platform
             new Definition("UploadHost", "AVA_UP_HOST", null, null, Secrecy.None, "the Kodo upload host; unset means the bucket's region decides"),
             new Definition("UcHost", "AVA_UC_HOST", null, null, Secrecy.None, "the Kodo host that answers the region query for a bucket"),
             new Definition("BucketDomain", "AVA_BUCKET_DOMAIN", null, null, Secrecy.None, "the download domain of qiniu:// URLs"),
+            new Definition("ResumeFolder", Storage.KodoSettings.ResumeFolderVariable, null, null, Secrecy.None, "where upload resume records are kept; unset means beside each file"),
+            new Definition("TrainInstanceId", Training.TrainInstanceId.EnvironmentVariable, null, null, Secrecy.None, "the instance id New-AvaTrainInstance uses when -Id is not given"),
             new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go without a byte moving (connect and idle)"),
             new Definition("RetryAfterMaxSec", "AVA_RETRY_AFTER_MAX_SEC", null, null, Secrecy.None, "the longest Retry-After honoured; a server asking for more is treated as down"),
             new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),
@@ -157,8 +159,7 @@ namespace AvaSdk.Platform
                 return null;
             return int.TryParse(found.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
                 ? seconds
-                : throw new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
-                    $"{name} '{found.Value}' from {found.Source} is not a positive whole number of seconds. Correct it or clear it.", found.Source);
+                : throw new AvaConfigException($"{name} '{found.Value}' from {found.Source} is not a positive whole number of seconds. Correct it or clear it.", found.Source);
         }
 
         public JObject TrainingSpec() => (JObject)(Read("trainingspec").Json?.DeepClone() ?? new JObject());
@@ -235,8 +236,7 @@ namespace AvaSdk.Platform
             var text = found.Value.Contains("://") ? found.Value : "http://" + found.Value;
             if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
                 return url;
-            throw new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
-                $"{name} '{found.Value}' from {found.Source} is not an http(s) URL. Correct it, or override it with an environment variable.", found.Source);
+            throw new AvaConfigException($"{name} '{found.Value}' from {found.Source} is not an http(s) URL. Correct it, or override it with an environment variable.", found.Source);
         }
 
         private static string Mask(string value, Secrecy secrecy) => secrecy switch
@@ -335,7 +335,7 @@ namespace AvaSdk.Platform
                 };
             }
 
-            private static AvaException Invalid(string path, string why) => new AvaException("AvaConfigInvalid", AvaErrorKind.InvalidData,
+            private static AvaException Invalid(string path, string why) => new AvaConfigException(
                 $"The platform config file '{path}' cannot be used: {why}. Fix the file, or set the values it would give through environment variables.", path);
         }
     }

@@ -12,19 +12,10 @@ namespace AvaSdk.Reporting
     {
         /// <summary>
         /// The configured metrics endpoint: <c>AVA_METRICS_URL</c>, else the platform probe of the instance (the worker
-        /// file's status host); null when neither is configured.
+        /// file's status host); null when neither is configured. Resolved, like every setting, by <see cref="PlatformConfig"/>.
         /// </summary>
-        public static Uri? ConfiguredUrl(PlatformConfig config, string? instanceId)
-        {
-            var text = Environment.GetEnvironmentVariable(LineProtocolClient.UrlVariable);
-            if (string.IsNullOrWhiteSpace(text))
-                return config.MetricsUrl(instanceId);
-            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
-                return url;
-            throw new AvaException("AvaMetricsUrlInvalid", AvaErrorKind.InvalidArgument,
-                $"${LineProtocolClient.UrlVariable} is not an http(s) URL. Set it to the probe's metric URL or an InfluxDB write URL such as http://127.0.0.1:8086/write?db=ava, or clear it.",
-                LineProtocolClient.UrlVariable);
-        }
+        /// <exception cref="AvaConfigException">The URL is not an http(s) one.</exception>
+        public static Uri? ConfiguredUrl(PlatformConfig config, string? instanceId) => config.MetricsUrl(instanceId);
 
         public static LineProtocolReporter? ReporterFor(string runFolder, PlatformConfig config, string? instanceId, ILogger log)
         {

@@ -143,7 +143,7 @@ namespace AvaSdk.Running
             {
                 return MetricDelivery.ReporterFor(folder.Path, config, instance?.Id, log);
             }
-            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid")
+            catch (AvaConfigException ex)
             {
                 warnings.Add($"Metrics will only be kept locally in metrics.jsonl: {ex.Message}");
                 return null;

@@ -167,7 +167,7 @@ namespace AvaSdk.Snapshots
                 return uploader;
             var credentials = kodo.RequireCredentials("upload snapshot models");
             http = new ServiceHttp(HttpServiceRules.Kodo, kodo.Http.With(maxRetry: 5), log);
-            return uploader = new KodoUploader(credentials, kodo.UpHosts(http, log), http, log, Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            return uploader = new KodoUploader(credentials, kodo.UpHosts(http, log), http, log, kodo.ResumeFolder);
         }
 
         public void Dispose()

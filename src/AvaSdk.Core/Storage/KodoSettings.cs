@@ -24,8 +24,9 @@ namespace AvaSdk.Storage
         /// <summary>The host that answers region queries (kodo-protocol.md §7.1); its backups follow it.</summary>
         public const string DefaultUcHost = "https://uc.qiniuapi.com";
 
-        private KodoSettings(KodoCredentials? credentials, string? bucket, Uri? uploadHost, string? domain, Uri ucHost, Http.HttpSettings http)
+        private KodoSettings(KodoCredentials? credentials, string? bucket, Uri? uploadHost, string? domain, Uri ucHost, Http.HttpSettings http, string? resumeFolder)
         {
+            ResumeFolder = resumeFolder;
             Credentials = credentials;
             Bucket = bucket;
             UploadHost = uploadHost;
@@ -45,6 +46,9 @@ namespace AvaSdk.Storage
 
         public Uri UcHost { get; }
 
+        /// <summary>Where upload resume records go (AVA_RESUME_DIR); null: beside each file.</summary>
+        public string? ResumeFolder { get; }
+
         /// <summary>The bounds every Kodo request keeps (AVA_HTTP_TIMEOUT_SEC, AVA_RETRY_AFTER_MAX_SEC).</summary>
         public Http.HttpSettings Http { get; }
 
@@ -59,7 +63,7 @@ namespace AvaSdk.Storage
             var host = uploadHost ?? config.Value("UploadHost");
             var uc = config.Value("UcHost") ?? DefaultUcHost;
             return new KodoSettings(credentials, bucket, host == null ? null : HttpUri(host, "upload host", "AvaUploadHostInvalid"), domain ?? config.Value("BucketDomain"),
-                HttpUri(uc, $"region query host (${UcHostVariable})", "AvaConfigInvalid"), config.HttpSettings());
+                HttpUri(uc, $"region query host (${UcHostVariable})", AvaConfigException.Id), config.HttpSettings(), config.Value("ResumeFolder"));
         }
 
         /// <summary>Where uploads go: the named host, else the bucket's region (which needs the access key).</summary>
@@ -107,8 +111,10 @@ namespace AvaSdk.Storage
         private static Uri HttpUri(string text, string what, string errorId) =>
             Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                 ? uri
-                : throw new AvaException(errorId, AvaErrorKind.InvalidArgument,
-                    $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text);
+                : throw (errorId == AvaConfigException.Id
+                    ? new AvaConfigException($"The {what} '{text}' is not an http(s) URL. Give one such as https://uc.qiniuapi.com.", text)
+                    : new AvaException(errorId, AvaErrorKind.InvalidArgument,
+                        $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text));
 
         /// <exception cref="AvaException">AvaCredentialNotFound when no credentials were found anywhere.</exception>
         public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException("AvaCredentialNotFound", AvaErrorKind.ObjectNotFound,

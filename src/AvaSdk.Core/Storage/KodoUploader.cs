@@ -66,8 +66,7 @@ namespace AvaSdk.Storage
         public static KodoUploader For(KodoSettings settings, ServiceHttp http)
         {
             var log = Logging.InstanceLog.Detached;
-            return new KodoUploader(settings.RequireCredentials("send files to Kodo"), settings.UpHosts(http, log), http, log,
-                Environment.GetEnvironmentVariable(KodoSettings.ResumeFolderVariable));
+            return new KodoUploader(settings.RequireCredentials("send files to Kodo"), settings.UpHosts(http, log), http, log, settings.ResumeFolder);
         }
 
         public KodoUploader(KodoCredentials credentials, KodoUpHosts hosts, ServiceHttp http, ILogger log, string? resumeFolder)

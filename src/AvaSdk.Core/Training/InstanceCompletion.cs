@@ -120,7 +120,7 @@ namespace AvaSdk.Training
                 undelivered = MetricDelivery.RecoverJournalAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
                     MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult();
             }
-            catch (AvaException ex) when (ex.ErrorId == "AvaConfigInvalid" || ex.ErrorId == "AvaMetricsUrlInvalid")
+            catch (AvaConfigException ex)
             {
                 undelivered = new MetricSpool(instance.RunPath).Count;
                 why = $" ({ex.Message})";

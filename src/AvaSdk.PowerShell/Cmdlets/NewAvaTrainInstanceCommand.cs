@@ -25,13 +25,10 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
-            var requested = Id ?? Environment.GetEnvironmentVariable(TrainInstanceId.EnvironmentVariable);
-            if (string.IsNullOrEmpty(requested))
-                requested = null;
-
             try
             {
                 var config = new PlatformConfig(workspace);
+                var requested = string.IsNullOrEmpty(Id) ? config.Value("TrainInstanceId") : Id;
                 using var api = AvaApiClient.Configured(config);
                 TrainInstance instance;
                 var where = api == null ? $"workspace '{workspace}'" : $"training '{config.RequireTrainingName()}' on the AVA platform at {config.ApiHost}";

@@ -83,14 +83,14 @@ namespace AvaSdk.Core.Tests.Platform
             Assert.Null(settings["TrainingName"].Value);
             Assert.Equal("jobs", settings["Bucket"].Value);
             Assert.Equal(new Uri("http://atnet-apiserver"), config.ApiHost);
-            Assert.Equal("AvaConfigInvalid", Assert.Throws<AvaException>(() => config.RequireTrainingName()).ErrorId);
+            Assert.Equal("AvaConfigInvalid", Assert.Throws<AvaConfigException>(() => config.RequireTrainingName()).ErrorId);
         }
 
         [Fact]
         public void A_host_that_is_not_a_URL_is_a_clear_error()
         {
             workspace.Write("config/worker", "{\"atnet_apiserver_host\":\"ftp://nowhere\"}");
-            var error = Assert.Throws<AvaException>(() => new PlatformConfig(workspace.Path).ApiHost);
+            var error = Assert.Throws<AvaConfigException>(() => new PlatformConfig(workspace.Path).ApiHost);
             Assert.Equal("AvaConfigInvalid", error.ErrorId);
             Assert.Contains("atnet_apiserver_host", error.Message);
         }

@@ -55,7 +55,7 @@ namespace AvaSdk.Core.Tests.Storage
         public void A_bad_user_file_or_host_is_a_clear_error()
         {
             var path = workspace.Write("config/user", "{ key: ");
-            var invalid = Assert.Throws<AvaException>(() => KodoSettings.Resolve(workspace.Path, null, null, null, null));
+            var invalid = Assert.Throws<AvaConfigException>(() => KodoSettings.Resolve(workspace.Path, null, null, null, null));
             Assert.Equal(("AvaConfigInvalid", AvaErrorKind.InvalidData), (invalid.ErrorId, invalid.Kind));
             Assert.Contains(path, invalid.Message);
             var host = Assert.Throws<AvaException>(() => KodoSettings.Resolve(workspace.Path, new KodoCredentials("a", "b"), "b", "ftp://x", null));
