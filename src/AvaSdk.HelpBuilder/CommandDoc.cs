@@ -73,7 +73,7 @@ namespace AvaSdk.HelpBuilder
                             case "PARAMETERS": parameter?.Description.AddRange(paragraphs); break;
                             case "INPUTS":
                             case "OUTPUTS": type?.Description.AddRange(paragraphs); break;
-                            case "NOTES": doc.Notes.AddRange(paragraphs); break;
+                            case "NOTES": doc.Notes.AddRange(paragraphs.SelectMany(ErrorList.Expand)); break;
                             case "RELATED LINKS":
                                 if (block is ParagraphBlock { Inline: { } inline })
                                     foreach (var link in inline.Descendants<LinkInline>())
@@ -172,6 +172,30 @@ namespace AvaSdk.HelpBuilder
             else if (block is ListBlock list)
                 foreach (var item in list.OfType<ListItemBlock>())
                     yield return "- " + string.Join(" ", item.OfType<ParagraphBlock>().Select(p => Of(p.Inline)));
+        }
+    }
+
+    /// <summary>
+    /// A page's "Errors: AvaX, AvaY." paragraph, written out from the catalogue (AvaSdk.Errors.AvaErrors): each id with
+    /// its category and meaning, so the help says what the code raises. An id the catalogue does not have stops the build.
+    /// </summary>
+    internal static class ErrorList
+    {
+        private const string Prefix = "Errors:";
+
+        public static IEnumerable<string> Expand(string paragraph)
+        {
+            if (!paragraph.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                yield return paragraph;
+                yield break;
+            }
+            yield return "Errors (FullyQualifiedErrorId, then ErrorCategory):";
+            foreach (var id in paragraph.Substring(Prefix.Length).TrimEnd('.').Split(',').Select(s => s.Trim()).Where(s => s.Length > 0))
+            {
+                var error = AvaSdk.Errors.AvaErrors.Find(id) ?? throw new InvalidDataException($"The help names the error id '{id}', which AvaSdk.Errors.AvaErrors does not have.");
+                yield return $"{error.Id} ({error.Kind}): {error.Meaning}.";
+            }
         }
     }
 }

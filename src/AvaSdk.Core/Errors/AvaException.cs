@@ -3,20 +3,28 @@ using System;
 namespace AvaSdk.Errors
 {
     /// <summary>
-    /// A failure a user can act on. <see cref="ErrorId"/> is stable (scripts and tests match on it);
-    /// the message says what was wrong, where, and what to do.
+    /// A failure a user can act on, one of <see cref="AvaErrors"/>. <see cref="ErrorId"/> is stable (scripts and tests
+    /// match on it); the message says what was wrong, where, and what to do.
     /// </summary>
     public class AvaException : Exception
     {
-        public AvaException(string errorId, AvaErrorKind kind, string message, object? target = null, Exception? inner = null)
+        public AvaException(AvaError error, string message, object? target = null, Exception? inner = null)
+            : this(error, error.Kind, message, target, inner)
+        {
+        }
+
+        /// <param name="kind">For the errors whose kind depends on the cause (a network failure or a refusal).</param>
+        public AvaException(AvaError error, AvaErrorKind kind, string message, object? target = null, Exception? inner = null)
             : base(message, inner)
         {
-            ErrorId = errorId;
+            Error = error;
             Kind = kind;
             Target = target;
         }
 
-        public string ErrorId { get; }
+        public AvaError Error { get; }
+
+        public string ErrorId => Error.Id;
 
         public AvaErrorKind Kind { get; }
 
@@ -30,10 +38,8 @@ namespace AvaSdk.Errors
     /// </summary>
     public sealed class AvaConfigException : AvaException
     {
-        public const string Id = "AvaConfigInvalid";
-
         public AvaConfigException(string message, object? target = null, Exception? inner = null)
-            : base(Id, AvaErrorKind.InvalidData, message, target, inner)
+            : base(AvaErrors.ConfigInvalid, message, target, inner)
         {
         }
     }
@@ -59,5 +65,8 @@ namespace AvaSdk.Errors
 
         /// <summary>Someone else is using it right now: another process owns the instance, or holds the upload.</summary>
         ResourceBusy,
+
+        /// <summary>What was run gave a result that is a failure (the training process's exit code).</summary>
+        InvalidResult,
     }
 }

@@ -6,10 +6,8 @@ namespace AvaSdk.Params
     /// <summary>The params file is not valid JSON (AvaParamFileInvalid); says where.</summary>
     public sealed class ParamFileInvalidException : AvaException
     {
-        public const string Id = "AvaParamFileInvalid";
-
         public ParamFileInvalidException(string path, int line, int position, string reason, Exception inner)
-            : base(Id, AvaErrorKind.InvalidData,
+            : base(AvaErrors.ParamFileInvalid,
                 $"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason} Fix the file or point -Path at another one.", path, inner)
         {
             Path = path;

@@ -39,7 +39,7 @@ namespace AvaSdk.Params
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new AvaException("AvaParamFileUnreadable", AvaErrorKind.ReadError, $"The params file '{full}' cannot be read: {ex.Message}", full, ex);
+                throw new AvaException(AvaErrors.ParamFileUnreadable, $"The params file '{full}' cannot be read: {ex.Message}", full, ex);
             }
             var document = new ParamDocument(full, root);
             Cache[full] = (stamp.Value, document);

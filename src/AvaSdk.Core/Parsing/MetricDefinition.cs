@@ -32,8 +32,7 @@ namespace AvaSdk.Parsing
         public Regex Pattern { get; }
 
         private static AvaException Invalid(string name, string regex, string why) =>
-            new AvaException("AvaMetricDefinitionInvalid", AvaErrorKind.InvalidArgument,
-                $"The metric definition @{{ Name = '{name}'; Regex = '{regex}' }} is not usable: {why}. Give a Name and a Regex whose first capture group is the value, e.g. @{{ Name = 'loss'; Regex = 'loss: ([-+0-9.eE]+|nan|inf)' }}.",
+            new AvaException(AvaErrors.MetricDefinitionInvalid, $"The metric definition @{{ Name = '{name}'; Regex = '{regex}' }} is not usable: {why}. Give a Name and a Regex whose first capture group is the value, e.g. @{{ Name = 'loss'; Regex = 'loss: ([-+0-9.eE]+|nan|inf)' }}.",
                 name);
     }
 }

@@ -53,8 +53,7 @@ namespace AvaSdk.Platform
             var reply = await SendAsync(HttpMethod.Post, InstancesPath(training), spec, cancellationToken, idempotent: false).ConfigureAwait(false);
             return reply["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } id && !string.IsNullOrEmpty((string?)id)
                 ? (string)id!
-                : throw new AvaException("AvaPlatformReplyInvalid", AvaErrorKind.InvalidData,
-                    $"The AVA API created a training instance of '{training}' but its reply has no id: {ServiceHttp.Shorten(reply.ToString(Formatting.None))}", training);
+                : throw new AvaException(AvaErrors.PlatformReplyInvalid, $"The AVA API created a training instance of '{training}' but its reply has no id: {ServiceHttp.Shorten(reply.ToString(Formatting.None))}", training);
         }
 
         public Task<JObject> GetTrainInstanceAsync(string training, string id, CancellationToken cancellationToken) =>
@@ -97,22 +96,19 @@ namespace AvaSdk.Platform
             catch (Exception ex) when (!idempotent && !ServiceHttp.NeverSent(ex) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 && !(ex is ServiceHttpException { Status: >= 400 and < 500 }))
             {
-                throw new AvaException("AvaPlatformInstanceUncertain", AvaErrorKind.ConnectionError,
-                    $"{method.Method} {path} reached the AVA API at {host.GetLeftPart(UriPartial.Authority)} but no usable answer came back ({ex.GetBaseException().Message}), " +
+                throw new AvaException(AvaErrors.PlatformInstanceUncertain, $"{method.Method} {path} reached the AVA API at {host.GetLeftPart(UriPartial.Authority)} but no usable answer came back ({ex.GetBaseException().Message}), " +
                     "so a training instance may have been created on the platform. It was not created again, to avoid a duplicate. Find its id in the platform's console, " +
                     "then go on with New-AvaTrainInstance -Id <id> (or $env:AVA_TRAINING_INSTANCE_ID).", path, ex);
             }
             catch (ServiceHttpException ex)
             {
                 var unreachable = ex is TransientHttpException;
-                throw new AvaException(unreachable ? "AvaPlatformUnreachable" : "AvaPlatformRequestFailed",
-                    unreachable ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
+                throw new AvaException(unreachable ? AvaErrors.PlatformUnreachable : AvaErrors.PlatformRequestFailed,
                     $"The AVA API at {host.GetLeftPart(UriPartial.Authority)} did not accept {method.Method} {path}: {ex.Message}.", path, ex);
             }
             catch (Exception ex) when (ex is HttpRequestException || ex is System.IO.IOException)
             {
-                throw new AvaException("AvaPlatformUnreachable", AvaErrorKind.ConnectionError,
-                    $"The AVA API at {host.GetLeftPart(UriPartial.Authority)} could not be reached for {method.Method} {path}: {ex.GetBaseException().Message}.", path, ex);
+                throw new AvaException(AvaErrors.PlatformUnreachable, $"The AVA API at {host.GetLeftPart(UriPartial.Authority)} could not be reached for {method.Method} {path}: {ex.GetBaseException().Message}.", path, ex);
             }
         }
 

@@ -141,8 +141,7 @@ namespace AvaSdk.Platform
             return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : null;
         }
 
-        public string RequireTrainingName() => Value("TrainingName") ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
-            $"The AVA API is configured, but no training name is: set ${TrainingNameVariable}, or 'name' in '{FilePath("trainingspec")}'.", "TrainingName");
+        public string RequireTrainingName() => Value("TrainingName") ?? throw new AvaException(AvaErrors.ConfigMissing, $"The AVA API is configured, but no training name is: set ${TrainingNameVariable}, or 'name' in '{FilePath("trainingspec")}'.", "TrainingName");
 
         /// <summary>The whole trainingspec file (empty when absent): the platform's models refer to it.</summary>
         /// <summary>The HTTP bounds every AvaSdk request keeps: AVA_HTTP_TIMEOUT_SEC and AVA_RETRY_AFTER_MAX_SEC, else the defaults.</summary>

@@ -154,8 +154,7 @@ namespace AvaSdk.Running
         }
 
         private static AvaException NotStarted(string filePath, string reason, Exception? inner) =>
-            new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
-                $"The training program '{filePath}' could not be started: {reason}. Check the path, or that it is on PATH and executable.", filePath, inner);
+            new AvaException(AvaErrors.TrainingNotStarted, $"The training program '{filePath}' could not be started: {reason}. Check the path, or that it is on PATH and executable.", filePath, inner);
 
         // The file a start of filePath would run: a path as it is, a bare name from PATH; null when there is no executable file.
         private static string? ExecutablePath(string filePath)
@@ -367,8 +366,7 @@ namespace AvaSdk.Running
 
         private void GiveUp(string what, string consequence)
         {
-            var problem = new AvaException("AvaDiskFull", AvaErrorKind.WriteError,
-                $"{what}: {consequence}. Free space in '{options.Folder.Path}' (or give the job a larger volume); the training itself went on.", options.Folder.Path);
+            var problem = new AvaException(AvaErrors.DiskFull, $"{what}: {consequence}. Free space in '{options.Folder.Path}' (or give the job a larger volume); the training itself went on.", options.Folder.Path);
             if (Interlocked.CompareExchange(ref diskFull, problem, null) == null)
                 log.Error("{Problem:l}", problem.Message);
         }

@@ -17,11 +17,9 @@ namespace AvaSdk.Snapshots
         {
             var clash = files.GroupBy(Path.GetFileName, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
             if (clash != null)
-                throw new AvaException("AvaSnapshotArchiveInvalid", AvaErrorKind.InvalidArgument,
-                    $"The files {string.Join(", ", clash.Select(f => $"'{f}'"))} would have the same name '{clash.Key}' in the model archive '{destination}'.", destination);
+                throw new AvaException(AvaErrors.SnapshotArchiveInvalid, $"The files {string.Join(", ", clash.Select(f => $"'{f}'"))} would have the same name '{clash.Key}' in the model archive '{destination}'.", destination);
             foreach (var file in files.Where(f => !File.Exists(f)))
-                throw new AvaException("AvaSnapshotFileNotFound", AvaErrorKind.ObjectNotFound,
-                    $"The file '{file}' does not exist, so the model archive '{destination}' was not made.", file);
+                throw new AvaException(AvaErrors.SnapshotFileNotFound, $"The file '{file}' does not exist, so the model archive '{destination}' was not made.", file);
             var partial = destination + ".partial";
             try
             {

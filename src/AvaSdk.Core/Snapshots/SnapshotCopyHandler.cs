@@ -35,8 +35,7 @@ namespace AvaSdk.Snapshots
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!File.Exists(source))
-                    throw new AvaException("AvaSnapshotFileNotFound", AvaErrorKind.ObjectNotFound,
-                        $"The snapshot file '{source}' named at log line {snapshot.Line} does not exist, so it was not copied to '{context.SnapshotPath}'.", source);
+                    throw new AvaException(AvaErrors.SnapshotFileNotFound, $"The snapshot file '{source}' named at log line {snapshot.Line} does not exist, so it was not copied to '{context.SnapshotPath}'.", source);
                 var target = Path.Combine(context.SnapshotPath, Path.GetFileName(source));
                 if (!string.Equals(Path.GetFullPath(source), Path.GetFullPath(target), StringComparison.Ordinal))
                     File.Copy(source, target, overwrite: true);

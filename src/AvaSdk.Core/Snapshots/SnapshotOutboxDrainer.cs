@@ -102,8 +102,7 @@ namespace AvaSdk.Snapshots
             if (entry.StoredAt == null)
             {
                 if (!File.Exists(entry.Archive))
-                    throw new AvaException("AvaSnapshotArchiveMissing", AvaErrorKind.ObjectNotFound,
-                        $"the archive '{entry.Archive}' is gone, so it cannot be uploaded; the snapshot's files are still in the run's output folder.", entry.Archive);
+                    throw new AvaException(AvaErrors.SnapshotArchiveMissing, $"the archive '{entry.Archive}' is gone, so it cannot be uploaded; the snapshot's files are still in the run's output folder.", entry.Archive);
                 // A resumed instance sends the same epochs again: the newer archive wins.
                 var request = new KodoUploadRequest(entry.Archive, entry.Bucket, entry.Key) { Overwrite = true, Parallelism = 2 };
                 await Uploader().UploadAsync(request, n => Interlocked.Add(ref bytesSent, n), cancellationToken).ConfigureAwait(false);
@@ -114,8 +113,7 @@ namespace AvaSdk.Snapshots
                 File.Delete(entry.Archive);
             }
             if (entry.Model != null && api == null)
-                throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
-                    $"the archive is stored, but its model record cannot be sent: no AVA API host is configured (${PlatformConfig.ApiHostVariable} or the worker config file).");
+                throw new AvaException(AvaErrors.ConfigMissing, $"the archive is stored, but its model record cannot be sent: no AVA API host is configured (${PlatformConfig.ApiHostVariable} or the worker config file).");
             await RecordAsync(outbox, entry, api, log, cancellationToken).ConfigureAwait(false);
         }
 

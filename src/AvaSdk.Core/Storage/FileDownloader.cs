@@ -57,8 +57,7 @@ namespace AvaSdk.Storage
                 return;
             }
             if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
-                throw new AvaException("AvaUriInvalid", AvaErrorKind.InvalidArgument,
-                    $"'{uri}' is not a URL AvaSdk can download: use http://, https:// or qiniu://<bucket>/<key>.", uri);
+                throw new AvaException(AvaErrors.UriInvalid, $"'{uri}' is not a URL AvaSdk can download: use http://, https:// or qiniu://<bucket>/<key>.", uri);
         }
 
         /// <param name="progress">Told of bytes received (negative when a restart discards some); called from any thread.</param>
@@ -73,8 +72,7 @@ namespace AvaSdk.Storage
             // Two downloads of one source into one file would share the temp file, and one would publish the other's bytes.
             using var exclusive = IO.FileLock.TryTake(temp + ".lock", out var busy);
             if (busy)
-                throw new AvaException("AvaDownloadBusy", AvaErrorKind.ResourceBusy,
-                    $"Another download of '{TransferErrors.RedactToken(uri)}' into '{destination}' is running (it holds '{temp}.lock'). Wait for it to finish.", destination);
+                throw new AvaException(AvaErrors.DownloadBusy, $"Another download of '{TransferErrors.RedactToken(uri)}' into '{destination}' is running (it holds '{temp}.lock'). Wait for it to finish.", destination);
             // A download of the same file into the same place that was killed (kill -9, a lost node) left this behind:
             // without the ETag it was fetched under, its bytes cannot be trusted to continue, so it is started over.
             if (File.Exists(temp))
@@ -134,8 +132,7 @@ namespace AvaSdk.Storage
             }
             var qiniu = QiniuUri.Parse(uri);
             if (domain == null)
-                throw new AvaException("AvaDomainNotFound", AvaErrorKind.ObjectNotFound,
-                    $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': give credentials so its region can be asked, pass -Domain, or set ${KodoSettings.DomainVariable}.", uri);
+                throw new AvaException(AvaErrors.DomainNotFound, $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': give credentials so its region can be asked, pass -Domain, or set ${KodoSettings.DomainVariable}.", uri);
             var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(EscapeKeySegment));
             return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
         }
@@ -176,8 +173,7 @@ namespace AvaSdk.Storage
                     throw new ServiceHttpException((int)response.StatusCode, null, $"more than {MaxRedirects} redirects");
                 var sameOrigin = Uri.Compare(target, next, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
                 if (!sameOrigin && IsSigned(target))
-                    throw new AvaException("AvaDownloadRedirectRefused", AvaErrorKind.SecurityError,
-                        $"Could not download '{TransferErrors.RedactToken(uri)}': the server redirected the signed request to another host " +
+                    throw new AvaException(AvaErrors.DownloadRedirectRefused, $"Could not download '{TransferErrors.RedactToken(uri)}': the server redirected the signed request to another host " +
                         $"({next.GetLeftPart(UriPartial.Authority)}), and signed requests are not followed off their host, as that would hand it the credentials. " +
                         "If you trust that host, download from it directly.", TransferErrors.RedactToken(uri));
                 target = next;
@@ -272,8 +268,7 @@ namespace AvaSdk.Storage
                 return;
             var ours = state.Qetag.Finish();
             if (ours != etag)
-                throw new AvaException("AvaDownloadCorrupt", AvaErrorKind.InvalidData,
-                    $"The downloaded bytes hash to '{ours}', but the server says the file's hash is '{etag}': the download is corrupt and was discarded.", etag);
+                throw new AvaException(AvaErrors.DownloadCorrupt, $"The downloaded bytes hash to '{ours}', but the server says the file's hash is '{etag}': the download is corrupt and was discarded.", etag);
         }
 
         private static void Restart(DownloadState state, Action<long> progress)
@@ -297,8 +292,7 @@ namespace AvaSdk.Storage
             File.Move(temp, destination);
         }
 
-        public static AvaException DestinationExists(string destination) => new AvaException("AvaDestinationExists", AvaErrorKind.ResourceExists,
-            $"'{destination}' already exists. Use -Force to overwrite it, or choose another -Destination.", destination);
+        public static AvaException DestinationExists(string destination) => new AvaException(AvaErrors.DestinationExists, $"'{destination}' already exists. Use -Force to overwrite it, or choose another -Destination.", destination);
 
         private sealed class DownloadState
         {

@@ -99,8 +99,7 @@ namespace AvaSdk.Storage
                     log.Information("The region query at {Host:l} failed ({Error:l})", uc.GetLeftPart(UriPartial.Authority), ex.GetBaseException().Message);
                 }
             }
-            throw new Errors.AvaException("AvaRegionUnknown", Errors.AvaErrorKind.ConnectionError,
-                $"Could not find the region of bucket '{bucket}': the region query at {ucHosts[0].GetLeftPart(UriPartial.Authority)} failed ({lastFailure?.GetBaseException().Message}). " +
+            throw new Errors.AvaException(Errors.AvaErrors.RegionUnknown, $"Could not find the region of bucket '{bucket}': the region query at {ucHosts[0].GetLeftPart(UriPartial.Authority)} failed ({lastFailure?.GetBaseException().Message}). " +
                 $"Check the access key and the bucket name, or name the hosts yourself (${KodoSettings.UploadHostVariable}, ${KodoSettings.DomainVariable}).", bucket, lastFailure);
         }
 

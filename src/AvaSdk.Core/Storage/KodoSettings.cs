@@ -62,8 +62,8 @@ namespace AvaSdk.Storage
             bucket ??= config.Value("Bucket");
             var host = uploadHost ?? config.Value("UploadHost");
             var uc = config.Value("UcHost") ?? DefaultUcHost;
-            return new KodoSettings(credentials, bucket, host == null ? null : HttpUri(host, "upload host", "AvaUploadHostInvalid"), domain ?? config.Value("BucketDomain"),
-                HttpUri(uc, $"region query host (${UcHostVariable})", AvaConfigException.Id), config.HttpSettings(), config.Value("ResumeFolder"));
+            return new KodoSettings(credentials, bucket, host == null ? null : HttpUri(host, "upload host", AvaErrors.UploadHostInvalid), domain ?? config.Value("BucketDomain"),
+                HttpUri(uc, $"region query host (${UcHostVariable})", AvaErrors.ConfigInvalid), config.HttpSettings(), config.Value("ResumeFolder"));
         }
 
         /// <summary>Where uploads go: the named host, else the bucket's region (which needs the access key).</summary>
@@ -108,19 +108,16 @@ namespace AvaSdk.Storage
             };
         }
 
-        private static Uri HttpUri(string text, string what, string errorId) =>
+        private static Uri HttpUri(string text, string what, AvaError error) =>
             Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                 ? uri
-                : throw (errorId == AvaConfigException.Id
+                : throw (error == AvaErrors.ConfigInvalid
                     ? new AvaConfigException($"The {what} '{text}' is not an http(s) URL. Give one such as https://uc.qiniuapi.com.", text)
-                    : new AvaException(errorId, AvaErrorKind.InvalidArgument,
-                        $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text));
+                    : new AvaException(error, $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text));
 
         /// <exception cref="AvaException">AvaCredentialNotFound when no credentials were found anywhere.</exception>
-        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException("AvaCredentialNotFound", AvaErrorKind.ObjectNotFound,
-            $"No Kodo credentials to {forWhat}. Pass -Credential (user name = access key, password = secret key), set ${AccessKeyVariable} and ${SecretKeyVariable}, or provide <workspace>/config/user.");
+        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException(AvaErrors.CredentialNotFound, $"No Kodo credentials to {forWhat}. Pass -Credential (user name = access key, password = secret key), set ${AccessKeyVariable} and ${SecretKeyVariable}, or provide <workspace>/config/user.");
 
-        public string RequireBucket() => Bucket ?? throw new AvaException("AvaBucketNotFound", AvaErrorKind.ObjectNotFound,
-            $"No bucket to upload to. Pass -Bucket, set ${BucketVariable}, or provide 'bucket' in <workspace>/config/user.");
+        public string RequireBucket() => Bucket ?? throw new AvaException(AvaErrors.BucketNotFound, $"No bucket to upload to. Pass -Bucket, set ${BucketVariable}, or provide 'bucket' in <workspace>/config/user.");
     }
 }

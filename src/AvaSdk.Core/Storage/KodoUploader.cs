@@ -113,8 +113,7 @@ namespace AvaSdk.Storage
                 return null;
             }
             return busy
-                ? throw new Errors.AvaException("AvaUploadBusy", Errors.AvaErrorKind.ResourceBusy,
-                    $"Another upload of '{request.Path}' to {request.Bucket}/{request.Key} is running (it holds '{path}'). Wait for it to finish; " +
+                ? throw new Errors.AvaException(Errors.AvaErrors.UploadBusy, $"Another upload of '{request.Path}' to {request.Bucket}/{request.Key} is running (it holds '{path}'). Wait for it to finish; " +
                     "two at once would take each other's parts.", request.Path)
                 : held;
         }

@@ -54,6 +54,6 @@ namespace AvaSdk.Storage
             Uid == null ? $"{Scheme}://{Bucket}/{Key}" : $"{Scheme}://{Uid}@{Zone}/{Bucket}/{Key}";
 
         private static AvaException Invalid(string text, string why) =>
-            new AvaException("AvaUriInvalid", AvaErrorKind.InvalidArgument, $"'{text}' is not a usable qiniu:// URL: {why}.", text);
+            new AvaException(AvaErrors.UriInvalid, $"'{text}' is not a usable qiniu:// URL: {why}.", text);
     }
 }

@@ -141,8 +141,7 @@ namespace AvaSdk.Training
             AvaException? failure;
             try
             {
-                using var api = AvaApiClient.Configured(config) ?? throw new AvaException("AvaConfigMissing", AvaErrorKind.ObjectNotFound,
-                    $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
+                using var api = AvaApiClient.Configured(config) ?? throw new AvaException(AvaErrors.ConfigMissing, $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
                 failure = PlatformReports.ReportCompletionAsync(instance, api, stopping).GetAwaiter().GetResult();
                 if (failure == null)
                     SendPendingLogged(config, api, instance.Log, observer, stopping);
@@ -153,7 +152,7 @@ namespace AvaSdk.Training
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                failure = new AvaException("AvaPlatformUnreachable", AvaErrorKind.ConnectionError, "there was no time left to send it.");
+                failure = new AvaException(AvaErrors.PlatformUnreachable, "there was no time left to send it.");
             }
             if (failure != null)
                 observer.Warning($"The AVA platform was not told that instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}: {failure.Message} " +

@@ -19,7 +19,6 @@ namespace AvaSdk.Training
     /// </summary>
     public static class InstanceOwnership
     {
-        public const string BusyErrorId = "AvaTrainInstanceBusy";
 
         /// <summary>How often an owner renews its heartbeat, and how old one may get before another host takes over.</summary>
         public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
@@ -46,7 +45,7 @@ namespace AvaSdk.Training
                 if (previous != null && !previous.IsSameProcess(me))
                 {
                     if (previous.IsAlive(DateTimeOffset.UtcNow))
-                        throw new AvaException(BusyErrorId, AvaErrorKind.ResourceBusy,
+                        throw new AvaException(AvaErrors.TrainInstanceBusy,
                             $"The training instance in '{full}' is in use by {previous.Describe()}. One process at a time may run or complete " +
                             "an instance on a node: wait for it to finish, or stop it.", full);
                     note = $"The previous owner of the instance in '{full}', {previous.Describe()}, ended without completing it; this process takes it over.";
@@ -70,7 +69,7 @@ namespace AvaSdk.Training
             note = Acquire(runPath);
             var held = Owned[Path.GetFullPath(runPath)];
             if (Interlocked.CompareExchange(ref held.Running, 1, 0) != 0)
-                throw new AvaException(BusyErrorId, AvaErrorKind.ResourceBusy,
+                throw new AvaException(AvaErrors.TrainInstanceBusy,
                     $"The training instance in '{held.RunPath}' is already training in this process (another runspace or job): " +
                     "one Invoke-AvaTraining per instance at a time.", held.RunPath);
             return new RunMark(held);

@@ -19,11 +19,9 @@ namespace AvaSdk.Training
         {
             var problem = TrainInstanceId.Validate(id);
             if (problem != null)
-                throw new AvaException("AvaTrainInstanceIdInvalid", AvaErrorKind.InvalidArgument,
-                    $"The training instance id '{id}' is not valid: {problem}. Use 1-{TrainInstanceId.MaxLength} letters, digits, '.', '_' or '-'.", id);
+                throw new AvaException(AvaErrors.TrainInstanceIdInvalid, $"The training instance id '{id}' is not valid: {problem}. Use 1-{TrainInstanceId.MaxLength} letters, digits, '.', '_' or '-'.", id);
             if (!Directory.Exists(workspaceRoot))
-                throw new AvaException("AvaWorkspaceNotFound", AvaErrorKind.ObjectNotFound,
-                    $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
+                throw new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
@@ -72,8 +70,7 @@ namespace AvaSdk.Training
             var onDisk = File.Exists(instance.StatusPath) ? ReadStatus(instance.StatusPath) : null;
             var status = onDisk != null && onDisk.Status != TrainInstanceStatus.Running ? onDisk.Status : instance.Status;
             if (status != TrainInstanceStatus.Running)
-                throw new AvaException("AvaTrainInstanceCompleted", AvaErrorKind.InvalidOperation,
-                    $"The training instance '{instance.Id}' is already {status.ToString().ToLowerInvariant()}. Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id {instance.Id}.",
+                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"The training instance '{instance.Id}' is already {status.ToString().ToLowerInvariant()}. Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id {instance.Id}.",
                     instance.Id);
 
             instance.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;
@@ -130,12 +127,10 @@ namespace AvaSdk.Training
             }
             catch (JsonException ex)
             {
-                throw new AvaException("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData,
-                    $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
+                throw new AvaException(AvaErrors.TrainInstanceStatusInvalid, $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
             }
             if (json["layout"]?.Type == JTokenType.Integer && (int)json["layout"]! > LayoutVersion)
-                throw new AvaException("AvaWorkspaceTooNew", AvaErrorKind.InvalidData,
-                    $"The instance in '{Path.GetDirectoryName(statusPath)}' was written by a newer AvaSdk (run folder layout {(int)json["layout"]!}; this one knows " +
+                throw new AvaException(AvaErrors.WorkspaceTooNew, $"The instance in '{Path.GetDirectoryName(statusPath)}' was written by a newer AvaSdk (run folder layout {(int)json["layout"]!}; this one knows " +
                     $"up to {LayoutVersion}). Use that AvaSdk, or a newer one, to go on with it.", statusPath);
             try
             {
@@ -145,8 +140,7 @@ namespace AvaSdk.Training
             }
             catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is ArgumentException || ex is InvalidCastException)
             {
-                throw new AvaException("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData,
-                    $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
+                throw new AvaException(AvaErrors.TrainInstanceStatusInvalid, $"The status file '{statusPath}' is damaged ({ex.Message}). Restore it, or delete it to resume the instance as new.", statusPath, ex);
             }
         }
 

@@ -42,8 +42,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
             var instance = TrainInstance ?? SessionTrainInstance.Last;
             if (instance == null)
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNotFound", AvaErrorKind.ObjectNotFound,
-                    "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
             if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))

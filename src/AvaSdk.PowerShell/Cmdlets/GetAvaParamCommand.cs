@@ -36,8 +36,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             if (document == null)
             {
                 if (Required)
-                    ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound,
-                        $"The params file '{file}' was not found, so the required key '{Key}' has no value. Create the file, pass -Path, or set $env:{AvaWorkspace.EnvironmentVariable}.",
+                    ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamFileNotFound, $"The params file '{file}' was not found, so the required key '{Key}' has no value. Create the file, pass -Path, or set $env:{AvaWorkspace.EnvironmentVariable}.",
                         file)));
                 WriteWarning($"The params file '{file}' was not found; " +
                     (key == null ? "returning the default." : $"'{key}' takes its default."));
@@ -59,8 +58,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
 
             if (Required)
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamNotFound", AvaErrorKind.ObjectNotFound,
-                    $"The required key '{key}' was not found in the params file '{file}'. Add it to the file, or drop -Required and give -Default.",
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamNotFound, $"The required key '{key}' was not found in the params file '{file}'. Add it to the file, or drop -Required and give -Default.",
                     key.Text)));
             WriteVerbose($"'{key}' is not in '{file}'; returning the default.");
             WriteObject(Default);
@@ -76,7 +74,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
             catch (FormatException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaParamKeyInvalid", AvaErrorKind.InvalidArgument, ex.Message, Key, ex)));
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamKeyInvalid, ex.Message, Key, ex)));
                 return null;
             }
         }

@@ -102,10 +102,9 @@ namespace AvaSdk.PowerShell.Cmdlets
                 if (run.WasStopped || Stopping)
                     return;
                 if (exitCode != 0)
-                    throw ScriptTerminatingError(new ErrorRecord(new AvaException("AvaTrainingFailed", AvaErrorKind.InvalidOperation,
+                    throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainingFailed,
                         $"The training process '{FilePath}' exited with code {exitCode}." + (run.DiskFull != null ? $" {run.DiskFull.Message}" : string.Empty) +
-                        $" The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}",
-                        FilePath), "AvaTrainingFailed", ErrorCategory.InvalidResult, FilePath));
+                        $" The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}", FilePath)));
                 // The training succeeded, but the run's record of it is incomplete: the script must not go on as if it were whole.
                 if (run.DiskFull != null)
                     throw ScriptTerminatingError(ToErrorRecord(run.DiskFull));
@@ -135,8 +134,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             var instance = ChosenInstance();
             var workingDirectory = ResolvePath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             if (!Directory.Exists(workingDirectory))
-                throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound,
-                    $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
+                throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.WorkingDirectoryNotFound, $"The working directory '{workingDirectory}' does not exist. Create it or pass another -WorkingDirectory.", workingDirectory)));
             var otherFiles = ResolveOtherFiles();
             try
             {
@@ -189,8 +187,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                     WriteError(ToErrorRecord(ex));
                 }
             }
-            throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaTrainingTerminated", AvaErrorKind.OperationStopped,
-                $"The training '{FilePath}' was {reason}." + (instance != null
+            throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainingTerminated, $"The training '{FilePath}' was {reason}." + (instance != null
                     ? $" Instance '{instance.Id}' is marked failed; its snapshots are in '{instance.SnapshotPath}'."
                     : string.Empty), FilePath)));
         }
@@ -202,8 +199,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             if (!MyInvocation.BoundParameters.ContainsKey(nameof(TrainInstance)))
                 return SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last ? last : null;
             if (TrainInstance == null)
-                throw ScriptTerminatingError(ToErrorRecord(new AvaException("AvaTrainInstanceNull", AvaErrorKind.InvalidArgument,
-                    "-TrainInstance is $null, so there is no instance to train in (did New-AvaTrainInstance fail?). Pass the instance " +
+                throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNull, "-TrainInstance is $null, so there is no instance to train in (did New-AvaTrainInstance fail?). Pass the instance " +
                     "New-AvaTrainInstance returned, or leave -TrainInstance out to use this session's running instance.", null)));
             return TrainInstance;
         }
@@ -213,8 +209,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         {
             var files = OtherFiles.Select(ResolvePath).ToList();
             foreach (var missing in files.Where(f => !File.Exists(f)))
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound,
-                    $"The file '{missing}' given with -OtherFiles does not exist, so the training was not started.", missing)));
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.OtherFileNotFound, $"The file '{missing}' given with -OtherFiles does not exist, so the training was not started.", missing)));
             return files;
         }
 
@@ -284,8 +279,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 return ResolvePath(FilePath);
             var application = InvokeCommand.GetCommand(FilePath, CommandTypes.Application) as ApplicationInfo;
             if (application == null)
-                throw new AvaException("AvaTrainingNotStarted", AvaErrorKind.ObjectNotFound,
-                    $"The training program '{FilePath}' was not found on PATH. Give its path, or add its folder to PATH.", FilePath);
+                throw new AvaException(AvaErrors.TrainingNotStarted, $"The training program '{FilePath}' was not found on PATH. Give its path, or add its folder to PATH.", FilePath);
             return application.Path;
         }
 

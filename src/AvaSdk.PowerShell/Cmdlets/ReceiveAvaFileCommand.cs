@@ -61,7 +61,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 }
                 if (!destinations.Add(target))
                 {
-                    WriteError(ToErrorRecord(new AvaException("AvaDestinationConflict", AvaErrorKind.InvalidArgument, destinationFile != null
+                    WriteError(ToErrorRecord(new AvaException(AvaErrors.DestinationConflict, destinationFile != null
                         ? $"-Destination '{destinationFile}' is one file, but several URIs were given. Give a folder (it may end with '/') to receive several files."
                         : $"'{uri}' would be saved as '{target}', where another URI of this command is saved. Receive it separately with its own -Destination.", uri)));
                     continue;

@@ -69,8 +69,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var key = Key ?? KeyPrefix + System.IO.Path.GetFileName(file);
                 if (!keysSent.Add(key))
                 {
-                    WriteError(ToErrorRecord(new AvaException("AvaKeyConflict", AvaErrorKind.InvalidArgument,
-                        $"'{file}' would be stored as '{key}', a key this command already sends another file to. Use -KeyPrefix with distinct file names, or send the files one by one with -Key.", file)));
+                    WriteError(ToErrorRecord(new AvaException(AvaErrors.KeyConflict, $"'{file}' would be stored as '{key}', a key this command already sends another file to. Use -KeyPrefix with distinct file names, or send the files one by one with -Key.", file)));
                     continue;
                 }
                 var size = new FileInfo(file).Length;
@@ -116,18 +115,15 @@ namespace AvaSdk.PowerShell.Cmdlets
                 foreach (var path in paths)
                 {
                     if (Directory.Exists(path))
-                        WriteError(ToErrorRecord(new AvaException("AvaPathIsFolder", AvaErrorKind.InvalidArgument,
-                            $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix <prefix>/", path)));
+                        WriteError(ToErrorRecord(new AvaException(AvaErrors.PathIsFolder, $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix <prefix>/", path)));
                     else if (!File.Exists(path))
-                        WriteError(ToErrorRecord(new AvaException("AvaFileNotFound", AvaErrorKind.ObjectNotFound,
-                            $"The file '{path}' does not exist.", path)));
+                        WriteError(ToErrorRecord(new AvaException(AvaErrors.FileNotFound, $"The file '{path}' does not exist.", path)));
                     else
                         files.Add(path);
                 }
             }
             if (Key != null && files.Count + keysSent.Count > 1)
-                ThrowTerminatingError(ToErrorRecord(new AvaException("AvaKeyConflict", AvaErrorKind.InvalidArgument,
-                    $"-Key '{Key}' names one object, but several files were given. Use -KeyPrefix to send several files.", Key)));
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.KeyConflict, $"-Key '{Key}' names one object, but several files were given. Use -KeyPrefix to send several files.", Key)));
             return files;
         }
     }

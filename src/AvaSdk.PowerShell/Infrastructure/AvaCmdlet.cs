@@ -51,9 +51,6 @@ namespace AvaSdk.PowerShell.Infrastructure
         internal static ErrorRecord ToErrorRecord(AvaException exception) =>
             new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
 
-        protected static ErrorRecord NewErrorRecord(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
-            new ErrorRecord(new AvaException(errorId, AvaErrorKind.InvalidOperation, message, target, inner), errorId, category, target);
-
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {
             AvaErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
@@ -68,6 +65,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.SecurityError => ErrorCategory.SecurityError,
             AvaErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
             AvaErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+            AvaErrorKind.InvalidResult => ErrorCategory.InvalidResult,
             _ => ErrorCategory.NotSpecified,
         };
     }

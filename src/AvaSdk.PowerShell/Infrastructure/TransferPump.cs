@@ -160,7 +160,7 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         private static ErrorRecord ToErrorRecord(Exception error, object target) => error is AvaException ava
             ? AvaCmdlet.ToErrorRecord(ava)
-            : new ErrorRecord(error, "AvaTransferFailed", ErrorCategory.NotSpecified, target);
+            : AvaCmdlet.ToErrorRecord(new AvaException(AvaErrors.TransferFailed, error.Message, target, error));
 
         private sealed class Outcome
         {
