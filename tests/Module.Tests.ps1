@@ -48,6 +48,16 @@ Describe 'The AvaSdk module' {
         $listed | Where-Object { $_ -notin $catalogue } | Should -BeNullOrEmpty -Because 'the help lists no id the code does not have'
     }
 
+    It 'keeps cmdlet parameters out of the core''s messages (the cmdlets add the hints)' {
+        $parameters = Get-Command -Module AvaSdk | ForEach-Object { $_.Parameters.Keys } | Sort-Object -Unique |
+            Where-Object { $_ -notin [System.Management.Automation.Internal.CommonParameters].GetProperties().Name }
+        # AvaErrors.cs is help text (each id's meaning), not a message.
+        $core = Get-ChildItem "$PSScriptRoot/../src/AvaSdk.Core" -Recurse -Filter *.cs | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' -and $_.Name -ne 'AvaErrors.cs' }
+        $named = $core | Select-String -Pattern '^(?!\s*///).*"[^"]*(?<![\w-])-(?<name>[A-Z][A-Za-z]+)\b' |
+            Where-Object { $_.Matches[0].Groups['name'].Value -in $parameters }
+        $named | ForEach-Object { "$($_.Filename):$($_.LineNumber) -$($_.Matches[0].Groups['name'].Value)" } | Should -BeNullOrEmpty
+    }
+
     It 'has an about topic' {
         (Get-Help about_AvaSdk | Out-String) | Should -Match 'AvaSdk is the training-job SDK'
     }

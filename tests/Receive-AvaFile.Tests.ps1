@@ -120,7 +120,7 @@ Describe 'Receive-AvaFile' {
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaUriInvalid,*'
         Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt' $folder -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDomainNotFound,*'
-        $errors[0].Exception.Message | Should -BeLike '*-Domain*AVA_BUCKET_DOMAIN*'
+        $errors[0].ErrorDetails.Message | Should -BeLike '*AVA_BUCKET_DOMAIN*-Domain*'
         Receive-AvaFile 'qiniu://data/sets/cifar/labels.txt', 'qiniu://data/sets/cifar/train.rec' "$folder/one.bin" @private -ErrorVariable errors -ErrorAction SilentlyContinue | Should -HaveCount 1
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDestinationConflict,*'
     }
@@ -225,7 +225,8 @@ Describe 'Receive-AvaFile with hostile names' {
         foreach ($record in $errors) {
             $record.FullyQualifiedErrorId | Should -BeLike 'AvaDownloadNameUnsafe,*'
             $record.CategoryInfo.Category | Should -Be 'SecurityError'
-            $record.Exception.Message | Should -BeLike '*-Destination*'
+            $record.Exception.Message | Should -Not -BeLike '*-Destination*' -Because 'the core names no parameter'
+            $record.ErrorDetails.Message | Should -BeLike '*-Destination*' -Because 'Receive-AvaFile adds its hint'
         }
         Get-ChildItem $destination -Force | Should -BeNullOrEmpty
         Get-ChildItem $sandbox -Recurse -File -Force | ForEach-Object { Get-Content $_.FullName -Raw } | Should -Be (@("mine$([Environment]::NewLine)") * 3)

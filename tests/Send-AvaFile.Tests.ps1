@@ -82,7 +82,7 @@ Describe 'Send-AvaFile' {
         Send-AvaFile "$folder/v2.bin" -Key same.bin @to -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaObjectExists,*'
         $errors[0].CategoryInfo.Category | Should -Be 'ResourceExists'
-        $errors[0].Exception.Message | Should -BeLike '*-Force*'
+        $errors[0].ErrorDetails.Message | Should -BeLike '*-Force*'
         $stored = Send-AvaFile "$folder/v2.bin" -Key same.bin -Force @to
         (Get-TestKodoObject $kodo models same.bin).hash | Should -Be $stored.Hash
     }

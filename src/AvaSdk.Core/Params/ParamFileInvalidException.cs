@@ -8,7 +8,7 @@ namespace AvaSdk.Params
     {
         public ParamFileInvalidException(string path, int line, int position, string reason, Exception inner)
             : base(AvaErrors.ParamFileInvalid,
-                $"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason} Fix the file or point -Path at another one.", path, inner)
+                $"The params file '{path}' is not valid JSON (line {line}, position {position}): {reason}", path, inner)
         {
             Path = path;
             Line = line;

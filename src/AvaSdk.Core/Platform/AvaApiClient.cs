@@ -98,7 +98,7 @@ namespace AvaSdk.Platform
             {
                 throw new AvaException(AvaErrors.PlatformInstanceUncertain, $"{method.Method} {path} reached the AVA API at {host.GetLeftPart(UriPartial.Authority)} but no usable answer came back ({ex.GetBaseException().Message}), " +
                     "so a training instance may have been created on the platform. It was not created again, to avoid a duplicate. Find its id in the platform's console, " +
-                    "then go on with New-AvaTrainInstance -Id <id> (or $env:AVA_TRAINING_INSTANCE_ID).", path, ex);
+                    "then go on with that id ($env:AVA_TRAINING_INSTANCE_ID).", path, ex);
             }
             catch (ServiceHttpException ex)
             {

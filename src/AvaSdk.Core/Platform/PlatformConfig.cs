@@ -36,7 +36,7 @@ namespace AvaSdk.Platform
             new Definition("UcHost", "AVA_UC_HOST", null, null, Secrecy.None, "the Kodo host that answers the region query for a bucket"),
             new Definition("BucketDomain", "AVA_BUCKET_DOMAIN", null, null, Secrecy.None, "the download domain of qiniu:// URLs"),
             new Definition("ResumeFolder", Storage.KodoSettings.ResumeFolderVariable, null, null, Secrecy.None, "where upload resume records are kept; unset means beside each file"),
-            new Definition("TrainInstanceId", Training.TrainInstanceId.EnvironmentVariable, null, null, Secrecy.None, "the instance id New-AvaTrainInstance uses when -Id is not given"),
+            new Definition("TrainInstanceId", Training.TrainInstanceId.EnvironmentVariable, null, null, Secrecy.None, "the id a new instance takes when none is given"),
             new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go without a byte moving (connect and idle)"),
             new Definition("RetryAfterMaxSec", "AVA_RETRY_AFTER_MAX_SEC", null, null, Secrecy.None, "the longest Retry-After honoured; a server asking for more is treated as down"),
             new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),

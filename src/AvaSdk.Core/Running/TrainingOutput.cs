@@ -10,12 +10,16 @@ namespace AvaSdk.Running
     /// <summary>What a training run hands to its caller's thread: a metric, a raw log line, or a warning.</summary>
     public readonly struct TrainingOutput
     {
-        private TrainingOutput(TrainingOutputKind kind, Metric? metric, string? text)
+        private TrainingOutput(TrainingOutputKind kind, Metric? metric, string? text, Errors.AvaError? error = null)
         {
             Kind = kind;
             Metric = metric;
             Text = text;
+            Error = error;
         }
+
+        /// <summary>For a warning: the error it is about, if any (the caller adds what its user can do about it).</summary>
+        public Errors.AvaError? Error { get; }
 
         public TrainingOutputKind Kind { get; }
 
@@ -27,6 +31,6 @@ namespace AvaSdk.Running
 
         public static TrainingOutput Line(string text) => new TrainingOutput(TrainingOutputKind.Line, null, text);
 
-        public static TrainingOutput Warning(string text) => new TrainingOutput(TrainingOutputKind.Warning, null, text);
+        public static TrainingOutput Warning(string text, Errors.AvaError? error = null) => new TrainingOutput(TrainingOutputKind.Warning, null, text, error);
     }
 }

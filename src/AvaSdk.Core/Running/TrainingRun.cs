@@ -428,7 +428,7 @@ namespace AvaSdk.Running
                         catch (Exception ex)
                         {
                             log.Warning("Snapshot at log line {Line}: {Problem:l}", snapshot.Line, ex.Message);
-                            await EmitAsync(TrainingOutput.Warning($"Snapshot at log line {snapshot.Line}: {ex.Message}")).ConfigureAwait(false);
+                            await EmitAsync(TrainingOutput.Warning($"Snapshot at log line {snapshot.Line}: {ex.Message}", (ex as AvaException)?.Error)).ConfigureAwait(false);
                         }
                     }
                 }

@@ -45,7 +45,7 @@ namespace AvaSdk.Snapshots
         public Task HandleAsync(SnapshotEvent snapshot, SnapshotContext context, CancellationToken cancellationToken)
         {
             if (snapshot.Epoch is not int epoch)
-                throw new AvaException(AvaErrors.SnapshotEpochUnknown, $"The snapshot at log line {snapshot.Line} (iteration {snapshot.Iteration}) has no epoch, so it did not become a model; pass -BatchOfEpoch. Its files are in '{context.SnapshotPath}'.");
+                throw new AvaException(AvaErrors.SnapshotEpochUnknown, $"The snapshot at log line {snapshot.Line} (iteration {snapshot.Iteration}) has no epoch (the epoch length is not known), so it did not become a model. Its files are in '{context.SnapshotPath}'.");
             if (epoch % epochInterval != 0)
             {
                 context.Log.Information("Snapshot at log line {Line} (epoch {Epoch}) stays in {SnapshotPath:l} only: models are made every {Interval} epochs",

@@ -26,10 +26,10 @@ namespace AvaSdk.Storage
             var path = QiniuUri.IsQiniu(uri) ? QiniuUri.Parse(uri).Key : new Uri(uri).AbsolutePath;
             var name = Uri.UnescapeDataString(path.TrimEnd('/').Split('/').Last());
             if (name.Length == 0)
-                throw new AvaException(AvaErrors.DestinationRequired, $"'{TransferErrors.RedactToken(uri)}' names no file, so the download needs a file name: pass -Destination with one.", uri);
+                throw new AvaException(AvaErrors.DestinationRequired, $"'{TransferErrors.RedactToken(uri)}' names no file, so the download needs a file name of its own.", uri);
             if (WhyUnsafe(name) is string why)
                 throw new AvaException(AvaErrors.DownloadNameUnsafe, $"The file name '{Printable(name)}' taken from '{TransferErrors.RedactToken(uri)}' is not safe to create in the destination folder: {why}. " +
-                    "Nothing was written. Pass an explicit file path as -Destination to save it under a name you choose.", uri);
+                    "Nothing was written.", uri);
             return name;
         }
 

@@ -132,7 +132,7 @@ namespace AvaSdk.Storage
             }
             var qiniu = QiniuUri.Parse(uri);
             if (domain == null)
-                throw new AvaException(AvaErrors.DomainNotFound, $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': give credentials so its region can be asked, pass -Domain, or set ${KodoSettings.DomainVariable}.", uri);
+                throw new AvaException(AvaErrors.DomainNotFound, $"'{uri}' needs the download domain of bucket '{qiniu.Bucket}': none was given, ${KodoSettings.DomainVariable} is not set, and without credentials the bucket's region cannot be asked.", uri);
             var url = domain + "/" + string.Join("/", qiniu.Key.Split('/').Select(EscapeKeySegment));
             return settings.Credentials == null ? url : settings.Credentials.PrivateDownloadUrl(url, DateTimeOffset.UtcNow + SignedUrlLifetime);
         }
@@ -292,7 +292,7 @@ namespace AvaSdk.Storage
             File.Move(temp, destination);
         }
 
-        public static AvaException DestinationExists(string destination) => new AvaException(AvaErrors.DestinationExists, $"'{destination}' already exists. Use -Force to overwrite it, or choose another -Destination.", destination);
+        public static AvaException DestinationExists(string destination) => new AvaException(AvaErrors.DestinationExists, $"'{destination}' already exists.", destination);
 
         private sealed class DownloadState
         {

@@ -116,8 +116,8 @@ namespace AvaSdk.Storage
                     : new AvaException(error, $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text));
 
         /// <exception cref="AvaException">AvaCredentialNotFound when no credentials were found anywhere.</exception>
-        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException(AvaErrors.CredentialNotFound, $"No Kodo credentials to {forWhat}. Pass -Credential (user name = access key, password = secret key), set ${AccessKeyVariable} and ${SecretKeyVariable}, or provide <workspace>/config/user.");
+        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException(AvaErrors.CredentialNotFound, $"No Kodo credentials to {forWhat}: none were given, and neither ${AccessKeyVariable} with ${SecretKeyVariable} nor <workspace>/config/user has them.");
 
-        public string RequireBucket() => Bucket ?? throw new AvaException(AvaErrors.BucketNotFound, $"No bucket to upload to. Pass -Bucket, set ${BucketVariable}, or provide 'bucket' in <workspace>/config/user.");
+        public string RequireBucket() => Bucket ?? throw new AvaException(AvaErrors.BucketNotFound, $"No bucket to upload to: none was given, and neither ${BucketVariable} nor 'bucket' in <workspace>/config/user names one.");
     }
 }

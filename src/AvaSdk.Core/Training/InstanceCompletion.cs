@@ -12,7 +12,8 @@ namespace AvaSdk.Training
     /// <summary>Where a long piece of core work shows itself; called only on the thread that started the work.</summary>
     public interface IWorkObserver
     {
-        void Warning(string message);
+        /// <param name="about">The error the warning is about, if any: the caller adds what its user can do about it.</param>
+        void Warning(string message, AvaError? about = null);
 
         /// <param name="percent">-1 when unknown.</param>
         void Progress(string activity, string status, int percent);
@@ -98,9 +99,12 @@ namespace AvaSdk.Training
                         continue;
                     }
                     foreach (var entry in failed)
-                        observer.Warning(entry.StoredAt != null
-                            ? $"Snapshot model of epoch {entry.Epoch} was uploaded to {entry.Bucket}/{entry.Key}, but its model record was not sent: {entry.Problem} It is kept in '{outbox.Path}'; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it."
-                            : $"Snapshot '{entry.Archive}' was not uploaded to {entry.Bucket}/{entry.Key}: {entry.Problem} It is kept on disk and in '{outbox.Path}'; the next AvaSdk command in this instance tries again, or send it with Send-AvaFile '{entry.Archive}' -Key '{entry.Key}'.");
+                    {
+                        if (entry.StoredAt != null)
+                            observer.Warning($"Snapshot model of epoch {entry.Epoch} was uploaded to {entry.Bucket}/{entry.Key}, but its model record was not sent: {entry.Problem} It is kept in '{outbox.Path}'; the next AvaSdk command in this workspace sends it.", AvaErrors.PlatformUnreachable);
+                        else
+                            observer.Warning($"Snapshot '{entry.Archive}' was not uploaded to {entry.Bucket}/{entry.Key}: {entry.Problem} It is kept on disk and in '{outbox.Path}'; the next AvaSdk command in this instance tries again.", AvaErrors.UploadFailed);
+                    }
                     break;
                 }
             }
@@ -156,7 +160,7 @@ namespace AvaSdk.Training
             }
             if (failure != null)
                 observer.Warning($"The AVA platform was not told that instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}: {failure.Message} " +
-                    $"The completion is kept in '{instance.StatusPath}' as not reported; the next AvaSdk command in this workspace, or Complete-AvaTrainInstance -Retry, sends it.");
+                    $"The completion is kept in '{instance.StatusPath}' as not reported; the next AvaSdk command in this workspace sends it.", AvaErrors.PlatformUnreachable);
         }
 
         /// <summary>
@@ -174,7 +178,7 @@ namespace AvaSdk.Training
             }
             catch (AvaException ex)
             {
-                observer.Warning($"Reports owed to the AVA platform (completions, model records) are still not sent: {ex.Message} They stay in the run folders; the next AvaSdk command in '{config.Workspace}', or Complete-AvaTrainInstance -Retry, sends them.");
+                observer.Warning($"Reports owed to the AVA platform (completions, model records) are still not sent: {ex.Message} They stay in the run folders; the next AvaSdk command in '{config.Workspace}' sends them.", AvaErrors.PlatformUnreachable);
             }
         }
 

@@ -21,7 +21,7 @@ namespace AvaSdk.Training
             if (problem != null)
                 throw new AvaException(AvaErrors.TrainInstanceIdInvalid, $"The training instance id '{id}' is not valid: {problem}. Use 1-{TrainInstanceId.MaxLength} letters, digits, '.', '_' or '-'.", id);
             if (!Directory.Exists(workspaceRoot))
-                throw new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspaceRoot}' does not exist. Create it, pass -Workspace, or set ${AvaWorkspace.EnvironmentVariable}.", workspaceRoot);
+                throw new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspaceRoot}' does not exist. Create it, or name another workspace (${AvaWorkspace.EnvironmentVariable}).", workspaceRoot);
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
@@ -70,7 +70,7 @@ namespace AvaSdk.Training
             var onDisk = File.Exists(instance.StatusPath) ? ReadStatus(instance.StatusPath) : null;
             var status = onDisk != null && onDisk.Status != TrainInstanceStatus.Running ? onDisk.Status : instance.Status;
             if (status != TrainInstanceStatus.Running)
-                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"The training instance '{instance.Id}' is already {status.ToString().ToLowerInvariant()}. Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id {instance.Id}.",
+                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"The training instance '{instance.Id}' is already {status.ToString().ToLowerInvariant()}.",
                     instance.Id);
 
             instance.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;

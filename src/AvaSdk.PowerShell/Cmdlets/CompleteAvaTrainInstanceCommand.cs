@@ -65,6 +65,11 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteObject(instance);
         }
 
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.TrainInstanceCompleted ? "Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id <id>." :
+            error == AvaErrors.PlatformUnreachable ? "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers." :
+            error == AvaErrors.UploadFailed ? "Send-AvaFile can send it by hand: the archive, with -Key set to the key above." : null;
+
         protected override void StopProcessing() => stopping.Cancel();
 
         public void Dispose() => stopping.Dispose();

@@ -27,6 +27,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.ParamFileInvalid ? "Fix the file, or point -Path at another one." : null;
+
         protected override void ProcessRecord()
         {
             var file = ResolvePath(Path ?? new AvaWorkspace(ResolvePath(AvaWorkspace.DefaultRoot())).ParamsPath);

@@ -115,6 +115,12 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.SnapshotEpochUnknown ? "Give the epoch length with -BatchOfEpoch." :
+            error == AvaErrors.ParamFileInvalid ? "Fix the params file." :
+            error == AvaErrors.PlatformUnreachable ? "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers." :
+            error == AvaErrors.UploadFailed ? "Send-AvaFile can send it by hand: the archive, with -Key set to the key above." : null;
+
         protected override void StopProcessing()
         {
             stopping.Cancel();
@@ -265,7 +271,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                         WriteVerbose(item.Text);
                         break;
                     case TrainingOutputKind.Warning:
-                        WriteWarning(item.Text);
+                        WriteWarning(WithHint(item.Text!, item.Error));
                         break;
                 }
             }

@@ -44,6 +44,13 @@ namespace AvaSdk.PowerShell.Cmdlets
             downloader = FileDownloader.For(settings, Http);
         }
 
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.DestinationExists ? "Use -Force to overwrite it, or choose another -Destination." :
+            error == AvaErrors.DestinationRequired ? "Pass -Destination with a file name." :
+            error == AvaErrors.DownloadNameUnsafe ? "Pass an explicit file path as -Destination to save it under a name you choose." :
+            error == AvaErrors.DomainNotFound ? "Pass -Domain, or -Credential so the region can be asked." :
+            error == AvaErrors.StorageAccessDenied || error == AvaErrors.CredentialNotFound ? "Pass -Credential (user name = access key, password = secret key)." : null;
+
         protected override void ProcessRecord()
         {
             foreach (var uri in Uri)

@@ -62,6 +62,11 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.ObjectExists ? "Use -Force to overwrite it, or another -Key." :
+            error == AvaErrors.BucketNotFound ? "Check -Bucket." :
+            error == AvaErrors.CredentialNotFound ? "Pass -Credential (user name = access key, password = secret key)." : null;
+
         protected override void ProcessRecord()
         {
             foreach (var file in ResolveFiles())

@@ -44,12 +44,30 @@ namespace AvaSdk.PowerShell.Infrastructure
         protected RuntimeException ScriptTerminatingError(ErrorRecord record)
         {
             // The same FullyQualifiedErrorId ThrowTerminatingError gives: "<ErrorId>,<cmdlet type>".
-            var stamped = new ErrorRecord(record.Exception, $"{record.FullyQualifiedErrorId},{GetType().FullName}", record.CategoryInfo.Category, record.TargetObject);
+            var stamped = new ErrorRecord(record.Exception, $"{record.FullyQualifiedErrorId},{GetType().FullName}", record.CategoryInfo.Category, record.TargetObject)
+            {
+                ErrorDetails = record.ErrorDetails,
+            };
             return new RuntimeException(record.Exception.Message, record.Exception, stamped) { WasThrownFromThrowStatement = true };
         }
 
-        internal static ErrorRecord ToErrorRecord(AvaException exception) =>
-            new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
+        /// <summary>
+        /// The error as PowerShell shows it: the core's message, which names no parameter, and this cmdlet's hint of what
+        /// to do with its own parameters (<see cref="Hint"/>), as the shown message and the RecommendedAction.
+        /// </summary>
+        internal ErrorRecord ToErrorRecord(AvaException exception)
+        {
+            var record = new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
+            if (Hint(exception.Error) is string hint)
+                record.ErrorDetails = new ErrorDetails($"{exception.Message} {hint}") { RecommendedAction = hint };
+            return record;
+        }
+
+        /// <summary>What this cmdlet's user can do about <paramref name="error"/> with its parameters; null when nothing.</summary>
+        protected virtual string? Hint(AvaError error) => null;
+
+        /// <summary>A warning the core raised about <paramref name="error"/>, with this cmdlet's hint.</summary>
+        internal string WithHint(string message, AvaError? error) => error != null && Hint(error) is string hint ? $"{message} {hint}" : message;
 
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {

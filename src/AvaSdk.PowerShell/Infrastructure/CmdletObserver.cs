@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Management.Automation;
+using AvaSdk.Errors;
 using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Infrastructure
@@ -10,15 +11,15 @@ namespace AvaSdk.PowerShell.Infrastructure
         // Above the ids the cmdlets use for their own bars.
         private const int FirstActivityId = 10;
 
-        private readonly Cmdlet cmdlet;
+        private readonly AvaCmdlet cmdlet;
         private readonly Dictionary<string, ProgressRecord> bars = new Dictionary<string, ProgressRecord>();
 
-        public CmdletObserver(Cmdlet cmdlet)
+        public CmdletObserver(AvaCmdlet cmdlet)
         {
             this.cmdlet = cmdlet;
         }
 
-        public void Warning(string message) => cmdlet.WriteWarning(message);
+        public void Warning(string message, AvaError? about = null) => cmdlet.WriteWarning(cmdlet.WithHint(message, about));
 
         public void Progress(string activity, string status, int percent)
         {

@@ -158,9 +158,8 @@ namespace AvaSdk.PowerShell.Infrastructure
             return unit == 0 ? $"{value:0} {units[unit]}" : $"{value:0.0} {units[unit]}";
         }
 
-        private static ErrorRecord ToErrorRecord(Exception error, object target) => error is AvaException ava
-            ? AvaCmdlet.ToErrorRecord(ava)
-            : AvaCmdlet.ToErrorRecord(new AvaException(AvaErrors.TransferFailed, error.Message, target, error));
+        private ErrorRecord ToErrorRecord(Exception error, object target) =>
+            cmdlet.ToErrorRecord(error as AvaException ?? new AvaException(AvaErrors.TransferFailed, error.Message, target, error));
 
         private sealed class Outcome
         {

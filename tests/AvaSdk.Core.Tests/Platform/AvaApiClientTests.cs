@@ -74,7 +74,7 @@ namespace AvaSdk.Core.Tests.Platform
             using var client = new AvaApiClient(new Uri("http://api"), Credentials, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 3, BaseDelay = TimeSpan.FromMilliseconds(1) }, api);
             var error = await Assert.ThrowsAsync<AvaException>(() => client.CreateTrainInstanceAsync("t", new JObject(), CancellationToken.None));
             Assert.Equal(("AvaPlatformInstanceUncertain", AvaErrorKind.ConnectionError), (error.ErrorId, error.Kind));
-            Assert.Contains("New-AvaTrainInstance -Id", error.Message);
+            Assert.Contains("go on with that id", error.Message);
             Assert.Single(api.Requests);
         }
 

@@ -52,7 +52,7 @@ namespace AvaSdk.Core.Tests.Storage
             var error = Assert.Throws<AvaException>(() => DownloadName.Of(url));
             Assert.Equal(("AvaDownloadNameUnsafe", AvaErrorKind.SecurityError), (error.ErrorId, error.Kind));
             Assert.Contains(url, error.Message);
-            Assert.Contains("-Destination", error.Message);
+            Assert.Contains("Nothing was written", error.Message);
         }
 
         [Theory]
