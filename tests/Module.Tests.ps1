@@ -124,6 +124,9 @@ Describe '<_> help, as docs/<_>.md writes it' -ForEach $cmdlets {
             $expectedSets = if ($parameter.ParameterSets.ContainsKey('__AllParameterSets') -or $parameter.ParameterSets.Count -eq $command.ParameterSets.Count) { '(All)' } else { ($parameter.ParameterSets.Keys | Sort-Object) -join ', ' }
             (($fields['Parameter Sets'] -split ',\s*' | Sort-Object) -join ', ') | Should -Be $expectedSets -Because "-$($parameter.Name)'s parameter sets"
             $fields['Aliases'] | Should -Be ($parameter.Aliases -join ', ') -Because "-$($parameter.Name)'s aliases"
+            $accepted = if ($parameter.ParameterType.IsEnum) { [Enum]::GetNames($parameter.ParameterType) }
+                else { ($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues }
+            "$($fields['Accepted values'])" | Should -Be ($accepted -join ', ') -Because "-$($parameter.Name)'s accepted values"
         }
     }
 

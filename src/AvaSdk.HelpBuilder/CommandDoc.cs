@@ -117,6 +117,7 @@ namespace AvaSdk.HelpBuilder
         public string Position => Field("Position");
         public string Aliases => Field("Aliases");
         public string DefaultValue => Field("Default value");
+        public IReadOnlyList<string> AcceptedValues => Field("Accepted values").Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
         public string PipelineInput => Field("Accept pipeline input");
         public bool Globbing => Field("Accept wildcard characters") == "True";
 

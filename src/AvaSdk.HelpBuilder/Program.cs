@@ -87,6 +87,9 @@ namespace AvaSdk.HelpBuilder
                 new XElement(Maml + "name", p.Name));
             if (!forSyntax)
                 element.Add(Description(p.Description));
+            if (p.AcceptedValues.Count > 0)
+                element.Add(new XElement(Command + "parameterValueGroup", p.AcceptedValues.Select(v =>
+                    new XElement(Command + "parameterValue", new XAttribute("required", "false"), new XAttribute("variableLength", "false"), v))));
             if (!p.IsSwitch)
                 element.Add(new XElement(Command + "parameterValue", new XAttribute("required", "true"), new XAttribute("variableLength", "false"), p.Type));
             if (!forSyntax)
