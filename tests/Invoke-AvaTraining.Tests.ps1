@@ -223,6 +223,15 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'what the trainer is told' {
+        It 'passes the instance''s places and id, and -Environment wins over them' {
+            $trainer = 'echo "ws=$AVA_WORKSPACE id=$AVA_TRAINING_INSTANCE_ID params=$AVA_PARAMS_PATH snap=$AVA_SNAPSHOT_PATH log=$AVA_LOG_PATH node=$AVA_NODE/$AVA_NUM_NODES mine=$MINE gone=${HOME:-unset}"'
+            $line = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -TrainInstance $train -Environment @{ MINE = 'yes'; AVA_NODE = '3'; HOME = $null } -Verbose 4>&1 |
+                Where-Object { "$_" -like 'ws=*' } | ForEach-Object { "$_" }
+            $line | Should -Be "ws=$($train.Workspace) id=$($train.Id) params=$($train.ParamsPath) snap=$($train.SnapshotPath) log=$($train.LogPath) node=3/1 mine=yes gone=unset"
+        }
+    }
+
     Context 'settings' {
         It 'takes AVA_METRICS_URL through the one config resolver: an unusable one is a warning naming it, and the run goes on' {
             $saved = $env:AVA_METRICS_URL

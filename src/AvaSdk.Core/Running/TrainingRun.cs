@@ -126,6 +126,13 @@ namespace AvaSdk.Running
             };
             foreach (var argument in options.Arguments)
                 startInfo.ArgumentList.Add(argument ?? string.Empty);
+            foreach (var variable in options.Environment)
+            {
+                if (variable.Value == null)
+                    startInfo.Environment.Remove(variable.Key);
+                else
+                    startInfo.Environment[variable.Key] = variable.Value;
+            }
             if (ProcessTreeGuard.IsSupported)
             {
                 // setsid and env exec the program in place; they would report a missing one only as exit code 127.

@@ -39,6 +39,9 @@ namespace AvaSdk.Running
 
         public IList<ISnapshotHandler> SnapshotHandlers { get; } = new List<ISnapshotHandler>();
 
+        /// <summary>Variables set for the training process (beside the inherited ones); a null value removes one.</summary>
+        public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
         /// <summary>Hand every raw line to the caller too (for -Verbose); off by default, as it costs a queue item per line.</summary>
         public bool ForwardLines { get; set; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using AvaSdk.Errors;
 using AvaSdk.Logging;
@@ -54,6 +55,9 @@ namespace AvaSdk.Running
 
         /// <summary>Every raw line to the caller too (-Verbose).</summary>
         public bool ForwardLines { get; set; }
+
+        /// <summary>The user's variables for the training process; they win over the ones AvaSdk sets (see <see cref="TrainingSession"/>).</summary>
+        public IReadOnlyDictionary<string, string?> Environment { get; set; } = new Dictionary<string, string?>();
     }
 
     /// <summary>
@@ -117,6 +121,10 @@ namespace AvaSdk.Running
             {
                 ForwardLines = Request.ForwardLines,
             };
+            foreach (var variable in ChildEnvironment(instance, folder))
+                options.Environment[variable.Key] = variable.Value;
+            foreach (var variable in Request.Environment)
+                options.Environment[variable.Key] = variable.Value;
             var record = new MetricsJsonLinesWriter(folder.Path);
             owned.Add(record);
             options.Record = record;
@@ -135,6 +143,22 @@ namespace AvaSdk.Running
                 options.SnapshotHandlers.Add(models);
             Run = TrainingRun.Start(options, log);
         }
+
+        /// <summary>
+        /// What the trainer is told of its job, as the SageMaker toolkit tells its trainers (SM_MODEL_DIR, …): where the
+        /// workspace, params, snapshots and logs are, the instance id, and its node of the job (one node until jobs span
+        /// several). A trainer that writes its snapshots to AVA_SNAPSHOT_PATH has them picked up.
+        /// </summary>
+        public static IReadOnlyDictionary<string, string?> ChildEnvironment(TrainInstance? instance, RunFolder folder) => new Dictionary<string, string?>
+        {
+            [AvaWorkspace.EnvironmentVariable] = instance?.Workspace,
+            [TrainInstanceId.EnvironmentVariable] = instance?.Id,
+            ["AVA_PARAMS_PATH"] = instance?.ParamsPath,
+            ["AVA_SNAPSHOT_PATH"] = folder.Output,
+            ["AVA_LOG_PATH"] = folder.Logs,
+            ["AVA_NODE"] = "0",
+            ["AVA_NUM_NODES"] = "1",
+        }.Where(v => v.Value != null).ToDictionary(v => v.Key, v => v.Value);
 
         // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
         private LineProtocolReporter? RemoteReporter(RunFolder folder, PlatformConfig config, TrainInstance? instance, Serilog.ILogger log)

@@ -74,6 +74,10 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateRange(1, int.MaxValue)]
         public int EpochInterval { get; set; } = 1;
 
+        [Parameter]
+        [ValidateNotNull]
+        public Hashtable Environment { get; set; } = new Hashtable();
+
         protected override void ProcessRecord()
         {
             var capture = LogCapture.Begin();
@@ -104,7 +108,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 if (exitCode != 0)
                     throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainingFailed,
                         $"The training process '{FilePath}' exited with code {exitCode}." + (run.DiskFull != null ? $" {run.DiskFull.Message}" : string.Empty) +
-                        $" The last lines of {run.LogFile}:{Environment.NewLine}{string.Join(Environment.NewLine, run.Tail)}", FilePath)));
+                        $" The last lines of {run.LogFile}:{System.Environment.NewLine}{string.Join(System.Environment.NewLine, run.Tail)}", FilePath)));
                 // The training succeeded, but the run's record of it is incomplete: the script must not go on as if it were whole.
                 if (run.DiskFull != null)
                     throw ScriptTerminatingError(ToErrorRecord(run.DiskFull));
@@ -154,6 +158,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                     OtherFiles = otherFiles,
                     EpochInterval = EpochInterval,
                     ForwardLines = VerboseWanted(),
+                    Environment = Environment.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString()),
                 };
                 return RunCore(() => TrainingSession.Start(request, stopping.Token));
             }
