@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-AvaParam'
         'New-AvaTrainInstance'
+        'Get-AvaTrainInstance'
         'Complete-AvaTrainInstance'
         'Invoke-AvaTraining'
         'Send-AvaFile'

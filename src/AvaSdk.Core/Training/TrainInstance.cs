@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Serilog;
 
 namespace AvaSdk
@@ -61,6 +62,29 @@ namespace AvaSdk
         public string? TrainingName => Platform?.TrainingName;
 
         internal Platform.PlatformLink? Platform { get; set; }
+
+        /// <summary>Metrics recorded in metrics.jsonl but not yet delivered to the metrics endpoint (the next command sends them).</summary>
+        public long UndeliveredMetrics
+        {
+            get
+            {
+                var journal = new Reporting.MetricJournal(RunPath);
+                var position = System.IO.File.Exists(journal.PositionPath) && long.TryParse(System.IO.File.ReadAllText(journal.PositionPath).Trim(), out var delivered) ? delivered : (long?)null;
+                var owed = position is long from ? Math.Max(0, journal.Count() - from) : 0;
+                return owed + new Reporting.MetricSpool(RunPath).Count;
+            }
+        }
+
+        /// <summary>Snapshot models still to upload (the outbox; the next command sends them).</summary>
+        public int SnapshotUploadsOwed => new Snapshots.SnapshotOutbox(Folder).Entries().Count(e => e.StoredAt == null);
+
+        /// <summary>What the platform has not been told yet: the completion, and model records of stored archives.</summary>
+        public int PlatformReportsOwed =>
+            (Platform is { Reported: false } ? 1 : 0) + new Snapshots.SnapshotOutbox(Folder).Entries().Count(e => e.StoredAt != null && e.Model != null) +
+            (System.IO.File.Exists(Folder.LegacyPendingModels) ? System.IO.File.ReadAllLines(Folder.LegacyPendingModels).Count(l => l.Trim().Length > 0) : 0);
+
+        /// <summary>Files in <see cref="SnapshotPath"/>: the copies of the trainer's snapshots.</summary>
+        public int SnapshotFileCount => System.IO.Directory.Exists(SnapshotPath) ? System.IO.Directory.GetFiles(SnapshotPath).Length : 0;
 
         /// <summary>Set when this instance was resumed after its previous owner ended without completing it: what happened.</summary>
         public string? PreviousOwnerNote { get; internal set; }

@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using AvaSdk.Errors;
@@ -52,6 +54,45 @@ namespace AvaSdk.Training
                 instance.Log.Information("Resumed training instance {Id:l} in {RunPath:l} (it was {PreviousStatus:l}); its files are kept",
                     id, instance.RunPath, previous.Status.ToString().ToLowerInvariant());
             return instance;
+        }
+
+        /// <summary>
+        /// The instances of a workspace as their status.json files say, to look at: no ownership is taken and no log is
+        /// opened (completing one takes it over as Complete-AvaTrainInstance does). A damaged status file is a problem
+        /// of its own, and the others are still listed.
+        /// </summary>
+        public static IReadOnlyList<TrainInstance> List(string workspaceRoot, out IReadOnlyList<AvaException> problems)
+        {
+            var found = new List<TrainInstance>();
+            var failed = new List<AvaException>();
+            problems = failed;
+            var workspace = new AvaWorkspace(workspaceRoot);
+            var runs = Path.Combine(workspaceRoot, "run");
+            if (!Directory.Exists(runs))
+                return found;
+            foreach (var runPath in Directory.GetDirectories(runs).OrderBy(p => p, StringComparer.Ordinal))
+            {
+                var folder = RunFolder.Of(runPath);
+                if (!File.Exists(folder.Status))
+                    continue;
+                try
+                {
+                    var record = ReadStatus(folder.Status);
+                    var id = Path.GetFileName(runPath);
+                    found.Add(new TrainInstance(id, workspace, record.StartTime, Serilog.Core.Logger.None)
+                    {
+                        Status = record.Status,
+                        EndTime = record.EndTime,
+                        ErrorMessage = record.ErrorMessage,
+                        Platform = Platform.PlatformLink.FromJson(JObject.Parse(File.ReadAllText(folder.Status))["platform"]),
+                    });
+                }
+                catch (Exception ex) when (ex is AvaException || ex is IOException || ex is JsonException)
+                {
+                    failed.Add(ex as AvaException ?? new AvaException(AvaErrors.TrainInstanceStatusInvalid, $"The status file '{folder.Status}' cannot be read: {ex.Message}", folder.Status, ex));
+                }
+            }
+            return found;
         }
 
         /// <summary>Marks the instance done (no message) or failed, rewrites status.json and closes its log.</summary>

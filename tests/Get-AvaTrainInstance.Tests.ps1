@@ -1,0 +1,51 @@
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    $script:savedUrl = $env:AVA_METRICS_URL
+}
+AfterAll { $env:AVA_METRICS_URL = $savedUrl }
+
+Describe 'Get-AvaTrainInstance' {
+    BeforeEach {
+        $script:workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+        $env:AVA_METRICS_URL = $null
+    }
+
+    It 'lists the instances with their status, filters by id wildcard and status, and tells what is still owed' {
+        $done = New-AvaTrainInstance -Id exp-1 -Workspace $workspace
+        Complete-AvaTrainInstance $done
+        $running = New-AvaTrainInstance -Id exp-2 -Workspace $workspace
+        # A metrics endpoint nobody listens on: the metrics stay owed.
+        $env:AVA_METRICS_URL = 'http://127.0.0.1:9/write?db=ava'
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 0.5"; echo "Iteration 2, loss = 0.4"' -Framework Caffe -TrainInstance $running -WarningAction SilentlyContinue
+        New-AvaTrainInstance -Id other -Workspace $workspace | Out-Null
+
+        $all = @(Get-AvaTrainInstance -Workspace $workspace)
+        $all.Id | Should -Be @('exp-1', 'exp-2', 'other')
+        ($all | Where-Object Id -eq 'exp-1').Status | Should -Be 'Done'
+        (Get-AvaTrainInstance 'exp-*' -Workspace $workspace).Id | Should -Be @('exp-1', 'exp-2')
+        (Get-AvaTrainInstance -Workspace $workspace -Status Running).Id | Should -Be @('exp-2', 'other')
+        (Get-AvaTrainInstance exp-2 -Workspace $workspace).UndeliveredMetrics | Should -Be 2
+        (Get-AvaTrainInstance exp-1 -Workspace $workspace).UndeliveredMetrics | Should -Be 0
+    }
+
+    It 'pipes into Complete-AvaTrainInstance, which completes what a lost job left running' {
+        $lost = New-AvaTrainInstance -Id lost -Workspace $workspace
+        Get-AvaTrainInstance -Workspace $workspace -Status Running | Complete-AvaTrainInstance -ErrorMessage 'the job was lost'
+        $status = Get-Content (Join-Path $lost.RunPath 'status.json') -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -Be 'the job was lost'
+        (Get-AvaTrainInstance -Workspace $workspace).Status | Should -Be 'Failed'
+    }
+
+    It 'reports an id that is not there as AvaTrainInstanceNotFound, and still lists the others' {
+        New-AvaTrainInstance -Id here -Workspace $workspace | Out-Null
+        $found = Get-AvaTrainInstance here, gone -Workspace $workspace -ErrorVariable errors -ErrorAction SilentlyContinue
+        $found.Id | Should -Be 'here'
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaTrainInstanceNotFound,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'stops with AvaWorkspaceNotFound for a workspace that does not exist' {
+        { Get-AvaTrainInstance -Workspace (Join-Path $TestDrive 'nowhere') } | Should -Throw -ErrorId 'AvaWorkspaceNotFound,*'
+    }
+}
