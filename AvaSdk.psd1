@@ -15,6 +15,7 @@
         'Get-AvaParam'
         'New-AvaTrainInstance'
         'Get-AvaTrainInstance'
+        'Write-AvaLog'
         'Complete-AvaTrainInstance'
         'Invoke-AvaTraining'
         'Send-AvaFile'

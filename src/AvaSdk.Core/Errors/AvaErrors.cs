@@ -53,6 +53,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError TrainInstanceNull = new AvaError("AvaTrainInstanceNull", AvaErrorKind.InvalidArgument, "-TrainInstance is $null, usually after a failed New-AvaTrainInstance");
         public static readonly AvaError TrainInstanceCompleted = new AvaError("AvaTrainInstanceCompleted", AvaErrorKind.InvalidOperation, "the instance is already done or failed");
         public static readonly AvaError TrainInstanceStatusInvalid = new AvaError("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData, "the instance's status.json is damaged");
+        public static readonly AvaError ScriptError = new AvaError("AvaScriptError", AvaErrorKind.NotSpecified, "the training script logged an error with Write-AvaLog -Level Error (not a terminating error)");
         public static readonly AvaError TrainInstanceBusy = new AvaError("AvaTrainInstanceBusy", AvaErrorKind.ResourceBusy, "another live process (or another run in this one) owns the instance");
 
         // Platform

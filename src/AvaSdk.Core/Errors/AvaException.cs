@@ -68,5 +68,8 @@ namespace AvaSdk.Errors
 
         /// <summary>What was run gave a result that is a failure (the training process's exit code).</summary>
         InvalidResult,
+
+        /// <summary>Nothing more specific: what the user's script reports about itself.</summary>
+        NotSpecified,
     }
 }

@@ -89,6 +89,21 @@ namespace AvaSdk
         /// <summary>Set when this instance was resumed after its previous owner ended without completing it: what happened.</summary>
         public string? PreviousOwnerNote { get; internal set; }
 
+        /// <summary>
+        /// Writes a line of the training script's own to the instance's ava.log, beside the module's lines (the original
+        /// SDK's initialize_logger gave scripts the same log). Several processes may write it at once.
+        /// </summary>
+        public void WriteLog(ScriptLogLevel level, string message)
+        {
+            switch (level)
+            {
+                case ScriptLogLevel.Debug: Log.Debug("{Message:l}", message); break;
+                case ScriptLogLevel.Warning: Log.Warning("{Message:l}", message); break;
+                case ScriptLogLevel.Error: Log.Error("{Message:l}", message); break;
+                default: Log.Information("{Message:l}", message); break;
+            }
+        }
+
         /// <summary>The instance's own log, <c>&lt;LogPath&gt;/ava.log</c>; closed at completion.</summary>
         internal ILogger Log { get; private set; }
 
@@ -99,5 +114,14 @@ namespace AvaSdk
         }
 
         public override string ToString() => Id;
+    }
+
+    /// <summary>How much a line a training script logs matters (Write-AvaLog -Level).</summary>
+    public enum ScriptLogLevel
+    {
+        Debug,
+        Information,
+        Warning,
+        Error,
     }
 }

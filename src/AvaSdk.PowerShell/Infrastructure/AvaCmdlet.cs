@@ -84,6 +84,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
             AvaErrorKind.OperationStopped => ErrorCategory.OperationStopped,
             AvaErrorKind.InvalidResult => ErrorCategory.InvalidResult,
+            AvaErrorKind.NotSpecified => ErrorCategory.NotSpecified,
             _ => ErrorCategory.NotSpecified,
         };
     }
