@@ -27,8 +27,7 @@ namespace AvaSdk.Platform
         {
             var log = Logging.InstanceLog.Detached;
             var training = config.RequireTrainingName();
-            if (!Directory.Exists(workspaceRoot))
-                throw new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspaceRoot}' does not exist. Create it, or name another workspace (${AvaWorkspace.EnvironmentVariable}).", workspaceRoot);
+            AvaWorkspace.RequireExists(workspaceRoot);
             string id;
             JObject spec;
             if (requestedId == null)

@@ -28,6 +28,15 @@ namespace AvaSdk.Training
 
         public string RunPath(string instanceId) => Path.Combine(Root, "run", instanceId);
 
+        /// <summary>Checks that the workspace folder <paramref name="root"/> exists, before anything is written into it.</summary>
+        /// <exception cref="Errors.AvaException">AvaWorkspaceNotFound.</exception>
+        public static void RequireExists(string root)
+        {
+            if (!Directory.Exists(root))
+                throw new Errors.AvaException(Errors.AvaErrors.WorkspaceNotFound,
+                    $"The workspace folder '{root}' does not exist. Create it, or name another workspace (${EnvironmentVariable}).", root);
+        }
+
         /// <summary>The workspace named by <c>AVA_WORKSPACE</c>, else the platform's <c>/workspace</c>; not resolved to a full path.</summary>
         public static string DefaultRoot()
         {

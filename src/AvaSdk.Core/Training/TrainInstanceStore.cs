@@ -22,8 +22,7 @@ namespace AvaSdk.Training
             var problem = TrainInstanceId.Validate(id);
             if (problem != null)
                 throw new AvaException(AvaErrors.TrainInstanceIdInvalid, $"The training instance id '{id}' is not valid: {problem}. Use 1-{TrainInstanceId.MaxLength} letters, digits, '.', '_' or '-'.", id);
-            if (!Directory.Exists(workspaceRoot))
-                throw new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspaceRoot}' does not exist. Create it, or name another workspace (${AvaWorkspace.EnvironmentVariable}).", workspaceRoot);
+            AvaWorkspace.RequireExists(workspaceRoot);
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
@@ -61,8 +60,10 @@ namespace AvaSdk.Training
         /// opened (completing one takes it over as Complete-AvaTrainInstance does). A damaged status file is a problem
         /// of its own, and the others are still listed.
         /// </summary>
+        /// <exception cref="AvaException">AvaWorkspaceNotFound.</exception>
         public static IReadOnlyList<TrainInstance> List(string workspaceRoot, out IReadOnlyList<AvaException> problems)
         {
+            AvaWorkspace.RequireExists(workspaceRoot);
             var found = new List<TrainInstance>();
             var failed = new List<AvaException>();
             problems = failed;

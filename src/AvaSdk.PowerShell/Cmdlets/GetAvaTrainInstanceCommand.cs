@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using AvaSdk.Errors;
@@ -25,9 +26,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
-            if (!System.IO.Directory.Exists(workspace))
-                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.WorkspaceNotFound, $"The workspace folder '{workspace}' does not exist.", workspace)));
-            var instances = RunCore(() => TrainInstanceStore.List(workspace, out var problems) is var list ? (list, problems) : default);
+            var instances = List(workspace);
             foreach (var problem in instances.problems)
                 WriteError(ToErrorRecord(problem));
             var patterns = (Id ?? new[] { "*" }).Select(id => new WildcardPattern(id, WildcardOptions.IgnoreCase)).ToList();
@@ -37,7 +36,20 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, $"The workspace '{workspace}' has no training instance '{id}'.", id)));
         }
 
+        private (IReadOnlyList<TrainInstance> list, IReadOnlyList<AvaException> problems) List(string workspace)
+        {
+            try
+            {
+                return RunCore(() => (TrainInstanceStore.List(workspace, out var problems), problems));
+            }
+            catch (AvaException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+                throw;
+            }
+        }
+
         protected override string? Hint(AvaError error) =>
-            error == AvaErrors.WorkspaceNotFound ? "Pass -Workspace, or set $env:AVA_WORKSPACE." : null;
+            error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
     }
 }
