@@ -140,6 +140,14 @@ namespace AvaSdk.Snapshots
         /// <summary>Why the last try failed, if it did.</summary>
         public string? Problem { get; internal set; }
 
+        /// <summary>What failed, for a warning: the upload, or (once stored) the model record.</summary>
+        public Errors.AvaError Failure => StoredAt != null ? Errors.AvaErrors.PlatformUnreachable : Errors.AvaErrors.UploadFailed;
+
+        /// <summary>The warning for an entry whose last try failed, and what keeps it owed.</summary>
+        public string DescribeFailure(string outboxPath) => StoredAt != null
+            ? $"Snapshot model of epoch {Epoch} was uploaded to {Bucket}/{Key}, but its model record was not sent: {Problem} It is kept in '{outboxPath}'; the next AvaSdk command in this workspace sends it."
+            : $"Snapshot '{Archive}' was not uploaded to {Bucket}/{Key}: {Problem} It is kept on disk and in '{outboxPath}'; the next AvaSdk command in this run folder tries again.";
+
         internal JObject ToJson() => new JObject
         {
             ["epoch"] = Epoch,

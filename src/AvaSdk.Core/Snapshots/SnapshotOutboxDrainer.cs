@@ -47,6 +47,15 @@ namespace AvaSdk.Snapshots
 
         public SnapshotOutbox Outbox => outbox;
 
+        /// <summary>The activity whose progress <see cref="ProgressStatus"/> and <see cref="ProgressPercent"/> describe.</summary>
+        public const string ProgressActivity = "Uploading snapshot models";
+
+        /// <summary>The pass going on, in words: models and MiB sent of those owed.</summary>
+        public string ProgressStatus => $"{FilesDone} of {FilesOwed} model(s), {BytesSent / 1048576.0:0.0} of {BytesOwed / 1048576.0:0.0} MiB";
+
+        /// <summary>The share of the archive bytes sent, or -1 when nothing is owed.</summary>
+        public int ProgressPercent => BytesOwed > 0 ? (int)(Math.Min(BytesSent, BytesOwed) * 100 / BytesOwed) : -1;
+
         /// <summary>Progress of the pass going on (or the last one): files and archive bytes owed, and sent.</summary>
         public int FilesOwed => Volatile.Read(ref filesOwed);
 

@@ -79,15 +79,13 @@ namespace AvaSdk.Training
                 observer.Warning($"{outbox.Entries().Count} snapshot model(s) of instance '{instance.Id}' were not sent ({ex.Message}); they stay in '{outbox.Path}' for the next AvaSdk command in this instance.");
                 return;
             }
-            const string Activity = "Uploading snapshot models";
+            const string Activity = SnapshotOutboxDrainer.ProgressActivity;
             using (drainer)
             {
                 while (!stopping.IsCancellationRequested)
                 {
                     var pass = drainer.DrainOnceAsync(stopping);
-                    Wait(pass, () => observer.Progress(Activity,
-                        $"{drainer.FilesDone} of {drainer.FilesOwed} model(s), {drainer.BytesSent / 1048576.0:0.0} of {drainer.BytesOwed / 1048576.0:0.0} MiB",
-                        drainer.BytesOwed > 0 ? (int)(Math.Min(drainer.BytesSent, drainer.BytesOwed) * 100 / drainer.BytesOwed) : -1), stopping);
+                    Wait(pass, () => observer.Progress(Activity, drainer.ProgressStatus, drainer.ProgressPercent), stopping);
                     if (pass.IsCanceled || stopping.IsCancellationRequested)
                         break;
                     var failed = pass.GetAwaiter().GetResult();
@@ -99,12 +97,7 @@ namespace AvaSdk.Training
                         continue;
                     }
                     foreach (var entry in failed)
-                    {
-                        if (entry.StoredAt != null)
-                            observer.Warning($"Snapshot model of epoch {entry.Epoch} was uploaded to {entry.Bucket}/{entry.Key}, but its model record was not sent: {entry.Problem} It is kept in '{outbox.Path}'; the next AvaSdk command in this workspace sends it.", AvaErrors.PlatformUnreachable);
-                        else
-                            observer.Warning($"Snapshot '{entry.Archive}' was not uploaded to {entry.Bucket}/{entry.Key}: {entry.Problem} It is kept on disk and in '{outbox.Path}'; the next AvaSdk command in this instance tries again.", AvaErrors.UploadFailed);
-                    }
+                        observer.Warning(entry.DescribeFailure(outbox.Path), entry.Failure);
                     break;
                 }
             }

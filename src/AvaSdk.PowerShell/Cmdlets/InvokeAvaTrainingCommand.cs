@@ -228,20 +228,19 @@ namespace AvaSdk.PowerShell.Cmdlets
         private void WaitForUploads(BackgroundSnapshotUploads uploads)
         {
             var drainer = uploads.Drainer;
-            var progress = new ProgressRecord(2, "Uploading snapshot models", "Waiting");
+            var progress = new ProgressRecord(2, SnapshotOutboxDrainer.ProgressActivity, "Waiting");
             while (!uploads.Finished.Wait(200))
             {
                 if (stopping.IsCancellationRequested)
                     return;
-                progress.StatusDescription = $"{drainer.FilesDone} of {drainer.FilesOwed} model(s), {drainer.BytesSent / 1048576.0:0.0} of {drainer.BytesOwed / 1048576.0:0.0} MiB";
-                progress.PercentComplete = drainer.BytesOwed > 0 ? (int)(Math.Min(drainer.BytesSent, drainer.BytesOwed) * 100 / drainer.BytesOwed) : -1;
+                progress.StatusDescription = drainer.ProgressStatus;
+                progress.PercentComplete = drainer.ProgressPercent;
                 WriteProgress(progress);
             }
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             foreach (var failure in uploads.TakeFailures())
-                WriteWarning($"Snapshot '{failure.Archive}' was not uploaded to {failure.Bucket}/{failure.Key}: {failure.Problem} It is kept on disk, and " +
-                    $"in '{drainer.Outbox.Path}'; send it with Send-AvaFile '{failure.Archive}' -Key '{failure.Key}'.");
+                WriteWarning(WithHint(failure.DescribeFailure(drainer.Outbox.Path), failure.Failure));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
