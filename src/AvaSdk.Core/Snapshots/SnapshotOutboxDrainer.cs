@@ -172,9 +172,8 @@ namespace AvaSdk.Snapshots
         {
             if (uploader != null)
                 return uploader;
-            var credentials = kodo.RequireCredentials("upload snapshot models");
-            http = new ServiceHttp(HttpServiceRules.Kodo, kodo.Http.With(maxRetry: 5), log);
-            return uploader = new KodoUploader(credentials, kodo.UpHosts(http, log), http, log, kodo.ResumeFolder);
+            http ??= new ServiceHttp(HttpServiceRules.Kodo, kodo.Http.With(maxRetry: 5), log);
+            return uploader = KodoUploader.From(kodo, http, log, "upload snapshot models");
         }
 
         public void Dispose()

@@ -63,11 +63,11 @@ namespace AvaSdk.Storage
 
         /// <summary>An uploader as <paramref name="settings"/> configure it (credentials, hosts, $AVA_RESUME_DIR), over <paramref name="http"/>.</summary>
         /// <exception cref="Errors.AvaException">AvaCredentialNotFound without credentials.</exception>
-        public static KodoUploader For(KodoSettings settings, ServiceHttp http)
-        {
-            var log = Logging.InstanceLog.Detached;
-            return new KodoUploader(settings.RequireCredentials("send files to Kodo"), settings.UpHosts(http, log), http, log, settings.ResumeFolder);
-        }
+        public static KodoUploader For(KodoSettings settings, ServiceHttp http) => From(settings, http, Logging.InstanceLog.Detached, "send files to Kodo");
+
+        /// <summary><see cref="For"/>, logging to <paramref name="log"/> (an instance's log); <paramref name="forWhat"/> goes into the missing-credentials message.</summary>
+        internal static KodoUploader From(KodoSettings settings, ServiceHttp http, ILogger log, string forWhat) =>
+            new KodoUploader(settings.RequireCredentials(forWhat), settings.UpHosts(http, log), http, log, settings.ResumeFolder);
 
         public KodoUploader(KodoCredentials credentials, KodoUpHosts hosts, ServiceHttp http, ILogger log, string? resumeFolder)
         {
