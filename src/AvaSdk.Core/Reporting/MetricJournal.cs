@@ -47,13 +47,21 @@ namespace AvaSdk.Reporting
             return (delivered, count);
         }
 
+        /// <summary>How many records are owed, only looking: no position file means none (see <see cref="Undelivered"/>).</summary>
+        public long Owed() => SavedPosition() is long delivered ? Math.Max(0, Count() - delivered) : 0;
+
         private long Delivered(long count)
         {
-            if (File.Exists(PositionPath) && long.TryParse(File.ReadAllText(PositionPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var delivered))
+            if (SavedPosition() is long delivered)
                 return delivered;
             Save(count);
             return count;
         }
+
+        private long? SavedPosition() =>
+            File.Exists(PositionPath) && long.TryParse(File.ReadAllText(PositionPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var delivered)
+                ? delivered
+                : null;
 
         public void Save(long delivered)
         {

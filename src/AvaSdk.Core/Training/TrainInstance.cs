@@ -66,13 +66,7 @@ namespace AvaSdk
         /// <summary>Metrics recorded in metrics.jsonl but not yet delivered to the metrics endpoint (the next command sends them).</summary>
         public long UndeliveredMetrics
         {
-            get
-            {
-                var journal = new Reporting.MetricJournal(RunPath);
-                var position = System.IO.File.Exists(journal.PositionPath) && long.TryParse(System.IO.File.ReadAllText(journal.PositionPath).Trim(), out var delivered) ? delivered : (long?)null;
-                var owed = position is long from ? Math.Max(0, journal.Count() - from) : 0;
-                return owed + new Reporting.MetricSpool(RunPath).Count;
-            }
+            get => new Reporting.MetricJournal(RunPath).Owed() + new Reporting.MetricSpool(RunPath).Count;
         }
 
         /// <summary>Snapshot models still to upload (the outbox; the next command sends them).</summary>
