@@ -90,7 +90,7 @@ namespace AvaSdk.Platform
             {
                 if (File.Exists(folder.LegacyPendingModels))
                     sent += await SendPendingModelsAsync(folder.LegacyPendingModels, api, log, cancellationToken).ConfigureAwait(false);
-                sent += await SendStoredModelsAsync(folder, api, log, cancellationToken).ConfigureAwait(false);
+                sent += await SnapshotOutboxDrainer.SendStoredModelsAsync(new SnapshotOutbox(folder), api, log, cancellationToken).ConfigureAwait(false);
             }
             foreach (var statusPath in runFolders.Select(f => RunFolder.Of(f).Status).Where(File.Exists))
             {
@@ -112,16 +112,6 @@ namespace AvaSdk.Platform
                 sent++;
             }
             return sent;
-        }
-
-        // The model records of archives already stored, which need no credentials for Kodo; an outbox another command
-        // drains is left to it.
-        private static async Task<int> SendStoredModelsAsync(RunFolder folder, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
-        {
-            var outbox = new SnapshotOutbox(folder);
-            if (!outbox.Entries().Any(e => e.StoredAt != null && e.Model != null))
-                return 0;
-            return await SnapshotOutboxDrainer.SendStoredModelsAsync(outbox, api, log, cancellationToken).ConfigureAwait(false);
         }
 
         // Sends the file's records in order; what is sent leaves the file, so a failure half-way loses and repeats nothing.

@@ -128,10 +128,13 @@ namespace AvaSdk.Snapshots
 
         /// <summary>
         /// Sends the model records of archives already stored (they need no Kodo credentials), unless another drainer holds
-        /// the outbox. Returns how many were sent; stops at the first failure, and throws it.
+        /// the outbox. Returns how many were sent; stops at the first failure, and throws it. An outbox that owes no record
+        /// is left as it is (not even locked): every command looks at every run folder of the workspace.
         /// </summary>
         public static async Task<int> SendStoredModelsAsync(SnapshotOutbox outbox, AvaApiClient api, ILogger log, CancellationToken cancellationToken)
         {
+            if (!outbox.Entries().Any(e => e.StoredAt != null && e.Model != null))
+                return 0;
             using var held = outbox.TryLock();
             if (held == null)
                 return 0;
