@@ -66,9 +66,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         }
 
         protected override string? Hint(AvaError error) =>
-            error == AvaErrors.TrainInstanceCompleted ? "Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.PlatformUnreachable ? "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers." :
-            error == AvaErrors.UploadFailed ? "Send-AvaFile can send it by hand: the archive, with -Key set to the key above." : null;
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+            error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
 
         protected override void StopProcessing() => stopping.Cancel();
 

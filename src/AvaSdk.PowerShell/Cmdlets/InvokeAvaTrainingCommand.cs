@@ -122,8 +122,8 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override string? Hint(AvaError error) =>
             error == AvaErrors.SnapshotEpochUnknown ? "Give the epoch length with -BatchOfEpoch." :
             error == AvaErrors.ParamFileInvalid ? "Fix the params file." :
-            error == AvaErrors.PlatformUnreachable ? "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers." :
-            error == AvaErrors.UploadFailed ? "Send-AvaFile can send it by hand: the archive, with -Key set to the key above." : null;
+            error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
 
         protected override void StopProcessing()
         {

@@ -62,8 +62,8 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override string? Hint(AvaError error) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." :
             error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.TrainInstanceCompleted ? "Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.PlatformUnreachable ? "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers." : null;
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+            error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion : null;
 
         protected override void StopProcessing() => stopping.Cancel();
 

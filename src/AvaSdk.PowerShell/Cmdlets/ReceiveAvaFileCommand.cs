@@ -49,7 +49,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             error == AvaErrors.DestinationRequired ? "Pass -Destination with a file name." :
             error == AvaErrors.DownloadNameUnsafe ? "Pass an explicit file path as -Destination to save it under a name you choose." :
             error == AvaErrors.DomainNotFound ? "Pass -Domain, or -Credential so the region can be asked." :
-            error == AvaErrors.StorageAccessDenied || error == AvaErrors.CredentialNotFound ? "Pass -Credential (user name = access key, password = secret key)." : null;
+            error == AvaErrors.StorageAccessDenied || error == AvaErrors.CredentialNotFound ? Hints.PassCredential : null;
 
         protected override void ProcessRecord()
         {

@@ -65,7 +65,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override string? Hint(AvaError error) =>
             error == AvaErrors.ObjectExists ? "Use -Force to overwrite it, or another -Key." :
             error == AvaErrors.BucketNotFound ? "Check -Bucket." :
-            error == AvaErrors.CredentialNotFound ? "Pass -Credential (user name = access key, password = secret key)." : null;
+            error == AvaErrors.CredentialNotFound ? Hints.PassCredential : null;
 
         protected override void ProcessRecord()
         {
