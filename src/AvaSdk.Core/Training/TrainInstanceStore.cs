@@ -78,14 +78,14 @@ namespace AvaSdk.Training
                     continue;
                 try
                 {
-                    var record = ReadStatus(folder.Status);
+                    var record = ReadStatus(folder.Status, out var json);
                     var id = Path.GetFileName(runPath);
                     found.Add(new TrainInstance(id, workspace, record.StartTime, Serilog.Core.Logger.None)
                     {
                         Status = record.Status,
                         EndTime = record.EndTime,
                         ErrorMessage = record.ErrorMessage,
-                        Platform = Platform.PlatformLink.FromJson(JObject.Parse(File.ReadAllText(folder.Status))["platform"]),
+                        Platform = Platform.PlatformLink.FromJson(json["platform"]),
                     });
                 }
                 catch (Exception ex) when (ex is AvaException || ex is IOException || ex is JsonException)
@@ -160,9 +160,11 @@ namespace AvaSdk.Training
         /// </summary>
         public const int LayoutVersion = 2;
 
-        public static StatusRecord ReadStatus(string statusPath)
+        public static StatusRecord ReadStatus(string statusPath) => ReadStatus(statusPath, out _);
+
+        /// <summary><see cref="ReadStatus(string)"/>, also handing back the file's JSON (its platform link, for listing).</summary>
+        internal static StatusRecord ReadStatus(string statusPath, out JObject json)
         {
-            JObject json;
             try
             {
                 json = JObject.Parse(File.ReadAllText(statusPath), new JsonLoadSettings());
