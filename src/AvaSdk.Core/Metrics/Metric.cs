@@ -20,7 +20,7 @@ namespace AvaSdk
     public sealed class Metric
     {
         public Metric(string name, double value, long? iteration, int? epoch, MetricPhase phase, TrainingFramework framework,
-            DateTimeOffset timestamp, string? trainInstanceId, long line, long? batch = null)
+            DateTimeOffset timestamp, string? trainInstanceId, long line, long? batch = null, int? node = null)
         {
             Name = name;
             Value = value;
@@ -32,6 +32,7 @@ namespace AvaSdk
             Timestamp = timestamp;
             TrainInstanceId = trainInstanceId;
             Line = line;
+            Node = node;
         }
 
         public string Name { get; }
@@ -59,8 +60,11 @@ namespace AvaSdk
         /// <summary>The line number in the training log (stdout and stderr together, in arrival order).</summary>
         public long Line { get; }
 
+        /// <summary>The rank of the node of a multi-node job that recorded it; null when the job has one node.</summary>
+        public int? Node { get; }
+
         internal Metric At(DateTimeOffset timestamp) =>
-            new Metric(Name, Value, Iteration, Epoch, Phase, Framework, timestamp, TrainInstanceId, Line, Batch);
+            new Metric(Name, Value, Iteration, Epoch, Phase, Framework, timestamp, TrainInstanceId, Line, Batch, Node);
 
         public override string ToString() => $"{Name}={Value} ({Phase}, iteration {Iteration}, epoch {Epoch}, batch {Batch})";
     }

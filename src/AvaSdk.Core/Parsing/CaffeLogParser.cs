@@ -156,7 +156,7 @@ namespace AvaSdk.Parsing
                 epoch = (int)(i / perEpoch);
                 batch = i % perEpoch;
             }
-            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
+            output.Metrics.Add(new Metric(name, value, at, epoch, phase, TrainingFramework.Caffe, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch, context.Node));
         }
     }
 }

@@ -37,7 +37,7 @@ namespace AvaSdk.Parsing
                 output.Metrics.Add(new Metric(definition.Name, value,
                     iteration.Success && long.TryParse(iteration.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : (long?)null,
                     epoch.Success && int.TryParse(epoch.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var e) ? e : (int?)null,
-                    MetricPhase.Train, framework, context.Timestamp, context.TrainInstanceId, context.LineNumber));
+                    MetricPhase.Train, framework, context.Timestamp, context.TrainInstanceId, context.LineNumber, node: context.Node));
             }
             if (readJsonLines)
                 ParseJsonLine(line, context, output);
@@ -80,7 +80,7 @@ namespace AvaSdk.Parsing
                 if (!numeric || IterationFields.Contains(property.Name) || property.Name.Equals("epoch", StringComparison.OrdinalIgnoreCase))
                     continue;
                 output.Metrics.Add(new Metric(property.Name, (double)property.Value, iteration, epoch, phase, framework,
-                    context.Timestamp, context.TrainInstanceId, context.LineNumber));
+                    context.Timestamp, context.TrainInstanceId, context.LineNumber, node: context.Node));
             }
         }
     }

@@ -16,8 +16,9 @@ namespace AvaSdk.Parsing
     /// <summary>What every metric of a line shares.</summary>
     public readonly struct LogLineContext
     {
-        public LogLineContext(long lineNumber, DateTimeOffset timestamp, string? trainInstanceId)
+        public LogLineContext(long lineNumber, DateTimeOffset timestamp, string? trainInstanceId, int? node = null)
         {
+            Node = node;
             LineNumber = lineNumber;
             Timestamp = timestamp;
             TrainInstanceId = trainInstanceId;
@@ -28,6 +29,9 @@ namespace AvaSdk.Parsing
         public DateTimeOffset Timestamp { get; }
 
         public string? TrainInstanceId { get; }
+
+        /// <summary>The node's rank in a multi-node job; null when the job has one node.</summary>
+        public int? Node { get; }
     }
 
     /// <summary>Collects what parsers find in a line; reused from line to line to spare allocations.</summary>

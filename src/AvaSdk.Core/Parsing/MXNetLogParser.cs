@@ -223,6 +223,6 @@ namespace AvaSdk.Parsing
         }
 
         private static void Add(ParseOutput output, in LogLineContext context, string name, double value, long? iteration, int? epoch, long? batch, MetricPhase phase) =>
-            output.Metrics.Add(new Metric(name, value, iteration, epoch, phase, TrainingFramework.MXNet, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch));
+            output.Metrics.Add(new Metric(name, value, iteration, epoch, phase, TrainingFramework.MXNet, context.Timestamp, context.TrainInstanceId, context.LineNumber, batch, context.Node));
     }
 }

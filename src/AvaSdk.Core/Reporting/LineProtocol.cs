@@ -45,6 +45,8 @@ namespace AvaSdk.Reporting
             if (!string.IsNullOrEmpty(metric.TrainInstanceId))
                 Tag(line, "id", metric.TrainInstanceId!);
             Tag(line, "job_type", "training");
+            if (metric.Node is int node)
+                Tag(line, "node", node.ToString(CultureInfo.InvariantCulture));
             Tag(line, "phase", metric.Phase.ToString().ToLowerInvariant());
             line.Append(" value=").Append(metric.Value.ToString("R", CultureInfo.InvariantCulture));
             line.Append(' ').Append(Nanoseconds(metric.Timestamp));
@@ -73,6 +75,8 @@ namespace AvaSdk.Reporting
                 if (!string.IsNullOrEmpty(metric.TrainInstanceId))
                     Tag(tags, "id", metric.TrainInstanceId!);
                 Tag(tags, "job_type", "training");
+                if (metric.Node is int node)
+                    Tag(tags, "node", node.ToString(CultureInfo.InvariantCulture));
                 return tags.ToString();
             }
             if (samplesPerIteration is long perIteration)

@@ -97,7 +97,7 @@ namespace AvaSdk.Reporting
                     : (double)json["value"]!;
                 return new Metric(name, value, (long?)json["iteration"], (int?)json["epoch"], Phase((string?)json["phase"]), Framework((string?)json["framework"]),
                     DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), (string?)json["trainInstanceId"],
-                    (long?)json["line"] ?? 0, (long?)json["batch"]);
+                    (long?)json["line"] ?? 0, (long?)json["batch"], (int?)json["node"]);
             }
             catch (Exception ex) when (ex is Newtonsoft.Json.JsonException || ex is FormatException || ex is InvalidCastException || ex is ArgumentException || ex is OverflowException)
             {

@@ -69,6 +69,8 @@ namespace AvaSdk.Reporting
             json.Append(",\"framework\":").Append(FrameworkName(metric.Framework));
             json.Append(",\"timestamp\":\"").Append(Timestamp(metric.Timestamp));
             json.Append("\",\"trainInstanceId\":").Append(metric.TrainInstanceId == null ? "null" : Quoted(metric.TrainInstanceId));
+            if (metric.Node is int node)
+                json.Append(",\"node\":").Append(node);
             json.Append(",\"line\":").Append(metric.Line).Append("}\n");
             if (Failure != null)
                 return;

@@ -340,7 +340,7 @@ namespace AvaSdk.Running
                 }
             }
             parsed.Clear();
-            options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId), parsed);
+            options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
             FlushAll();
         }
@@ -388,7 +388,7 @@ namespace AvaSdk.Running
                     Emit(TrainingOutput.Line(line));
                 parsed.Clear();
                 timestamp = NextTimestamp(timestamp);
-                options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId), parsed);
+                options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId, options.Node), parsed);
                 Dispatch(parsed);
             }
             lines.Clear();

@@ -32,6 +32,9 @@ namespace AvaSdk.Running
 
         public string? TrainInstanceId { get; }
 
+        /// <summary>The node's rank, stamped on every metric, in a job of more than one node; else null.</summary>
+        public int? Node { get; set; }
+
         /// <summary>metrics.jsonl: written before the reporters hear of a metric, so they only send what it holds.</summary>
         public MetricsJsonLinesWriter? Record { get; set; }
 

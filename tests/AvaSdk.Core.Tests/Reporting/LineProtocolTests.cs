@@ -31,6 +31,15 @@ namespace AvaSdk.Core.Tests.Reporting
         }
 
         [Fact]
+        public void Tags_the_node_of_a_multi_node_job_between_job_type_and_phase()
+        {
+            var metric = new Metric("loss", 0.5, 400, 0, MetricPhase.Train, TrainingFramework.Caffe, At, "5a8f", 1, 40, node: 2);
+            Assert.Equal("ava_metric_training_loss,batch=400,epoch=0,id=5a8f,job_type=training,node=2,phase=train value=0.5 1498186063000000500",
+                LineProtocol.Encode(metric));
+            Assert.All(LineProtocol.ProgressPoints(metric, 32, null), point => Assert.Contains(",job_type=training,node=2 ", point));
+        }
+
+        [Fact]
         public void Escapes_tag_values_as_influxdb_does()
         {
             Assert.Contains(",id=a\\ b\\,c\\=d,", LineProtocol.Encode(Metric("loss", 1, id: "a b,c=d")));

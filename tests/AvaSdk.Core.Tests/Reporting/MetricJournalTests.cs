@@ -20,6 +20,7 @@ namespace AvaSdk.Core.Tests.Reporting
                 new Metric("lr", 0.001, 1000, 3, MetricPhase.Train, TrainingFramework.Caffe, new DateTimeOffset(2026, 12, 2, 6, 49, 37, TimeSpan.Zero).AddTicks(3746204), "run", 747, 40),
                 new Metric("accuracy", 0.5, null, null, MetricPhase.Test, TrainingFramework.MXNet, DateTimeOffset.UnixEpoch.AddTicks(1), null, 1),
                 new Metric("loss", double.NaN, 7, null, MetricPhase.Validation, TrainingFramework.Generic, DateTimeOffset.UnixEpoch, "run", 2),
+                new Metric("loss", 0.25, 8, 1, MetricPhase.Train, TrainingFramework.Generic, DateTimeOffset.UnixEpoch, "run", 3, node: 3),
             };
             using (var writer = new MetricsJsonLinesWriter(folder.Path))
             {
@@ -35,8 +36,8 @@ namespace AvaSdk.Core.Tests.Reporting
                 Assert.NotNull(read[i]);
                 Assert.Equal(metrics[i].Timestamp, read[i]!.Timestamp);
                 Assert.Equal(LineProtocol.Encode(metrics[i]), LineProtocol.Encode(read[i]!));
-                Assert.Equal((metrics[i].Name, metrics[i].Iteration, metrics[i].Batch, metrics[i].Epoch, metrics[i].Phase, metrics[i].Line),
-                    (read[i]!.Name, read[i]!.Iteration, read[i]!.Batch, read[i]!.Epoch, read[i]!.Phase, read[i]!.Line));
+                Assert.Equal((metrics[i].Name, metrics[i].Iteration, metrics[i].Batch, metrics[i].Epoch, metrics[i].Phase, metrics[i].Line, metrics[i].Node),
+                    (read[i]!.Name, read[i]!.Iteration, read[i]!.Batch, read[i]!.Epoch, read[i]!.Phase, read[i]!.Line, read[i]!.Node));
             }
             Assert.True(double.IsNaN(read[2]!.Value));
         }
