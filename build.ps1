@@ -6,7 +6,8 @@
     Build    compiles the solution; the module's assemblies land in module/bin so that the root AvaSdk.psd1 imports.
     Test     Build, then the xunit tests (core library and test server), then the Pester specs in a child pwsh (so the built
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
-    Demo     Build, then runs examples/quickstart.ps1 in a child pwsh.
+    Demo     Build, then runs examples/quickstart.ps1 in a child pwsh; with -Nodes N (2 or more), examples/multi-node.ps1
+             instead: N processes of one job, as a distributed launcher starts them, sharing one instance.
     Package  Build, then lays out out/AvaSdk/<version>, checks its manifest, and packs it into out/AvaSdk.<version>.nupkg,
              which Publish-PSResource -NupkgPath sends to any feed (a gallery, Azure Artifacts, a NuGet server, a file share).
              -NoBuild packs what the last build left; -OutputPath puts both elsewhere.
@@ -26,7 +27,11 @@ param(
 
     # Package only: where the folder and the .nupkg go, and whether to build first.
     [string] $OutputPath = (Join-Path $PSScriptRoot 'out'),
-    [switch] $NoBuild
+    [switch] $NoBuild,
+
+    # Demo only: how many nodes the demo job has.
+    [ValidateRange(1, 64)]
+    [int] $Nodes = 1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -122,8 +127,9 @@ switch ($Task) {
     }
     'Demo' {
         Invoke-Build
-        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'examples/quickstart.ps1'))
-        if ($code -ne 0) { throw "examples/quickstart.ps1 failed with exit code $code." }
+        $demo = if ($Nodes -gt 1) { @('-File', (Join-Path $root 'examples/multi-node.ps1'), '-Nodes', $Nodes) } else { @('-File', (Join-Path $root 'examples/quickstart.ps1')) }
+        $code = Invoke-ChildPwsh $demo
+        if ($code -ne 0) { throw "$($demo[1]) failed with exit code $code." }
     }
     'Benchmark' {
         Invoke-Build

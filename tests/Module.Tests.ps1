@@ -111,7 +111,9 @@ Describe '<_> help, as docs/<_>.md writes it' -ForEach $cmdlets {
         foreach ($parameter in $command.Parameters.Values | Where-Object Name -notin $common) {
             $fields = $documented[$parameter.Name]
             $fields | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a section in docs/$_.md"
-            $fields['Type'] | Should -Be $parameter.ParameterType.Name -Because "-$($parameter.Name)'s type"
+            # A nullable value (a metric's optional Iteration) is documented as its value type, as platyPS writes it.
+            $type = [Nullable]::GetUnderlyingType($parameter.ParameterType) ?? $parameter.ParameterType
+            $fields['Type'] | Should -Be $type.Name -Because "-$($parameter.Name)'s type"
             foreach ($set in $parameter.ParameterSets.GetEnumerator()) {
                 $expectedPosition = if ($set.Value.Position -ge 0) { "$($set.Value.Position)" } else { 'Named' }
                 $fields['Position'] | Should -Be $expectedPosition -Because "-$($parameter.Name)'s position in set $($set.Key)"

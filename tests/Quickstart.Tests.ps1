@@ -18,4 +18,25 @@ Describe 'examples/quickstart.ps1' {
             'quick_iter_100.caffemodel', 'quick_iter_100.solverstate', 'quick_iter_200.caffemodel', 'quick_iter_200.solverstate',
             'quick_iter_300.caffemodel', 'quick_iter_300.solverstate')
     }
+
+    It 'runs examples/multi-node.ps1: two nodes in two processes share one instance, which node 0 completes' {
+        $workspace = Join-Path $TestDrive 'multi-node'
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $output = & $pwsh @prefix -NoProfile -NonInteractive -File "$PSScriptRoot/../examples/multi-node.ps1" -Nodes 2 -Workspace $workspace 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        $text = $output | Out-String
+        $text | Should -Match 'node 0: last loss 0\.\d+ at iteration 200'
+        $text | Should -Match 'node 1: last loss 0\.\d+ at iteration 200'
+        $run = @(Get-ChildItem (Join-Path $workspace 'run') -Directory | Where-Object Name -NotLike '.*')
+        $run | Should -HaveCount 1
+        (Get-Content (Join-Path $run[0].FullName 'status.json') -Raw | ConvertFrom-Json).status | Should -Be 'done'
+        foreach ($rank in 0, 1) {
+            # Caffe's solver lines in the node's own log, counted without AvaSdk's parser.
+            $solverLines = @(Get-Content (Join-Path $run[0].FullName "logs/training.$rank.log") | Where-Object { $_ -match 'Iteration \d+ \(.*\), loss = ' }).Count
+            $solverLines | Should -BeGreaterThan 0
+            @(Get-Content (Join-Path $run[0].FullName "metrics.$rank.jsonl") | ConvertFrom-Json | Where-Object { $_.name -eq 'loss' -and $_.phase -eq 'train' -and $_.node -eq $rank }).Count | Should -Be $solverLines
+            Get-Content (Join-Path $run[0].FullName "logs/ava.$rank.log") -Raw | Should -Match "Node\[$rank\] Node $rank of 2 joined instance"
+        }
+    }
 }

@@ -63,6 +63,9 @@ namespace AvaSdk.Errors
         /// <summary>Stopped from outside before it was done (a SIGTERM).</summary>
         OperationStopped,
 
+        /// <summary>A bounded wait ran out.</summary>
+        OperationTimeout,
+
         /// <summary>Someone else is using it right now: another process owns the instance, or holds the upload.</summary>
         ResourceBusy,
 

@@ -36,6 +36,34 @@ namespace AvaSdk.IO
             }
         }
 
+        /// <summary>
+        /// Waits up to <paramref name="bound"/> for the lock on <paramref name="path"/>, a file that is never removed (so
+        /// two processes can never hold it at once, on two files of one name); null when the bound ran out. The lock is
+        /// held until the stream is disposed, and dies with its process.
+        /// </summary>
+        /// <exception cref="OperationCanceledException"><paramref name="stopping"/> was cancelled.</exception>
+        public static FileStream? WaitForPersistent(string path, TimeSpan bound, System.Threading.CancellationToken stopping)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (IOException) when (clock.Elapsed < bound)
+                {
+                    stopping.WaitHandle.WaitOne(20);
+                    stopping.ThrowIfCancellationRequested();
+                }
+                catch (IOException)
+                {
+                    return null;
+                }
+            }
+        }
+
         public void Dispose()
         {
             File.Delete(path);

@@ -11,6 +11,9 @@ namespace AvaSdk.Logging
 
         private const string Template = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] [pid {ProcessId}] {Message:lj}{NewLine}{Exception}";
 
+        // A node of a multi-node job tags its lines as the original SDK's logger did: Node[<rank>].
+        private const string NodeTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] [pid {ProcessId}] Node[{NodeRank}] {Message:lj}{NewLine}{Exception}";
+
         /// <summary>For work done outside a training instance: only open captures see it.</summary>
         public static ILogger Detached { get; } = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -18,15 +21,19 @@ namespace AvaSdk.Logging
             .CreateLogger();
 
         /// <summary>A logger for <paramref name="path"/> (a run's ava.log), rolling by size, that open captures also see.</summary>
-        public static Logger Create(string path)
+        /// <param name="node">The node's rank in a job of several nodes; null in a single-node job.</param>
+        public static Logger Create(string path, int? node = null)
         {
-            return new LoggerConfiguration()
+            var configuration = new LoggerConfiguration()
                 .MinimumLevel.Debug()
-                .Enrich.With(new ProcessIdEnricher())
+                .Enrich.With(new ProcessIdEnricher());
+            if (node != null)
+                configuration = configuration.Enrich.WithProperty("NodeRank", node.Value);
+            return configuration
                 .WriteTo.Sink(new LogCaptureSink())
                 .WriteTo.File(
                     path,
-                    outputTemplate: Template,
+                    outputTemplate: node == null ? Template : NodeTemplate,
                     fileSizeLimitBytes: FileSizeLimitBytes,
                     rollOnFileSizeLimit: true,
                     retainedFileCountLimit: RetainedFileCount,

@@ -38,6 +38,7 @@ namespace AvaSdk.Platform
             new Definition("ResumeFolder", Storage.KodoSettings.ResumeFolderVariable, null, null, Secrecy.None, "where upload resume records are kept; unset means beside each file"),
             new Definition("TrainInstanceId", Training.TrainInstanceId.EnvironmentVariable, null, null, Secrecy.None, "the id a new instance takes when none is given"),
             new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go without a byte moving (connect and idle)"),
+            new Definition("NodeWaitSec", "AVA_NODE_WAIT_SEC", null, null, Secrecy.None, "seconds a node waits for the job's instance to be created, and node 0 for every node's end"),
             new Definition("RetryAfterMaxSec", "AVA_RETRY_AFTER_MAX_SEC", null, null, Secrecy.None, "the longest Retry-After honoured; a server asking for more is treated as down"),
             new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),
             new Definition("TrainSamples", null, "trainsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the training set"),
@@ -152,6 +153,12 @@ namespace AvaSdk.Platform
             MaxRetryAfter = TimeSpan.FromSeconds(Seconds("RetryAfterMaxSec") ?? Http.HttpSettings.DefaultMaxRetryAfterSeconds),
         };
 
+        public const int DefaultNodeWaitSeconds = 600;
+
+        /// <summary>How long a node of a multi-node job waits for the others (AVA_NODE_WAIT_SEC, else 10 minutes).</summary>
+        /// <exception cref="AvaConfigException">Not a positive whole number of seconds.</exception>
+        public TimeSpan NodeWait => TimeSpan.FromSeconds(Seconds("NodeWaitSec") ?? DefaultNodeWaitSeconds);
+
         private int? Seconds(string name)
         {
             if (Find(name) is not { } found)
@@ -159,6 +166,27 @@ namespace AvaSdk.Platform
             return int.TryParse(found.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
                 ? seconds
                 : throw new AvaConfigException($"{name} '{found.Value}' from {found.Source} is not a positive whole number of seconds. Correct it or clear it.", found.Source);
+        }
+
+        // The node and the job, as the launcher's variables tell them (see Training.JobNode).
+        private static IEnumerable<ConfigSetting> NodeSettings(List<AvaException> problems)
+        {
+            Training.JobNode node;
+            try
+            {
+                node = Training.JobNode.Resolve(Environment.GetEnvironmentVariable);
+            }
+            catch (AvaException ex)
+            {
+                problems.Add(ex);
+                return new[] { new ConfigSetting("Node", null, $"{ex.Target} (invalid)", "this process's rank in the job") };
+            }
+            return new[]
+            {
+                new ConfigSetting("Node", node.Rank.ToString(CultureInfo.InvariantCulture), node.Source, "this process's rank in the job" + (node.IsWorker ? string.Empty : $" (a DMLC {node.Role}: it reports nothing)")),
+                new ConfigSetting("NodeCount", node.Size.ToString(CultureInfo.InvariantCulture), node.Source, "how many nodes the job has"),
+                new ConfigSetting("JobKey", node.JobKey, node.JobKeySource ?? "not set", "what the nodes of a job share to meet in run/.jobs/"),
+            };
         }
 
         public JObject TrainingSpec() => (JObject)(Read("trainingspec").Json?.DeepClone() ?? new JObject());
@@ -194,7 +222,10 @@ namespace AvaSdk.Platform
                 else
                     settings.Add(Unset(definition));
                 if (definition.Name == "JobName")
+                {
                     settings.Add(new ConfigSetting("JobId", JobId, JobId == null ? "not set" : "derived from JobName", "the job id: the third '-' field of JOB_NAME"));
+                    settings.AddRange(NodeSettings(found));
+                }
             }
             settings.Insert(1, ModeSetting(settings));
             problems = found;

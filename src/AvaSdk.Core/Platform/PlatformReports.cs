@@ -22,8 +22,9 @@ namespace AvaSdk.Platform
     public static class PlatformReports
     {
         /// <summary>Creates the instance on the platform (or fetches <paramref name="requestedId"/>), then starts it locally.</summary>
+        /// <param name="node">This process's node: a node other than 0 of an instance it did not create leaves status.json to node 0.</param>
         public static async Task<TrainInstance> StartAsync(string workspaceRoot, string? requestedId, PlatformConfig config, AvaApiClient api,
-            DateTimeOffset now, CancellationToken cancellationToken)
+            DateTimeOffset now, JobNode node, CancellationToken cancellationToken)
         {
             var log = Logging.InstanceLog.Detached;
             var training = config.RequireTrainingName();
@@ -47,7 +48,7 @@ namespace AvaSdk.Platform
                 spec = await api.GetTrainInstanceAsync(training, id, cancellationToken).ConfigureAwait(false);
                 log.Information("Resuming instance {Id:l} of training {Training:l} as the AVA platform knows it", id, training);
             }
-            return TrainInstanceStore.Start(workspaceRoot, id, now, new PlatformLink(training, spec, reported: true));
+            return TrainInstanceStore.Start(workspaceRoot, id, now, new PlatformLink(training, spec, reported: true), node, recordsInstance: requestedId == null || node.IsLeader);
         }
 
         /// <summary>Tells the platform the instance ended. Returns null when it did, else the error (the completion stays pending).</summary>
@@ -86,7 +87,7 @@ namespace AvaSdk.Platform
             // Only run/<id>/ holds these files; the snapshot folders below it can be large, so they are not walked.
             var runFolders = Directory.GetDirectories(runs);
             var sent = 0;
-            foreach (var folder in runFolders.Select(RunFolder.Of))
+            foreach (var folder in runFolders.Select(f => RunFolder.Of(f)))
             {
                 if (File.Exists(folder.LegacyPendingModels))
                     sent += await SendPendingModelsAsync(folder.LegacyPendingModels, api, log, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,7 @@ namespace AvaSdk.Reporting
         /// <exception cref="AvaConfigException">The URL is not an http(s) one.</exception>
         public static Uri? ConfiguredUrl(PlatformConfig config, string? instanceId) => config.MetricsUrl(instanceId);
 
-        public static LineProtocolReporter? ReporterFor(string runFolder, PlatformConfig config, string? instanceId, ILogger log)
+        public static LineProtocolReporter? ReporterFor(Training.RunFolder runFolder, PlatformConfig config, string? instanceId, ILogger log)
         {
             var url = ConfiguredUrl(config, instanceId);
             if (url == null)
@@ -30,7 +30,7 @@ namespace AvaSdk.Reporting
         /// Sends the records of metrics.jsonl that a killed run wrote but never sent (see <see cref="MetricJournal"/>).
         /// Returns how many records remain undelivered.
         /// </summary>
-        public static async Task<long> RecoverJournalAsync(string runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
+        public static async Task<long> RecoverJournalAsync(Training.RunFolder runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
         {
             var journal = new MetricJournal(runFolder);
             // Without an endpoint there is nowhere to deliver to, and nothing is owed.
@@ -63,7 +63,7 @@ namespace AvaSdk.Reporting
         }
 
         /// <summary>Sends what the run's spool holds. Returns how many points remain undelivered.</summary>
-        public static async Task<long> ReplaySpoolAsync(string runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
+        public static async Task<long> ReplaySpoolAsync(Training.RunFolder runFolder, PlatformConfig config, string? instanceId, ILogger log, CancellationToken cancellationToken)
         {
             var spool = new MetricSpool(runFolder);
             var pending = spool.Count;

@@ -15,9 +15,8 @@ namespace AvaSdk.Reporting
     /// </summary>
     public sealed class MetricJournal
     {
-        public MetricJournal(string runFolder)
+        public MetricJournal(Training.RunFolder folder)
         {
-            var folder = Training.RunFolder.Of(runFolder);
             Path = folder.Metrics;
             PositionPath = folder.MetricsDelivered;
         }

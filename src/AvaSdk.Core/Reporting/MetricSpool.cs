@@ -16,9 +16,9 @@ namespace AvaSdk.Reporting
     {
         private readonly object gate = new object();
 
-        public MetricSpool(string runFolder)
+        public MetricSpool(Training.RunFolder folder)
         {
-            Path = Training.RunFolder.Of(runFolder).MetricSpool;
+            Path = folder.MetricSpool;
         }
 
         public string Path { get; }

@@ -29,10 +29,10 @@ namespace AvaSdk.Reporting
         private DateTimeOffset lastTimestamp;
         private string lastTimestampText = string.Empty;
 
-        public MetricsJsonLinesWriter(string runFolder)
+        public MetricsJsonLinesWriter(Training.RunFolder folder)
         {
-            Directory.CreateDirectory(runFolder);
-            Path = Training.RunFolder.Of(runFolder).Metrics;
+            Directory.CreateDirectory(folder.Path);
+            Path = folder.Metrics;
             // Unbuffered: the only buffer is `pending`, so what failed to be written can be dropped, never written later.
             file = IO.LineFile.OpenAppend(Path, keepTornLine: false, bufferSize: 0);
         }

@@ -53,6 +53,11 @@ namespace AvaSdk.Running
         // Set once training.log or metrics.jsonl could not be written (a full disk): what the run gave up from then on.
         private AvaException? diskFull;
         private int terminateRequested;
+        // Metrics of the script's own (Write-AvaMetric) while the run goes on: recorded by the processor, the one writer.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Metric> scriptMetrics = new System.Collections.Concurrent.ConcurrentQueue<Metric>();
+        private readonly object scriptGate = new object();
+        private bool takesScriptMetrics = true;
+        private bool disposed;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
@@ -179,6 +184,31 @@ namespace AvaSdk.Running
             return null;
         }
 
+        /// <summary>
+        /// Records a metric of the script's own in this run's metrics.jsonl and reporters, without handing it to
+        /// <see cref="Output"/>. While the log is processed the processor records it, so the file keeps one writer; after
+        /// that (the caller still reading what the run left in Output) it is written here, and its delivery is owed to the
+        /// next command, as the reporters are done. False once the run is disposed.
+        /// </summary>
+        public bool TryRecord(Metric metric)
+        {
+            lock (scriptGate)
+            {
+                if (disposed)
+                    return false;
+                if (!takesScriptMetrics)
+                {
+                    options.Record?.Report(seriesTimes.Unique(metric));
+                    options.Record?.Flush();
+                    return true;
+                }
+                scriptMetrics.Enqueue(metric);
+            }
+            if (logGrew.CurrentCount == 0)
+                logGrew.Release();
+            return true;
+        }
+
         /// <summary>True once <see cref="Terminate"/> was called: the run was asked to end before the trainer was done.</summary>
         public bool WasTerminated => Volatile.Read(ref terminateRequested) != 0;
 
@@ -225,6 +255,8 @@ namespace AvaSdk.Running
 
         public void Dispose()
         {
+            lock (scriptGate)
+                disposed = true;
             if (!completion.IsCompleted)
             {
                 Stop();
@@ -316,6 +348,7 @@ namespace AvaSdk.Running
                 var sinceFlush = Stopwatch.StartNew();
                 while (true)
                 {
+                    RecordScriptMetrics();
                     var done = Volatile.Read(ref readersDone) != 0;
                     var end = Volatile.Read(ref committed);
                     if (file.Position < end)
@@ -342,7 +375,18 @@ namespace AvaSdk.Running
             parsed.Clear();
             options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
-            FlushAll();
+            lock (scriptGate)
+            {
+                takesScriptMetrics = false;
+                RecordScriptMetrics();
+                FlushAll();
+            }
+        }
+
+        private void RecordScriptMetrics()
+        {
+            while (scriptMetrics.TryDequeue(out var metric))
+                Record(metric);
         }
 
         // metrics.jsonl first, so the others only send what it holds.
@@ -405,18 +449,22 @@ namespace AvaSdk.Running
         private void Dispatch(ParseOutput parsed)
         {
             foreach (var parsedMetric in parsed.Metrics)
-            {
-                var metric = seriesTimes.Unique(parsedMetric);
-                options.Record?.Report(metric);
-                if (!RecordFailed())
-                {
-                    foreach (var reporter in options.Reporters)
-                        reporter.Report(metric);
-                }
-                Emit(TrainingOutput.Of(metric));
-            }
+                Emit(TrainingOutput.Of(Record(parsedMetric)));
             foreach (var snapshot in parsed.Snapshots)
                 snapshots.Writer.TryWrite(snapshot);
+        }
+
+        // metrics.jsonl first, then the reporters, which only send what it holds.
+        private Metric Record(Metric parsed)
+        {
+            var metric = seriesTimes.Unique(parsed);
+            options.Record?.Report(metric);
+            if (!RecordFailed())
+            {
+                foreach (var reporter in options.Reporters)
+                    reporter.Report(metric);
+            }
+            return metric;
         }
 
         private async Task HandleSnapshotsAsync()
@@ -444,8 +492,11 @@ namespace AvaSdk.Running
 
         private async Task CompleteReportersAsync()
         {
-            options.Record?.Flush();
-            RecordFailed();
+            lock (scriptGate)
+            {
+                options.Record?.Flush();
+                RecordFailed();
+            }
             foreach (var reporter in options.Reporters)
             {
                 var outcome = await reporter.CompleteAsync(stopping.Token).ConfigureAwait(false);

@@ -109,28 +109,31 @@ namespace AvaSdk.Running
             // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.
             if (instance != null)
             {
-                owned.Add(InstanceOwnership.BeginRun(instance.RunPath, out var note));
+                owned.Add(InstanceOwnership.BeginRun(instance.Folder, out var note));
                 if (note != null)
                     warnings.Add(note);
             }
             var config = new PlatformConfig(Request.Workspace);
-            var api = PlatformApi(instance, config, log, cancellationToken);
+            // In a job of several nodes, node 0 alone records models and tells the platform; every node reports its metrics.
+            var leader = instance == null || instance.JobNode.IsLeader;
+            var api = leader ? PlatformApi(instance, config, log, cancellationToken) : null;
             var batchOfEpoch = Request.BatchOfEpoch ?? (instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null);
             var options = new TrainingRunOptions(Request.Program, Request.Arguments, Request.WorkingDirectory,
                 LogParsers.For(Request.Framework, Request.MetricDefinitions, batchOfEpoch), folder, instance?.Id)
             {
                 ForwardLines = Request.ForwardLines,
+                Node = instance?.JobNode.Tag,
             };
             foreach (var variable in ChildEnvironment(instance, folder))
                 options.Environment[variable.Key] = variable.Value;
             foreach (var variable in Request.Environment)
                 options.Environment[variable.Key] = variable.Value;
-            var record = new MetricsJsonLinesWriter(folder.Path);
+            var record = new MetricsJsonLinesWriter(folder);
             owned.Add(record);
             options.Record = record;
             if (RemoteReporter(folder, config, instance, log) is { } remote)
             {
-                remote.PlatformProgress = instance?.Platform != null;
+                remote.PlatformProgress = instance?.Platform != null && leader;
                 remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
                 remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
                 if (remote.Recover() is var left and > 0)
@@ -138,16 +141,22 @@ namespace AvaSdk.Running
                 owned.Add(remote);
                 options.Reporters.Add(remote);
             }
-            options.SnapshotHandlers.Add(new SnapshotCopyHandler());
-            if (SnapshotModels(instance, config, api, batchOfEpoch, log) is { } models)
-                options.SnapshotHandlers.Add(models);
+            // Snapshots are node 0's: the workers of a data-parallel job hold the same model, and one copy is uploaded once.
+            if (leader)
+            {
+                options.SnapshotHandlers.Add(new SnapshotCopyHandler());
+                if (SnapshotModels(instance, config, api, batchOfEpoch, log) is { } models)
+                    options.SnapshotHandlers.Add(models);
+            }
             Run = TrainingRun.Start(options, log);
+            if (instance != null)
+                InstanceOwnership.ShareRun(instance.Folder, Run.TryRecord);
         }
 
         /// <summary>
         /// What the trainer is told of its job, as the SageMaker toolkit tells its trainers (SM_MODEL_DIR, …): where the
-        /// workspace, params, snapshots and logs are, the instance id, and its node of the job (one node until jobs span
-        /// several). A trainer that writes its snapshots to AVA_SNAPSHOT_PATH has them picked up.
+        /// workspace, params, snapshots and logs are, the instance id, and its node of the job. A trainer that writes its
+        /// snapshots to AVA_SNAPSHOT_PATH has them picked up (node 0's).
         /// </summary>
         public static IReadOnlyDictionary<string, string?> ChildEnvironment(TrainInstance? instance, RunFolder folder) => new Dictionary<string, string?>
         {
@@ -156,8 +165,8 @@ namespace AvaSdk.Running
             ["AVA_PARAMS_PATH"] = instance?.ParamsPath,
             ["AVA_SNAPSHOT_PATH"] = folder.Output,
             ["AVA_LOG_PATH"] = folder.Logs,
-            ["AVA_NODE"] = "0",
-            ["AVA_NUM_NODES"] = "1",
+            [JobNode.RankVariable] = (instance?.Node ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [JobNode.SizeVariable] = (instance?.NodeCount ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Where(v => v.Value != null).ToDictionary(v => v.Key, v => v.Value);
 
         // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
@@ -165,7 +174,7 @@ namespace AvaSdk.Running
         {
             try
             {
-                return MetricDelivery.ReporterFor(folder.Path, config, instance?.Id, log);
+                return MetricDelivery.ReporterFor(folder, config, instance?.Id, log);
             }
             catch (AvaConfigException ex)
             {

@@ -28,6 +28,12 @@ namespace AvaSdk.Training
 
         public string RunPath(string instanceId) => Path.Combine(Root, "run", instanceId);
 
+        /// <summary>Where the nodes of a job meet: <c>run/.jobs/&lt;job&gt;.json</c> names the job's instance (a name no instance id can take).</summary>
+        public string JobFile(string jobFileName) => Path.Combine(Root, "run", ".jobs", jobFileName + ".json");
+
+        /// <summary>The lock under which a job's instance is created or joined; never deleted, so it is never two locks.</summary>
+        public string JobLock(string jobFileName) => Path.Combine(Root, "run", ".jobs", jobFileName + ".lock");
+
         /// <summary>Checks that the workspace folder <paramref name="root"/> exists, before anything is written into it.</summary>
         /// <exception cref="Errors.AvaException">AvaWorkspaceNotFound.</exception>
         public static void RequireExists(string root)

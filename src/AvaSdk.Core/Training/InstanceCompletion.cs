@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AvaSdk.Errors;
@@ -26,6 +27,9 @@ namespace AvaSdk.Training
     /// uploads, model records), send the metrics not yet delivered, mark it done or failed in status.json, tell the
     /// platform, release. Used by Complete-AvaTrainInstance, and by Invoke-AvaTraining when the job is terminated.
     /// Nothing owed is given up: what cannot be sent stays in the run folder, and a warning says where.
+    /// In a job of several nodes each node records its own end (nodes/&lt;rank&gt;.json) and sends its own metrics; node 0
+    /// alone drains the outbox, waits (bounded) for every node's end, and marks and reports the instance: failed when a
+    /// node failed or never recorded its end.
     /// </summary>
     public static class InstanceCompletion
     {
@@ -39,15 +43,34 @@ namespace AvaSdk.Training
         /// <exception cref="OperationCanceledException"><paramref name="stopping"/> was cancelled before the instance was marked.</exception>
         public static void Complete(TrainInstance instance, string? errorMessage, IWorkObserver observer, CancellationToken stopping, TimeSpan? timeLimit = null)
         {
-            if (InstanceOwnership.Acquire(instance.RunPath) is string note)
+            if (InstanceOwnership.Acquire(instance.Folder) is string note)
                 observer.Warning(note);
             var config = new PlatformConfig(instance.Workspace);
             using var sending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             if (timeLimit is TimeSpan limit)
                 sending.CancelAfter(limit);
-            DrainOutbox(instance, config, observer, sending.Token);
+            var node = instance.JobNode;
+            if (node.IsLeader)
+                DrainOutbox(instance, config, observer, sending.Token);
             ReplayMetrics(instance, config, observer, sending.Token);
             stopping.ThrowIfCancellationRequested();
+            if (node.IsMultiNode)
+            {
+                TrainInstanceStore.MarkNodeEnd(instance, errorMessage, DateTimeOffset.Now);
+                if (!node.IsLeader)
+                {
+                    instance.CloseLog();
+                    InstanceOwnership.Release(instance.Folder);
+                    return;
+                }
+                var unfinished = WaitForNodes(instance, config.NodeWait, observer, sending.Token);
+                stopping.ThrowIfCancellationRequested();
+                if (unfinished != null)
+                {
+                    observer.Warning($"Training instance '{instance.Id}' is marked failed: {unfinished}.", AvaErrors.NodesUnfinished);
+                    errorMessage = string.IsNullOrEmpty(errorMessage) ? unfinished : $"{errorMessage}; {unfinished}";
+                }
+            }
             TrainInstanceStore.MarkComplete(instance, errorMessage, DateTimeOffset.Now);
             try
             {
@@ -56,8 +79,39 @@ namespace AvaSdk.Training
             finally
             {
                 instance.CloseLog();
-                InstanceOwnership.Release(instance.RunPath);
+                InstanceOwnership.Release(instance.Folder);
             }
+        }
+
+        /// <summary>
+        /// Waits, with progress, until every node of the job has recorded its end, or <paramref name="bound"/> is out.
+        /// Returns null when every node is done, else what went wrong (the failed nodes, the ones that never ended).
+        /// </summary>
+        private static string? WaitForNodes(TrainInstance instance, TimeSpan bound, IWorkObserver observer, CancellationToken stopping)
+        {
+            const string Activity = "Waiting for the job's nodes";
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            System.Collections.Generic.IReadOnlyList<NodeRecord> nodes;
+            while (true)
+            {
+                nodes = NodeRecord.ReadAll(instance.Folder.Nodes);
+                var ended = nodes.Count(n => n.EndTime != null && n.Rank < instance.NodeCount);
+                if (ended >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
+                    break;
+                observer.Progress(Activity, $"{ended} of {instance.NodeCount} nodes have ended", ended * 100 / instance.NodeCount);
+                stopping.WaitHandle.WaitOne(PollInterval);
+            }
+            observer.ProgressCompleted(Activity);
+            var problems = new System.Collections.Generic.List<string>();
+            for (var rank = 0; rank < instance.NodeCount; rank++)
+            {
+                var record = nodes.FirstOrDefault(n => n.Rank == rank);
+                if (record?.EndTime == null)
+                    problems.Add($"node {rank} did not record its end within {bound.TotalSeconds:0} s");
+                else if (record.Status == TrainInstanceStatus.Failed && rank != instance.Node)
+                    problems.Add($"node {rank} failed: {record.ErrorMessage}");
+            }
+            return problems.Count == 0 ? null : string.Join("; ", problems);
         }
 
         /// <summary>
@@ -114,17 +168,17 @@ namespace AvaSdk.Training
             string? why = null;
             try
             {
-                undelivered = MetricDelivery.RecoverJournalAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
-                    MetricDelivery.ReplaySpoolAsync(instance.RunPath, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult();
+                undelivered = MetricDelivery.RecoverJournalAsync(instance.Folder, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
+                    MetricDelivery.ReplaySpoolAsync(instance.Folder, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult();
             }
             catch (AvaConfigException ex)
             {
-                undelivered = new MetricSpool(instance.RunPath).Count;
+                undelivered = new MetricSpool(instance.Folder).Count;
                 why = $" ({ex.Message})";
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                undelivered = new MetricSpool(instance.RunPath).Count;
+                undelivered = new MetricSpool(instance.Folder).Count;
                 why = " (out of time)";
             }
             if (undelivered > 0)

@@ -11,7 +11,8 @@ using Newtonsoft.Json.Linq;
 namespace AvaSdk.Training
 {
     /// <summary>
-    /// One running owner per instance on a node: <c>run/&lt;id&gt;/owner.json</c> names the process that holds it (host, boot
+    /// One running owner per instance on a node: <c>run/&lt;id&gt;/owner.json</c> (<c>owner.&lt;rank&gt;.json</c> for a node of a
+    /// multi-node job) names the process that holds it (host, boot
     /// id, pid, the process's start) with a heartbeat it renews. The commands of the owning process share the ownership;
     /// another process is refused while the owner lives. An owner whose process is gone from this host (or whose host
     /// rebooted) is stale and taken over; one on another host only once its heartbeat has expired, as pids are reused
@@ -27,20 +28,21 @@ namespace AvaSdk.Training
         private static readonly ConcurrentDictionary<string, Held> Owned = new ConcurrentDictionary<string, Held>(StringComparer.Ordinal);
 
         /// <summary>
-        /// Makes this process the owner of the instance in <paramref name="runPath"/>, or keeps it so. Returns a note when a
-        /// previous owner had ended without completing the instance, else null.
+        /// Makes this process the owner of the instance (this node's part of it) in <paramref name="folder"/>, or keeps it so.
+        /// Returns a note when a previous owner had ended without completing the instance, else null.
         /// </summary>
         /// <exception cref="AvaException">AvaTrainInstanceBusy: a live process elsewhere owns it.</exception>
-        public static string? Acquire(string runPath)
+        public static string? Acquire(RunFolder folder)
         {
-            var full = Path.GetFullPath(runPath);
-            if (Owned.ContainsKey(full))
+            var full = Path.GetFullPath(folder.Path);
+            var key = Path.GetFullPath(folder.Owner);
+            if (Owned.ContainsKey(key))
                 return null;
             Directory.CreateDirectory(full);
-            using (Guard(full))
+            using (Guard(folder))
             {
                 var me = OwnerRecord.Current(DateTimeOffset.UtcNow);
-                var previous = OwnerRecord.TryRead(RunFolder.Of(full).Owner);
+                var previous = OwnerRecord.TryRead(folder.Owner);
                 string? note = null;
                 if (previous != null && !previous.IsSameProcess(me))
                 {
@@ -50,76 +52,77 @@ namespace AvaSdk.Training
                             "an instance on a node: wait for it to finish, or stop it.", full);
                     note = $"The previous owner of the instance in '{full}', {previous.Describe()}, ended without completing it; this process takes it over.";
                 }
-                me.Write(RunFolder.Of(full).Owner);
-                Owned[full] = new Held(full);
+                me.Write(folder.Owner);
+                Owned[key] = new Held(folder);
                 return note;
             }
         }
 
-        /// <summary>True when this process owns the instance in <paramref name="runPath"/>.</summary>
-        public static bool IsHeldHere(string runPath) => Owned.ContainsKey(Path.GetFullPath(runPath));
+        /// <summary>True when this process owns the instance (this node's part) in <paramref name="folder"/>.</summary>
+        public static bool IsHeldHere(RunFolder folder) => Owned.ContainsKey(Path.GetFullPath(folder.Owner));
 
         /// <summary>
         /// Acquires the instance and marks a training run in it for as long as the result is not disposed: a second run of
         /// the same instance, even in this process, would interleave its writes with the first.
         /// </summary>
         /// <exception cref="AvaException">AvaTrainInstanceBusy: another process owns it, or a run of it is going on here.</exception>
-        public static IDisposable BeginRun(string runPath, out string? note)
+        public static IDisposable BeginRun(RunFolder folder, out string? note)
         {
-            note = Acquire(runPath);
-            var held = Owned[Path.GetFullPath(runPath)];
+            note = Acquire(folder);
+            var held = Owned[Path.GetFullPath(folder.Owner)];
             if (Interlocked.CompareExchange(ref held.Running, 1, 0) != 0)
                 throw new AvaException(AvaErrors.TrainInstanceBusy,
-                    $"The training instance in '{held.RunPath}' is already training in this process (another runspace or job): " +
-                    "one Invoke-AvaTraining per instance at a time.", held.RunPath);
+                    $"The training instance in '{held.Folder.Path}' is already training in this process (another runspace or job): " +
+                    "one Invoke-AvaTraining per instance at a time.", held.Folder.Path);
             return new RunMark(held);
         }
 
-        /// <summary>Gives up this process's ownership: owner.json goes, and the heartbeat stops.</summary>
-        public static void Release(string runPath)
+        /// <summary>
+        /// Shares the run going on in this process with the script's own metrics of the instance (Write-AvaMetric):
+        /// <paramref name="record"/> hands a metric to the run's one writer of metrics.jsonl, until the run mark is disposed.
+        /// </summary>
+        public static void ShareRun(RunFolder folder, Func<Metric, bool> record)
         {
-            var full = Path.GetFullPath(runPath);
-            if (!Owned.TryRemove(full, out var held))
+            if (Owned.TryGetValue(Path.GetFullPath(folder.Owner), out var held))
+                held.RunRecorder = record;
+        }
+
+        /// <summary>Records <paramref name="metric"/> through the run going on in this process; false when none is (or it has ended).</summary>
+        public static bool TryRecordInRun(RunFolder folder, Metric metric) =>
+            Owned.TryGetValue(Path.GetFullPath(folder.Owner), out var held) && held.RunRecorder is { } record && record(metric);
+
+        /// <summary>Gives up this process's ownership: owner.json goes, and the heartbeat stops.</summary>
+        public static void Release(RunFolder folder)
+        {
+            if (!Owned.TryRemove(Path.GetFullPath(folder.Owner), out var held))
                 return;
             held.Dispose();
-            using (Guard(full))
+            using (Guard(folder))
             {
-                var path = RunFolder.Of(full).Owner;
+                var path = folder.Owner;
                 if (OwnerRecord.TryRead(path) is OwnerRecord owner && owner.IsSameProcess(OwnerRecord.Current(DateTimeOffset.UtcNow)))
                     File.Delete(path);
             }
         }
 
-        // The check and the write of owner.json happen under an OS lock (flock on Linux), which dies with its process.
-        private static FileStream Guard(string runPath)
-        {
-            var path = RunFolder.Of(runPath).OwnerGuard;
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException) when (clock.Elapsed < TimeSpan.FromSeconds(10))
-                {
-                    Thread.Sleep(20);
-                }
-            }
-        }
+        // The check and the write of the owner file happen under an OS lock (flock on Linux), which dies with its process.
+        private static FileStream Guard(RunFolder folder) =>
+            FileLock.WaitForPersistent(folder.OwnerGuard, TimeSpan.FromSeconds(10), CancellationToken.None)
+            ?? throw new IOException($"The lock '{folder.OwnerGuard}' was held for more than 10 seconds.");
 
         private sealed class Held : IDisposable
         {
             public int Running;
+            public volatile Func<Metric, bool>? RunRecorder;
             private readonly Timer heartbeat;
 
-            public Held(string runPath)
+            public Held(RunFolder folder)
             {
-                RunPath = runPath;
+                Folder = folder;
                 heartbeat = new Timer(_ => Beat(), null, HeartbeatInterval, HeartbeatInterval);
             }
 
-            public string RunPath { get; }
+            public RunFolder Folder { get; }
 
             public void Dispose() => heartbeat.Dispose();
 
@@ -127,7 +130,7 @@ namespace AvaSdk.Training
             {
                 try
                 {
-                    OwnerRecord.Current(DateTimeOffset.UtcNow).Write(RunFolder.Of(RunPath).Owner);
+                    OwnerRecord.Current(DateTimeOffset.UtcNow).Write(Folder.Owner);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
@@ -148,7 +151,10 @@ namespace AvaSdk.Training
             public void Dispose()
             {
                 if (Interlocked.Exchange(ref held, null) is Held done)
+                {
+                    done.RunRecorder = null;
                     Volatile.Write(ref done.Running, 0);
+                }
             }
         }
 

@@ -11,23 +11,31 @@ namespace AvaSdk.Training
         /// <summary>The folder of a training run without an instance, under the current location.</summary>
         public const string DetachedName = "ava-run";
 
-        private RunFolder(string path, string logs)
+        private RunFolder(string path, string logs, int? node)
         {
             Path = path;
             Logs = logs;
+            Node = node;
         }
 
-        /// <summary>An instance's run folder: its logs in <c>logs/</c>.</summary>
-        public static RunFolder Of(string runPath) => new RunFolder(runPath, System.IO.Path.Combine(runPath, "logs"));
+        /// <summary>
+        /// An instance's run folder: its logs in <c>logs/</c>. In a job of several nodes each node has files of its own,
+        /// named with its rank (<c>metrics.2.jsonl</c>, <c>logs/training.2.log</c>, …), so no file has writers on two nodes;
+        /// a single-node job's files have no rank in their names.
+        /// </summary>
+        public static RunFolder Of(string runPath, int? node = null) => new RunFolder(runPath, System.IO.Path.Combine(runPath, "logs"), node);
 
         /// <summary>./ava-run without an instance: one flat folder, logs included.</summary>
         public static RunFolder Detached(string currentLocation)
         {
             var path = System.IO.Path.Combine(currentLocation, DetachedName);
-            return new RunFolder(path, path);
+            return new RunFolder(path, path, null);
         }
 
         public string Path { get; }
+
+        /// <summary>The rank whose files these are, in a job of several nodes; null in a single-node job.</summary>
+        public int? Node { get; }
 
         /// <summary>training.log and ava.log.</summary>
         public string Logs { get; }
@@ -36,26 +44,33 @@ namespace AvaSdk.Training
         public string Output => Combine("output");
 
         /// <summary>The trainer's raw stdout and stderr, whole lines in arrival order.</summary>
-        public string TrainingLog => System.IO.Path.Combine(Logs, "training.log");
+        public string TrainingLog => System.IO.Path.Combine(Logs, Named("training", ".log"));
 
         /// <summary>The instance's own log (Serilog).</summary>
-        public string InstanceLog => System.IO.Path.Combine(Logs, "ava.log");
+        public string InstanceLog => System.IO.Path.Combine(Logs, Named("ava", ".log"));
 
+        /// <summary>The instance's status: written by the node that creates the instance and then by node 0 alone.</summary>
         public string Status => Combine("status.json");
 
-        public string Owner => Combine("owner.json");
+        /// <summary>The process that owns this node's part of the instance.</summary>
+        public string Owner => Combine(Named("owner", ".json"));
 
-        /// <summary>The lock taken while owner.json is read and written.</summary>
-        public string OwnerGuard => Combine(".owner.guard");
+        /// <summary>The lock taken while the owner file is read and written.</summary>
+        public string OwnerGuard => Combine(Named(".owner", ".guard"));
+
+        /// <summary>The nodes of a multi-node job, each with its start and end.</summary>
+        public string Nodes => Combine("nodes");
+
+        public string NodeRecord(int rank) => System.IO.Path.Combine(Nodes, rank.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".json");
 
         /// <summary>Every metric, one JSON record a line: the record of truth.</summary>
-        public string Metrics => Combine("metrics.jsonl");
+        public string Metrics => Combine(Named("metrics", ".jsonl"));
 
         /// <summary>How many records of metrics.jsonl have reached the metrics endpoint.</summary>
-        public string MetricsDelivered => Combine("metrics.delivered");
+        public string MetricsDelivered => Combine(Named("metrics", ".delivered"));
 
         /// <summary>Line-protocol points a send could not deliver.</summary>
-        public string MetricSpool => Combine("metrics-spool.lp");
+        public string MetricSpool => Combine(Named("metrics-spool", ".lp"));
 
         /// <summary>Model records the platform did not take, as AvaSdk 0.1.0 kept them (read, never written, now).</summary>
         public string LegacyPendingModels => Combine("platform-models.pending.jsonl");
@@ -66,9 +81,18 @@ namespace AvaSdk.Training
         /// <summary>A model archive of an epoch's snapshot (named by its outbox entry), built here and deleted once stored.</summary>
         public string SnapshotArchive(string entryName) => Combine($"snapshot-model-epoch_{entryName}.tar.gz");
 
-        /// <summary>The files rewritten by replacing them (see IO.AtomicFile), whose temp files a killed writer can leave.</summary>
-        public IEnumerable<string> ReplacedFiles => new[] { Status, Owner, MetricsDelivered, MetricSpool };
+        /// <summary>The files rewritten by replacing them (see IO.AtomicFile), whose temp files a killed writer can leave.
+        /// Only this node's: another node's temp file may be a write still going on.</summary>
+        public IEnumerable<string> ReplacedFiles => Node switch
+        {
+            null => new[] { Status, Owner, MetricsDelivered, MetricSpool },
+            0 => new[] { Status, Owner, MetricsDelivered, MetricSpool, NodeRecord(0) },
+            int rank => new[] { Owner, MetricsDelivered, MetricSpool, NodeRecord(rank) },
+        };
 
         private string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+        private string Named(string stem, string extension) =>
+            Node is int rank ? $"{stem}.{rank.ToString(System.Globalization.CultureInfo.InvariantCulture)}{extension}" : stem + extension;
     }
 }

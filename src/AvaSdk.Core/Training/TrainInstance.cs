@@ -7,8 +7,9 @@ namespace AvaSdk
     /// <summary>One run of a training job: its id, its folders in the workspace and its status.</summary>
     public sealed class TrainInstance
     {
-        internal TrainInstance(string id, Training.AvaWorkspace workspace, DateTimeOffset startTime, ILogger log)
+        internal TrainInstance(string id, Training.AvaWorkspace workspace, DateTimeOffset startTime, ILogger log, Training.JobNode node)
         {
+            JobNode = node;
             Id = id;
             Workspace = workspace.Root;
             ParamsPath = workspace.ParamsPath;
@@ -17,7 +18,7 @@ namespace AvaSdk
             TestSetPath = workspace.TestSetPath;
             ModelPath = workspace.ModelPath;
             RunPath = workspace.RunPath(id);
-            Folder = Training.RunFolder.Of(RunPath);
+            Folder = Training.RunFolder.Of(RunPath, node.Tag);
             SnapshotPath = Folder.Output;
             LogPath = Folder.Logs;
             StatusPath = Folder.Status;
@@ -50,6 +51,17 @@ namespace AvaSdk
 
         public string StatusPath { get; }
 
+        /// <summary>This process's node of the job (0 on a single-node job).</summary>
+        public int Node => JobNode.Rank;
+
+        /// <summary>How many nodes the job has.</summary>
+        public int NodeCount => JobNode.Size;
+
+        /// <summary>The nodes of a multi-node job as they recorded themselves (start, end, status); empty for a single-node job.</summary>
+        public System.Collections.Generic.IReadOnlyList<NodeRecord> Nodes => NodeCount > 1 ? NodeRecord.ReadAll(Folder.Nodes) : Array.Empty<NodeRecord>();
+
+        internal Training.JobNode JobNode { get; }
+
         public TrainInstanceStatus Status { get; internal set; } = TrainInstanceStatus.Running;
 
         public DateTimeOffset StartTime { get; internal set; }
@@ -66,7 +78,7 @@ namespace AvaSdk
         /// <summary>Metrics recorded in metrics.jsonl but not yet delivered to the metrics endpoint (the next command sends them).</summary>
         public long UndeliveredMetrics
         {
-            get => new Reporting.MetricJournal(RunPath).Owed() + new Reporting.MetricSpool(RunPath).Count;
+            get => new Reporting.MetricJournal(Folder).Owed() + new Reporting.MetricSpool(Folder).Count;
         }
 
         /// <summary>Snapshot models still to upload (the outbox; the next command sends them).</summary>

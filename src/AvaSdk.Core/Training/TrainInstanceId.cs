@@ -17,8 +17,8 @@ namespace AvaSdk.Training
                 return "it is empty";
             if (id!.Length > MaxLength)
                 return $"it has {id.Length} characters, more than {MaxLength}";
-            if (id == "." || id == "..")
-                return "'.' and '..' name folders that already exist";
+            if (id[0] == '.')
+                return "it starts with '.', as the workspace's own folders (run/.jobs) and '.' and '..' do";
             foreach (var c in id)
             {
                 var allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';

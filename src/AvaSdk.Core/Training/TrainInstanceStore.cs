@@ -15,9 +15,18 @@ namespace AvaSdk.Training
     public static class TrainInstanceStore
     {
         /// <summary>Starts instance <paramref name="id"/> in <paramref name="workspaceRoot"/>, or resumes it when its folder exists.</summary>
-        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now) => Start(workspaceRoot, id, now, null);
+        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now) => Start(workspaceRoot, id, now, JobNode.Single);
 
-        internal static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, Platform.PlatformLink? platform)
+        /// <summary>
+        /// <see cref="Start(string, string, DateTimeOffset)"/> as <paramref name="node"/> of its job: a node other than 0 records
+        /// only its own start, and leaves status.json to node 0.
+        /// </summary>
+        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, JobNode node) => Start(workspaceRoot, id, now, null, node, node.IsLeader);
+
+        /// <param name="node">This process's node of the job: in a job of several, it records its own start in nodes/.</param>
+        /// <param name="recordsInstance">Writes status.json: the node that created the instance, and node 0; never the others,
+        /// so no file has writers on two nodes.</param>
+        internal static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, Platform.PlatformLink? platform, JobNode node, bool recordsInstance)
         {
             var problem = TrainInstanceId.Validate(id);
             if (problem != null)
@@ -26,26 +35,32 @@ namespace AvaSdk.Training
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
-            var folder = RunFolder.Of(runPath);
+            var folder = RunFolder.Of(runPath, node.Tag);
             var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status) : null;
 
-            var ownedHere = InstanceOwnership.IsHeldHere(runPath);
-            var takeOver = InstanceOwnership.Acquire(runPath);
+            var ownedHere = InstanceOwnership.IsHeldHere(folder);
+            var takeOver = InstanceOwnership.Acquire(folder);
             // A process killed while it rewrote one of these left its temp file behind.
             foreach (var written in folder.ReplacedFiles)
                 AtomicFile.RemoveLeftovers(written);
             Directory.CreateDirectory(folder.Output);
             Directory.CreateDirectory(folder.Logs);
-            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(folder.InstanceLog))
+            var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(folder.InstanceLog, node.Tag), node)
             {
                 Platform = platform,
-                PreviousOwnerNote = takeOver ?? (previous?.Status == TrainInstanceStatus.Running && !ownedHere
+                PreviousOwnerNote = takeOver ?? (WasLeftRunning(folder, node, previous) && !ownedHere
                     ? $"Training instance '{id}' was left running by a process that did not record itself (an older AvaSdk, or one killed before it could); resuming it."
                     : null),
             };
             if (instance.PreviousOwnerNote != null)
                 instance.Log.Warning("{Note:l}", instance.PreviousOwnerNote);
-            WriteStatus(instance);
+            if (recordsInstance)
+                WriteStatus(instance);
+            if (node.IsMultiNode)
+            {
+                NodeRecord.Starting(node, now).Write(folder.NodeRecord(node.Rank));
+                instance.Log.Information("This process is {Node:l} (from {Source:l})", node.ToString(), node.Source);
+            }
 
             if (previous == null)
                 instance.Log.Information("Started training instance {Id:l} in {RunPath:l}", id, instance.RunPath);
@@ -54,6 +69,12 @@ namespace AvaSdk.Training
                     id, instance.RunPath, previous.Status.ToString().ToLowerInvariant());
             return instance;
         }
+
+        // Whether this node's part of the instance was running when no one owned it: in a job of several nodes, the node's
+        // own record says (status.json is running while the other nodes are).
+        private static bool WasLeftRunning(RunFolder folder, JobNode node, StatusRecord? previous) => node.IsMultiNode
+            ? NodeRecord.TryRead(folder.NodeRecord(node.Rank)) is { EndTime: null }
+            : previous?.Status == TrainInstanceStatus.Running;
 
         /// <summary>
         /// The instances of a workspace as their status.json files say, to look at: no ownership is taken and no log is
@@ -80,7 +101,7 @@ namespace AvaSdk.Training
                 {
                     var record = ReadStatus(folder.Status, out var json);
                     var id = Path.GetFileName(runPath);
-                    found.Add(new TrainInstance(id, workspace, record.StartTime, Serilog.Core.Logger.None)
+                    found.Add(new TrainInstance(id, workspace, record.StartTime, Serilog.Core.Logger.None, JobNode.Listed((int?)json["nodes"] ?? 1))
                     {
                         Status = record.Status,
                         EndTime = record.EndTime,
@@ -130,6 +151,24 @@ namespace AvaSdk.Training
                 instance.Log.Information("Training instance {Id:l} is done after {Duration:l}", instance.Id, FormatDuration(now - instance.StartTime));
             else
                 instance.Log.Warning("Training instance {Id:l} failed after {Duration:l}: {ErrorMessage:l}", instance.Id, FormatDuration(now - instance.StartTime), errorMessage);
+        }
+
+        /// <summary>
+        /// Records this node's end in nodes/&lt;rank&gt;.json (a node of a multi-node job). Node 0 may record it again when a
+        /// completion stopped before the instance was marked; another node's second completion is an error.
+        /// </summary>
+        /// <exception cref="AvaException">AvaTrainInstanceCompleted: this node (not node 0) has already ended.</exception>
+        internal static void MarkNodeEnd(TrainInstance instance, string? errorMessage, DateTimeOffset now)
+        {
+            var path = instance.Folder.NodeRecord(instance.Node);
+            var record = NodeRecord.TryRead(path) ?? NodeRecord.Starting(instance.JobNode, instance.StartTime);
+            if (record.EndTime != null && !instance.JobNode.IsLeader)
+                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"Node {instance.Node} of training instance '{instance.Id}' has already ended ({record.Status.ToString().ToLowerInvariant()}).", instance.Id);
+            record.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;
+            record.EndTime = now;
+            record.ErrorMessage = string.IsNullOrEmpty(errorMessage) ? null : errorMessage;
+            record.Write(path);
+            instance.Log.Information("Node {Node} of training instance {Id:l} ended: {Status:l}", instance.Node, instance.Id, record.Status.ToString().ToLowerInvariant());
         }
 
         internal static void Save(TrainInstance instance) => WriteStatus(instance);
@@ -199,6 +238,8 @@ namespace AvaSdk.Training
                 ["endTime"] = instance.EndTime is DateTimeOffset end ? FormatTime(end) : null,
                 ["errorMessage"] = instance.ErrorMessage,
             };
+            if (instance.NodeCount > 1)
+                json["nodes"] = instance.NodeCount;
             if (instance.Platform != null)
                 json["platform"] = instance.Platform.ToJson();
             AtomicFile.WriteAllText(instance.StatusPath, json.ToString(Formatting.Indented));

@@ -15,12 +15,17 @@ namespace AvaSdk.PowerShell.Cmdlets
     {
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
 
-        [Parameter(Position = 0)]
+        // By property name, so Get-AvaTrainInstance's objects resume the instances they are.
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         public string? Id { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Workspace { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int Node { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -28,22 +33,24 @@ namespace AvaSdk.PowerShell.Cmdlets
             try
             {
                 var config = new PlatformConfig(workspace);
+                var node = JobNode.Resolve(System.Environment.GetEnvironmentVariable, MyInvocation.BoundParameters.ContainsKey(nameof(Node)) ? Node : null);
+                node.RequireWorker();
                 var requested = string.IsNullOrEmpty(Id) ? config.Value("TrainInstanceId") : Id;
                 using var api = AvaApiClient.Configured(config);
-                TrainInstance instance;
                 var where = api == null ? $"workspace '{workspace}'" : $"training '{config.RequireTrainingName()}' on the AVA platform at {config.ApiHost}";
-                if (!ShouldProcess(where, requested == null ? "Create a training instance" : $"Start or resume training instance '{requested}'"))
+                var action = requested != null ? $"Start or resume training instance '{requested}'" :
+                    node.IsMultiNode ? $"Create or join the instance of job '{node.JobKey}' as {node}" : "Create a training instance";
+                if (!ShouldProcess(where, action))
                     return;
-                if (api == null)
-                {
-                    instance = RunCore(() => TrainInstanceStore.Start(workspace, requested ?? TrainInstanceId.NewId(DateTimeOffset.UtcNow), DateTimeOffset.Now));
-                }
-                else
-                {
+                // Node 0 alone tells the platform; the other nodes leave what is owed to it.
+                if (api != null && node.IsLeader)
                     RunCore(() => InstanceCompletion.SendPending(config, api, new CmdletObserver(this), stopping.Token));
-                    instance = RunCore(() => PlatformReports.StartAsync(workspace, requested, config, api, DateTimeOffset.Now, stopping.Token)
-                        .GetAwaiter().GetResult());
-                }
+                TrainInstance Start(string? id) => api == null
+                    ? TrainInstanceStore.Start(workspace, id ?? TrainInstanceId.NewId(DateTimeOffset.UtcNow), DateTimeOffset.Now, node)
+                    : PlatformReports.StartAsync(workspace, id, config, api, DateTimeOffset.Now, node, stopping.Token).GetAwaiter().GetResult();
+                var instance = requested == null && node.IsMultiNode
+                    ? RunCore(() => JobRendezvous.StartOrJoin(workspace, node, config.NodeWait, api == null ? null : () => Start(null), DateTimeOffset.Now, stopping.Token))
+                    : RunCore(() => Start(requested));
                 SessionTrainInstance.Last = instance;
                 if (instance.PreviousOwnerNote != null)
                 {
@@ -63,7 +70,9 @@ namespace AvaSdk.PowerShell.Cmdlets
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." :
             error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
             error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
-            error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion : null;
+            error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
+            error == AvaErrors.NodeRankUnknown || error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
+            error == AvaErrors.JobKeyMissing ? "Or pass the same -Id on every node." : null;
 
         protected override void StopProcessing() => stopping.Cancel();
 

@@ -83,6 +83,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             AvaErrorKind.SecurityError => ErrorCategory.SecurityError,
             AvaErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
             AvaErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+            AvaErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
             AvaErrorKind.InvalidResult => ErrorCategory.InvalidResult,
             AvaErrorKind.NotSpecified => ErrorCategory.NotSpecified,
             _ => ErrorCategory.NotSpecified,

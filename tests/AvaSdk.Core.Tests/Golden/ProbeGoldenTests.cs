@@ -71,7 +71,7 @@ namespace AvaSdk.Core.Tests.Golden
                 var config = new PlatformConfig(workspace.Path);
                 var framework = Enum.Parse<TrainingFramework>((string)settings["framework"]!);
                 var runFolder = Path.Combine(workspace.Path, "run", InstanceId);
-                using var reporter = MetricDelivery.ReporterFor(runFolder, config, InstanceId, InstanceLog.Detached)!;
+                using var reporter = MetricDelivery.ReporterFor(global::AvaSdk.Training.RunFolder.Of(runFolder), config, InstanceId, InstanceLog.Detached)!;
                 reporter.PlatformProgress = true;
                 reporter.SamplesPerIteration = config.SamplesPerIteration(paramsPath);
                 reporter.TrainSamples = config.TrainSamples;

@@ -21,7 +21,7 @@ namespace AvaSdk.Core.Tests.IO
         {
             var path = RunFolder.Of(folder.Path).Metrics;
             File.WriteAllText(path, "{\"name\":\"loss\",\"value\":1,\"iteration\":1}\n{\"name\":\"loss\",\"val");
-            using (var writer = new MetricsJsonLinesWriter(folder.Path))
+            using (var writer = new MetricsJsonLinesWriter(global::AvaSdk.Training.RunFolder.Of(folder.Path)))
             {
                 writer.Report(new Metric("loss", 0.5, 2, null, MetricPhase.Train, TrainingFramework.Caffe, DateTimeOffset.UnixEpoch, "run", 7));
                 writer.Flush();
@@ -45,7 +45,7 @@ namespace AvaSdk.Core.Tests.IO
         [Fact]
         public async Task The_spool_never_sends_a_torn_point_and_keeps_the_whole_ones()
         {
-            var spool = new MetricSpool(folder.Path);
+            var spool = new MetricSpool(global::AvaSdk.Training.RunFolder.Of(folder.Path));
             File.WriteAllText(spool.Path, "loss,batch=1 value=1 1000\nloss,batch=2 val");
             Assert.Equal(1, spool.Count);
             spool.Append(new[] { "loss,batch=3 value=3 3000" });

@@ -93,7 +93,7 @@ namespace AvaSdk.Core.Tests.Platform
             folder.Write("config/trainingspec", "{\"name\":\"t\"}");
             var api = new Recorder((200, "{\"id\":\"i7\",\"status\":\"running\",\"custom\":1}", true), (503, "{}", true), (200, "{}", true));
             using var client = new AvaApiClient(new Uri("http://api"), Credentials, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, api);
-            var started = await PlatformReports.StartAsync(folder.Path, "i7", new PlatformConfig(folder.Path), client, DateTimeOffset.Now, CancellationToken.None);
+            var started = await PlatformReports.StartAsync(folder.Path, "i7", new PlatformConfig(folder.Path), client, DateTimeOffset.Now, AvaSdk.Training.JobNode.Single, CancellationToken.None);
             Assert.Equal("t", started.TrainingName);
 
             TrainInstanceStore.MarkComplete(started, "diverged", DateTimeOffset.Now);

@@ -28,7 +28,7 @@ namespace AvaSdk.Core.Tests.Platform
         public void The_record_is_the_one_the_original_sent_for_an_epoch()
         {
             var spec = Json("{\"status\":\"running\",\"params\":{\"lr\":0.1,\"momentum\":0.9},\"startTime\":\"2026-06-13T10:00:00.000+08:00\"}");
-            var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b0", Started, new PlatformLink("cifar-train", spec, reported: true));
+            var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b0", Started, new PlatformLink("cifar-train", spec, reported: true), JobNode.Single, true);
             var key = "ava/default/models/5a8f83b0-snapshot-model:epoch_4/snapshots/model.tar.gz";
 
             var model = PlatformReports.WithUploadTime(PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), "avajobs", key, 4, 100), Uploaded);
@@ -56,7 +56,7 @@ namespace AvaSdk.Core.Tests.Platform
         [Fact]
         public void Without_a_batch_of_epoch_the_batch_is_unknown()
         {
-            var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b1", Started, new PlatformLink("cifar-train", new JObject(), reported: true));
+            var instance = TrainInstanceStore.Start(workspace.Path, "5a8f83b1", Started, new PlatformLink("cifar-train", new JObject(), reported: true), JobNode.Single, true);
             var model = PlatformReports.SnapshotModel(instance, new PlatformConfig(workspace.Path), "avajobs", "k", 3, null);
             Assert.Equal(JTokenType.Null, model["trainingRef"]!["metric"]!["batch"]!.Type);
             Assert.Equal(3, (int)model["trainingRef"]!["metric"]!["epoch"]!);

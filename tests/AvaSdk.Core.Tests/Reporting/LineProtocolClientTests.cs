@@ -60,7 +60,7 @@ namespace AvaSdk.Core.Tests.Reporting
             using var temp = new TempFolder();
             var down = true;
             var server = new ScriptedHandler(() => down ? (503, "", null) : (204, "", null));
-            var spool = new MetricSpool(temp.Path);
+            var spool = new MetricSpool(global::AvaSdk.Training.RunFolder.Of(temp.Path));
             var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 1, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler: server),
                 spool, batchWindow: TimeSpan.FromMilliseconds(10));
 
@@ -84,7 +84,7 @@ namespace AvaSdk.Core.Tests.Reporting
             using var temp = new TempFolder();
             var reporter = new LineProtocolReporter(
                 new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, handler: new ScriptedHandler(() => (500, "", null))),
-                new MetricSpool(temp.Path), batchWindow: TimeSpan.FromMilliseconds(10));
+                new MetricSpool(global::AvaSdk.Training.RunFolder.Of(temp.Path)), batchWindow: TimeSpan.FromMilliseconds(10));
             reporter.Report(NewMetric("loss", 1, 1));
             reporter.Report(NewMetric("loss", double.NaN, 2));
             reporter.Report(NewMetric("loss", 3, 3));
@@ -101,7 +101,7 @@ namespace AvaSdk.Core.Tests.Reporting
             using var temp = new TempFolder();
             var server = new ScriptedHandler(() => (204, "", null));
             var reporter = new LineProtocolReporter(new LineProtocolClient(Url, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, handler: server),
-                new MetricSpool(temp.Path), batchWindow: TimeSpan.FromMilliseconds(10))
+                new MetricSpool(global::AvaSdk.Training.RunFolder.Of(temp.Path)), batchWindow: TimeSpan.FromMilliseconds(10))
             {
                 PlatformProgress = true,
                 SamplesPerIteration = 128,
@@ -128,7 +128,7 @@ namespace AvaSdk.Core.Tests.Reporting
         public async Task Replaying_a_spool_keeps_what_is_still_not_sent()
         {
             using var temp = new TempFolder();
-            var spool = new MetricSpool(temp.Path);
+            var spool = new MetricSpool(global::AvaSdk.Training.RunFolder.Of(temp.Path));
             spool.Append(new[] { "a value=1", "b value=2", "c value=3" });
             var calls = 0;
             var remaining = await spool.ReplayAsync((batch, _) => Task.FromResult(++calls == 1), batchSize: 2, CancellationToken.None);

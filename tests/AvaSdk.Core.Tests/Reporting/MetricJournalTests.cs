@@ -22,13 +22,13 @@ namespace AvaSdk.Core.Tests.Reporting
                 new Metric("loss", double.NaN, 7, null, MetricPhase.Validation, TrainingFramework.Generic, DateTimeOffset.UnixEpoch, "run", 2),
                 new Metric("loss", 0.25, 8, 1, MetricPhase.Train, TrainingFramework.Generic, DateTimeOffset.UnixEpoch, "run", 3, node: 3),
             };
-            using (var writer = new MetricsJsonLinesWriter(folder.Path))
+            using (var writer = new MetricsJsonLinesWriter(global::AvaSdk.Training.RunFolder.Of(folder.Path)))
             {
                 foreach (var metric in metrics)
                     writer.Report(metric);
                 writer.Flush();
             }
-            var journal = new MetricJournal(folder.Path);
+            var journal = new MetricJournal(global::AvaSdk.Training.RunFolder.Of(folder.Path));
             var read = journal.ReadFrom(0).ToList();
             Assert.Equal(metrics.Length, read.Count);
             for (var i = 0; i < metrics.Length; i++)
@@ -46,7 +46,7 @@ namespace AvaSdk.Core.Tests.Reporting
         public void A_run_folder_without_a_position_counts_what_it_has_as_delivered()
         {
             File.WriteAllText(RunFolder.Of(folder.Path).Metrics, "{\"name\":\"a\",\"value\":1,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n{\"name\":\"b\",\"value\":2,\"timestamp\":\"2026-01-01T00:00:00Z\"}\n");
-            var journal = new MetricJournal(folder.Path);
+            var journal = new MetricJournal(global::AvaSdk.Training.RunFolder.Of(folder.Path));
             Assert.Equal((2L, 2L), journal.Undelivered());
             Assert.Equal("2", File.ReadAllText(journal.PositionPath));
             journal.Save(1);

@@ -11,13 +11,14 @@ namespace AvaSdk.Core.Tests.Training
         [InlineData("a")]
         [InlineData("5a8f83b058a9b60001ca3129")]
         [InlineData("run.2_final-B")]
-        [InlineData("...")]
+        [InlineData("a..b")]
         public void Accepts_safe_folder_names(string id) => Assert.Null(TrainInstanceId.Validate(id));
 
         [Theory]
         [InlineData("", "empty")]
-        [InlineData(".", "'.' and '..'")]
-        [InlineData("..", "'.' and '..'")]
+        [InlineData(".", "starts with '.'")]
+        [InlineData("..", "starts with '.'")]
+        [InlineData(".jobs", "starts with '.'")]
         [InlineData("a/b", "'/'")]
         [InlineData("a\\b", "'\\'")]
         [InlineData("a b", "' '")]

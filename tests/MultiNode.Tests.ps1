@@ -1,0 +1,228 @@
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+    Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
+    Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+    $script:manifest = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
+    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    $script:launcherVariables = 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE',
+        'PMI_RANK', 'PMI_SIZE', 'DMLC_ROLE', 'DMLC_NUM_WORKER', 'DMLC_WORKER_ID', 'AVA_NODE', 'AVA_NUM_NODES', 'AVA_NODE_WAIT_SEC', 'JOB_NAME',
+        'AVA_WORKSPACE', 'AVA_UP_HOST', 'AVA_API_HOST', 'AVA_METRICS_URL', 'AVA_TRAINING_INSTANCE_ID', 'OMPI_MCA_ess_base_jobid', 'PMIX_NAMESPACE',
+        'DMLC_PS_ROOT_URI', 'DMLC_PS_ROOT_PORT'
+    $script:saved = @{}
+    foreach ($name in $launcherVariables) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    function Clear-Launcher { foreach ($name in $launcherVariables) { [Environment]::SetEnvironmentVariable($name, $null) } }
+}
+AfterAll {
+    Clear-Launcher
+    foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+}
+
+Describe 'A job of four nodes on one machine' {
+    BeforeAll {
+        $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'platform-server')
+        $script:influx = if (Test-InfluxDbAvailable) { Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influxdb') }
+        $script:workspace = Join-Path $TestDrive 'workspace'
+        New-Item -ItemType Directory "$workspace/config", "$workspace/params" | Out-Null
+        @{ uid = 1380001; key = $server.AccessKey; secret = $server.SecretKey; bucket = 'avajobs' } | ConvertTo-Json | Set-Content "$workspace/config/user"
+        @{ atnet_apiserver_host = $server.Url; atnet_status_host = $server.Url } | ConvertTo-Json | Set-Content "$workspace/config/worker"
+        @{ name = 'cifar-dist' } | ConvertTo-Json | Set-Content "$workspace/config/trainingspec"
+        @{ solverOps = @{ batchSize = 64 } } | ConvertTo-Json | Set-Content "$workspace/params/default.json"
+
+        # Every node runs the same script, as torchrun or mpirun would; only the launcher's variables differ. Each node
+        # has a working folder of its own (its own disk), and its trainer marks its log with its rank.
+        $script:children = foreach ($rank in 0..3) {
+            $folder = New-Item -ItemType Directory (Join-Path $TestDrive "node$rank")
+            $script = Join-Path $folder 'job.ps1'
+            @"
+`$ErrorActionPreference = 'Stop'
+`$env:RANK = '$rank'; `$env:WORLD_SIZE = '4'; `$env:LOCAL_RANK = '$rank'; `$env:MASTER_ADDR = '127.0.0.1'; `$env:MASTER_PORT = '29500'
+`$env:AVA_WORKSPACE = '$workspace'; `$env:AVA_UP_HOST = '$($server.Url)'; `$env:AVA_METRICS_URL = '$(if ($influx) { $influx.WriteUrl })'
+Import-Module '$manifest'
+Set-Location '$folder'
+`$train = New-AvaTrainInstance
+`$trainer = 'echo "trainer of node `$AVA_NODE of `$AVA_NUM_NODES"; mkdir -p examples/cifar10; head -c 200000 /dev/urandom > examples/cifar10/cifar10_quick_iter_4000.caffemodel.h5; echo state > examples/cifar10/cifar10_quick_iter_4000.solverstate.h5; cat "`$1" >&2'
+`$metrics = Invoke-AvaTraining sh -ArgumentList '-c', `$trainer, 'caffe', '$fixture' -Framework Caffe -BatchOfEpoch 100 -WarningAction SilentlyContinue
+"ID=`$(`$train.Id) NODE=`$(`$train.Node) OF=`$(`$train.NodeCount) METRICS=`$(`$metrics.Count)"
+Complete-AvaTrainInstance `$train
+"@ | Set-Content $script
+            Start-ChildPwsh -Script $script
+        }
+        foreach ($child in $children) { $child.WaitForExit(300000) | Out-Null }
+        $script:outputs = foreach ($child in $children) { $child.Output.Result + $child.Errors.Result }
+        $script:ids = @($outputs | ForEach-Object { if ($_ -match 'ID=(\S+)') { $Matches[1] } })
+        $script:run = Join-Path $workspace "run/$($ids[0])"
+        $script:record = Get-TestAvaRecord $server
+    }
+    AfterAll {
+        Stop-TestInfluxDb $influx
+        Stop-TestKodo $server
+    }
+
+    It 'runs every node to the end, all in one instance' {
+        foreach ($i in 0..3) { $children[$i].ExitCode | Should -Be 0 -Because "node $i's output was: $($outputs[$i])" }
+        $ids | Should -HaveCount 4
+        @($ids | Select-Object -Unique) | Should -HaveCount 1
+        foreach ($i in 0..3) { $outputs[$i] | Should -Match "NODE=$i OF=4" }
+        @(Get-ChildItem (Join-Path $workspace 'run') -Directory | Where-Object Name -NotLike '.*') | Should -HaveCount 1
+        (Get-Content (Join-Path $workspace 'run/.jobs/127.0.0.1_29500-*.json') -Raw | ConvertFrom-Json).id | Should -Be $ids[0]
+    }
+
+    It 'creates the instance on the platform once and completes it once, after every node has ended' {
+        @($record.requests | Where-Object { $_.method -eq 'POST' -and $_.path -eq '/v1/trainings/cifar-dist/instances' }) | Should -HaveCount 1
+        $updates = @($record.requests | Where-Object { $_.method -eq 'PUT' -and $_.path -like '/v1/trainings/cifar-dist/instances/*' })
+        $updates | Should -HaveCount 1
+        ($updates[0].body | ConvertFrom-Json).status | Should -Be 'done'
+        $status = Get-Content (Join-Path $run 'status.json') -Raw | ConvertFrom-Json -DateKind String
+        $status.status | Should -Be 'done'
+        $status.nodes | Should -Be 4
+        foreach ($rank in 0..3) {
+            $node = Get-Content (Join-Path $run "nodes/$rank.json") -Raw | ConvertFrom-Json -DateKind String
+            $node.status | Should -Be 'done'
+            [DateTimeOffset]$node.endTime | Should -BeLessOrEqual ([DateTimeOffset]$status.endTime) -Because 'node 0 completes the instance only after every node ended'
+        }
+    }
+
+    It 'gives every node files of its own: no file has two writers' {
+        foreach ($rank in 0..3) {
+            $log = Get-Content (Join-Path $run "logs/training.$rank.log")
+            $log | Should -Contain "trainer of node $rank of 4"
+            $log -match '^trainer of node' | Should -HaveCount 1
+            $records = Get-Content (Join-Path $run "metrics.$rank.jsonl") | ConvertFrom-Json
+            $records.Count | Should -BeGreaterThan 100
+            @($records | Where-Object { $_.node -ne $rank }) | Should -BeNullOrEmpty
+            $own = Get-Content (Join-Path $run "logs/ava.$rank.log")
+            $own | Should -Not -BeNullOrEmpty
+            @($own | Where-Object { $_ -match '^\d{4}-' -and $_ -notmatch "\] Node\[$rank\] " }) | Should -BeNullOrEmpty -Because "every line of ava.$rank.log is node $rank's"
+        }
+        Join-Path $run 'metrics.jsonl' | Should -Not -Exist
+        Join-Path $run 'logs/training.log' | Should -Not -Exist
+    }
+
+    It 'reports every node''s metrics with its node tag, each point once' -Skip:(-not (Get-Command influxd -CommandType Application -ErrorAction Ignore)) {
+        $points = @(Get-InfluxPoint $influx)
+        foreach ($rank in 0..3) {
+            $losses = @(Get-Content (Join-Path $run "metrics.$rank.jsonl") | ConvertFrom-Json | Where-Object { $_.name -eq 'loss' -and $_.phase -eq 'train' -and $_.value -isnot [string] })
+            $stored = @($points | Where-Object { $_.Measurement -eq 'ava_metric_training_loss' -and $_.node -eq "$rank" })
+            $stored.Count | Should -Be $losses.Count -Because "node $rank's loss values are all in InfluxDB, none twice"
+            $stored.Count | Should -BeGreaterThan 0
+            $stored[0].id | Should -Be $ids[0]
+        }
+        @($points | Where-Object { -not $_.node }) | Should -BeNullOrEmpty -Because 'in a job of several nodes every point names its node'
+    }
+
+    It 'uploads the snapshot once, from node 0, and records one model' {
+        @($record.models) | Should -HaveCount 1
+        $record.models[0].name | Should -Be "$($ids[0])-snapshot-model:epoch_40"
+        @(Get-ChildItem (Join-Path $run 'output') -File).Name | Should -Contain 'cifar10_quick_iter_4000.caffemodel.h5'
+        (Get-TestKodoStats $server).uploads | Should -BeLessOrEqual 1
+    }
+}
+
+Describe 'Node 0''s completion' {
+    BeforeEach {
+        Clear-Launcher
+        $script:workspace = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))
+        $env:AVA_WORKSPACE = $workspace
+        $env:JOB_NAME = 'atnet-training-7f00-job'
+        $env:AVA_NUM_NODES = '2'
+        $env:AVA_NODE_WAIT_SEC = '2'
+    }
+    AfterEach { Clear-Launcher }
+
+    It 'marks the instance failed when a node never records its end, after a bounded wait' {
+        $leader = New-AvaTrainInstance -Node 0
+        $other = New-AvaTrainInstance -Node 1
+        $other.Id | Should -Be $leader.Id
+        Complete-AvaTrainInstance $leader -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Message -join "`n" | Should -Match 'node 1 did not record its end within 2 s'
+        $status = Get-Content $leader.StatusPath -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -Match 'node 1 did not record its end'
+    }
+
+    It 'marks the instance failed when another node failed, and done when all are done' {
+        $leader = New-AvaTrainInstance -Node 0
+        $other = New-AvaTrainInstance -Node 1
+        Complete-AvaTrainInstance $other -ErrorMessage 'CUDA out of memory'
+        (Get-Content $leader.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'running' -Because 'only node 0 completes the instance'
+        Complete-AvaTrainInstance $leader -WarningAction SilentlyContinue
+        (Get-Content $leader.StatusPath -Raw | ConvertFrom-Json).errorMessage | Should -Be 'node 1 failed: CUDA out of memory'
+
+        # A new run of the same job (the first is over) gets an instance of its own.
+        $again = New-AvaTrainInstance -Node 1
+        $again.Id | Should -Not -Be $leader.Id
+        $leaderAgain = New-AvaTrainInstance -Node 0
+        $leaderAgain.Id | Should -Be $again.Id
+        Complete-AvaTrainInstance $again
+        Complete-AvaTrainInstance $leaderAgain
+        (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
+    }
+
+    It 'tells a node its rank and the job''s size, and lists the nodes' {
+        $leader = New-AvaTrainInstance -Node 0
+        $other = New-AvaTrainInstance -Node 1
+        $script = 'echo "node=$AVA_NODE of=$AVA_NUM_NODES"'
+        $lines = Invoke-AvaTraining sh -ArgumentList '-c', $script -TrainInstance $other -Verbose 4>&1 | ForEach-Object { "$_" }
+        Get-Content (Join-Path $other.LogPath 'training.1.log') | Should -Contain 'node=1 of=2'
+        Complete-AvaTrainInstance $other
+        Complete-AvaTrainInstance $leader
+        $listed = Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace
+        $listed.NodeCount | Should -Be 2
+        $listed.Nodes.Rank | Should -Be 0, 1
+        $listed.Nodes.Status | Should -Be 'Done', 'Done'
+    }
+}
+
+Describe 'Which node this is' {
+    BeforeEach { Clear-Launcher; $env:AVA_WORKSPACE = $script:workspace = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid())) }
+    AfterEach { Clear-Launcher }
+
+    It 'reads the launcher''s variables in the documented order, and shows them in Get-AvaConfig' {
+        $env:OMPI_COMM_WORLD_RANK = '3'; $env:OMPI_COMM_WORLD_SIZE = '8'; $env:RANK = '1'; $env:WORLD_SIZE = '2'
+        $settings = Get-AvaConfig Node, NodeCount, JobKey
+        ($settings | Where-Object Name -eq 'Node').Value | Should -Be '3'
+        ($settings | Where-Object Name -eq 'Node').Source | Should -Be 'env:OMPI_COMM_WORLD_RANK,OMPI_COMM_WORLD_SIZE'
+        ($settings | Where-Object Name -eq 'NodeCount').Value | Should -Be '8'
+        $env:AVA_NODE = '5'
+        ($settings = Get-AvaConfig Node) | Out-Null
+        (Get-AvaConfig Node).Value | Should -Be '5'
+        $env:MASTER_ADDR = '10.0.0.7'; $env:MASTER_PORT = '23456'
+        (Get-AvaConfig JobKey).Value | Should -Be '10.0.0.7:23456'
+        $env:JOB_NAME = 'atnet-training-abc-1'
+        (Get-AvaConfig JobKey).Value | Should -Be 'atnet-training-abc-1'
+    }
+
+    It 'refuses a rank past the job''s size with AvaNodeInvalid' {
+        $env:RANK = '4'; $env:WORLD_SIZE = '4'; $env:JOB_NAME = 'j'
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaNodeInvalid,*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -Match 'Node 4 is not one of the job''s 4 node\(s\)'
+        Join-Path $workspace 'run' | Should -Not -Exist
+    }
+
+    It 'needs a job key or an id for a job of several nodes (AvaJobKeyMissing)' {
+        $env:RANK = '1'; $env:WORLD_SIZE = '2'
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaJobKeyMissing,*' -PassThru
+        $err.ErrorDetails.Message | Should -Match '-Id'
+        $train = New-AvaTrainInstance -Id 'shared-by-hand'
+        $train.Node | Should -Be 1
+        Join-Path $train.RunPath 'status.json' | Should -Not -Exist -Because 'node 0 writes the instance''s status'
+        Join-Path $train.RunPath 'nodes/1.json' | Should -Exist
+        Complete-AvaTrainInstance $train
+    }
+
+    It 'asks a DMLC worker of several for its rank (AvaNodeRankUnknown), and keeps a server out of the instance (AvaNodeNotWorker)' {
+        $env:DMLC_ROLE = 'worker'; $env:DMLC_NUM_WORKER = '2'; $env:JOB_NAME = 'j'
+        { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaNodeRankUnknown,*'
+        $env:DMLC_WORKER_ID = '1'
+        (Get-AvaConfig Node).Value | Should -Be '1'
+        $env:DMLC_ROLE = 'server'
+        (Get-AvaConfig Node).Description | Should -Match 'DMLC server'
+        { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaNodeNotWorker,*'
+        Join-Path $workspace 'run' | Should -Not -Exist
+    }
+}
