@@ -16,6 +16,7 @@
         'New-AvaTrainInstance'
         'Get-AvaTrainInstance'
         'Write-AvaLog'
+        'Write-AvaMetric'
         'Complete-AvaTrainInstance'
         'Invoke-AvaTraining'
         'Send-AvaFile'
