@@ -21,6 +21,7 @@
         'Send-AvaFile'
         'Receive-AvaFile'
         'Get-AvaConfig'
+        'Publish-AvaModel'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
