@@ -22,6 +22,7 @@
         'Send-AvaFile'
         'Receive-AvaFile'
         'Get-AvaConfig'
+        'Publish-AvaModel'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -102,6 +102,9 @@ namespace AvaSdk.Errors
         public static readonly AvaError DestinationExists = new AvaError("AvaDestinationExists", AvaErrorKind.ResourceExists, "the destination file exists (use -Force to replace it)");
         public static readonly AvaError TransferFailed = new AvaError("AvaTransferFailed", AvaErrorKind.InvalidOperation, "a transfer failed in a way AvaSdk does not know; the message says what happened");
 
+        // Models
+        public static readonly AvaError ModelNameInvalid = new AvaError("AvaModelNameInvalid", AvaErrorKind.InvalidArgument, "the model name is empty, '.' or '..', or holds a slash, a backslash or a control character");
+
         /// <summary>Every error, in the order above.</summary>
         public static IReadOnlyList<AvaError> All { get; } = typeof(AvaErrors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.FieldType == typeof(AvaError)).Select(f => (AvaError)f.GetValue(null)!).ToList();

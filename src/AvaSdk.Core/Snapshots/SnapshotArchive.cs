@@ -15,9 +15,7 @@ namespace AvaSdk.Snapshots
         /// <exception cref="AvaException">AvaSnapshotArchiveInvalid: two files share a name; AvaSnapshotFileNotFound: a file is missing.</exception>
         public static void Create(IReadOnlyList<string> files, string destination)
         {
-            var clash = files.GroupBy(Path.GetFileName, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-            if (clash != null)
-                throw new AvaException(AvaErrors.SnapshotArchiveInvalid, $"The files {string.Join(", ", clash.Select(f => $"'{f}'"))} would have the same name '{clash.Key}' in the model archive '{destination}'.", destination);
+            RequireDistinctNames(files, destination);
             foreach (var file in files.Where(f => !File.Exists(f)))
                 throw new AvaException(AvaErrors.SnapshotFileNotFound, $"The file '{file}' does not exist, so the model archive '{destination}' was not made.", file);
             var partial = destination + ".partial";
@@ -38,6 +36,15 @@ namespace AvaSdk.Snapshots
                 File.Delete(partial);
                 throw;
             }
+        }
+
+        /// <summary>Checks, before anything is written, that no two of <paramref name="files"/> would have the same name in <paramref name="archive"/>.</summary>
+        /// <exception cref="AvaException">AvaSnapshotArchiveInvalid: two files share a name.</exception>
+        public static void RequireDistinctNames(IReadOnlyList<string> files, string archive)
+        {
+            var clash = files.GroupBy(Path.GetFileName, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (clash != null)
+                throw new AvaException(AvaErrors.SnapshotArchiveInvalid, $"The files {string.Join(", ", clash.Select(f => $"'{f}'"))} would have the same name '{clash.Key}' in the model archive '{archive}'.", archive);
         }
 
         // An explicit regular entry, not TarWriter.WriteEntry(path): a symbolic link among the files is packed as the file it points to.

@@ -26,6 +26,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(ParameterSetName = CompleteSet)]
         public SwitchParameter PassThru { get; set; }
 
+        [Parameter(ParameterSetName = CompleteSet)]
+        public SwitchParameter UploadLogs { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
         public SwitchParameter Retry { get; set; }
 
@@ -45,11 +48,17 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
-            if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty)))
+            if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty) + (UploadLogs ? ", then upload its logs" : string.Empty)))
                 return;
             try
             {
                 RunCore(() => InstanceCompletion.Complete(instance, ErrorMessage, new CmdletObserver(this), stopping.Token));
+                // Once the completion has closed the log: what is sent is final. A failed upload is a warning.
+                // In a job of several nodes node 0 uploads the shared logs folder, once every node has ended.
+                if (UploadLogs && instance.Node == 0)
+                    RunCore(() => RunLogUpload.Upload(instance, new CmdletObserver(this), stopping.Token));
+                else if (UploadLogs)
+                    WriteVerbose($"Node {instance.Node}'s logs are uploaded by node 0, with every node's, when it completes the instance.");
             }
             catch (AvaException ex)
             {
