@@ -3,6 +3,7 @@ BeforeAll {
     Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+    Import-Module "$PSScriptRoot/helpers/TestStoredObjects.psm1" -Force
     $script:manifest = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
     $script:launcherVariables = 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE',
@@ -47,7 +48,7 @@ Set-Location '$folder'
 `$trainer = 'echo "trainer of node `$AVA_NODE of `$AVA_NUM_NODES"; mkdir -p examples/cifar10; head -c 200000 /dev/urandom > examples/cifar10/cifar10_quick_iter_4000.caffemodel.h5; echo state > examples/cifar10/cifar10_quick_iter_4000.solverstate.h5; cat "`$1" >&2'
 `$metrics = Invoke-AvaTraining sh -ArgumentList '-c', `$trainer, 'caffe', '$fixture' -Framework Caffe -BatchOfEpoch 100 -WarningAction SilentlyContinue
 "ID=`$(`$train.Id) NODE=`$(`$train.Node) OF=`$(`$train.NodeCount) METRICS=`$(`$metrics.Count)"
-Complete-AvaTrainInstance `$train
+Complete-AvaTrainInstance `$train -UploadLogs
 "@ | Set-Content $script
             Start-ChildPwsh -Script $script
         }
@@ -119,6 +120,16 @@ Complete-AvaTrainInstance `$train
         $record.models[0].name | Should -Be "$($ids[0])-snapshot-model:epoch_40"
         @(Get-ChildItem (Join-Path $run 'output') -File).Name | Should -Contain 'cifar10_quick_iter_4000.caffemodel.h5'
         (Get-TestKodoStats $server).uploads | Should -BeLessOrEqual 1
+    }
+
+    It 'uploads every node''s logs once, from node 0, after every node has ended' {
+        $keys = @(Get-TestKodoKey -Folder (Join-Path $TestDrive 'platform-server') -Bucket avajobs | Where-Object { $_ -like "ava/default/trainings/cifar-dist/$($ids[0])/logs/*" })
+        foreach ($rank in 0..3) {
+            $keys | Should -Contain "ava/default/trainings/cifar-dist/$($ids[0])/logs/training.$rank.log"
+            $keys | Should -Contain "ava/default/trainings/cifar-dist/$($ids[0])/logs/ava.$rank.log"
+        }
+        $stored = Save-TestKodoObject $server avajobs "ava/default/trainings/cifar-dist/$($ids[0])/logs/ava.3.log" (Join-Path $TestDrive 'ava.3.log')
+        Get-Content $stored | Should -Contain ((Get-Content (Join-Path $run 'logs/ava.3.log')) | Select-Object -Last 1) -Because 'node 0 uploads once node 3''s log is final'
     }
 }
 
