@@ -17,6 +17,7 @@
         'Get-AvaTrainInstance'
         'Write-AvaLog'
         'Write-AvaMetric'
+        'Get-AvaMetric'
         'Complete-AvaTrainInstance'
         'Invoke-AvaTraining'
         'Send-AvaFile'

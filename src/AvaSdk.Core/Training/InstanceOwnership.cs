@@ -58,6 +58,21 @@ namespace AvaSdk.Training
             }
         }
 
+        /// <summary>
+        /// True while a live process owns the instance (any node's part of it, <paramref name="nodes"/> of them), as the owner
+        /// files say: an owner gone from this host, or silent past its heartbeat on another, is not one.
+        /// </summary>
+        public static bool HasLiveOwner(string runPath, int nodes)
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (var rank = 0; rank < nodes; rank++)
+            {
+                if (OwnerRecord.TryRead(RunFolder.Of(runPath, nodes > 1 ? rank : null).Owner) is { } owner && owner.IsAlive(now))
+                    return true;
+            }
+            return false;
+        }
+
         /// <summary>True when this process owns the instance (this node's part) in <paramref name="folder"/>.</summary>
         public static bool IsHeldHere(RunFolder folder) => Owned.ContainsKey(Path.GetFullPath(folder.Owner));
 

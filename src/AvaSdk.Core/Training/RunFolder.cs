@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.IO;
 
 namespace AvaSdk.Training
 {
@@ -65,6 +66,28 @@ namespace AvaSdk.Training
 
         /// <summary>Every metric, one JSON record a line: the record of truth.</summary>
         public string Metrics => Combine(Named("metrics", ".jsonl"));
+
+        /// <summary>
+        /// The metrics files of every node that recorded any, by rank: metrics.jsonl of a single-node job (rank 0), else
+        /// metrics.&lt;rank&gt;.jsonl.
+        /// </summary>
+        public IReadOnlyList<(int Rank, string File)> AllNodeMetrics()
+        {
+            var found = new List<(int, string)>();
+            if (!Directory.Exists(Path))
+                return found;
+            foreach (var file in Directory.EnumerateFiles(Path, "metrics*.jsonl"))
+            {
+                var name = System.IO.Path.GetFileName(file);
+                if (name == "metrics.jsonl")
+                    found.Add((0, file));
+                else if (name.StartsWith("metrics.", System.StringComparison.Ordinal) &&
+                    int.TryParse(name.Substring(8, name.Length - 8 - ".jsonl".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rank))
+                    found.Add((rank, file));
+            }
+            found.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+            return found;
+        }
 
         /// <summary>How many records of metrics.jsonl have reached the metrics endpoint.</summary>
         public string MetricsDelivered => Combine(Named("metrics", ".delivered"));

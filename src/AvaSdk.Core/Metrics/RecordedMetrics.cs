@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using AvaSdk.Reporting;
+using AvaSdk.Training;
+
+namespace AvaSdk.Metrics
+{
+    /// <summary>
+    /// The metrics instances recorded, read back from every node's metrics file (Get-AvaMetric): streamed, so a file of
+    /// any size is read in flat memory, and followed while it grows, as <c>Get-Content -Wait</c> follows a file. Only whole
+    /// records are read; a torn last line waits for its end.
+    /// </summary>
+    public sealed class RecordedMetrics
+    {
+        /// <summary>How often a followed run is looked at again.</summary>
+        public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+        private readonly IReadOnlyList<TrainInstance> instances;
+        private readonly Func<Metric, bool> wanted;
+        private readonly Dictionary<string, Cursor> cursors = new Dictionary<string, Cursor>(StringComparer.Ordinal);
+
+        /// <param name="wanted">Which metrics to give (by name, phase, node…).</param>
+        public RecordedMetrics(IReadOnlyList<TrainInstance> instances, Func<Metric, bool> wanted)
+        {
+            this.instances = instances;
+            this.wanted = wanted;
+        }
+
+        /// <summary>The wanted metrics recorded so far, instance by instance, node by node; with <paramref name="last"/>, only the last ones of each instance.</summary>
+        public IEnumerable<Metric> ReadAll(int? last = null)
+        {
+            foreach (var instance in instances)
+            {
+                var read = ReadNew(instance);
+                if (last is int count)
+                {
+                    var kept = new Queue<Metric>(count);
+                    foreach (var metric in read)
+                    {
+                        if (count == 0)
+                            continue;
+                        if (kept.Count == count)
+                            kept.Dequeue();
+                        kept.Enqueue(metric);
+                    }
+                    read = kept;
+                }
+                foreach (var metric in read)
+                    yield return metric;
+            }
+        }
+
+        /// <summary>
+        /// After <see cref="ReadAll"/>: the wanted metrics as they are recorded, until every instance has ended (one last
+        /// read then) or <paramref name="stopping"/> is cancelled. An instance still running whose owner is gone (killed
+        /// without completing) is left with <paramref name="abandoned"/> called once for it.
+        /// </summary>
+        public IEnumerable<Metric> Follow(Action<TrainInstance> abandoned, CancellationToken stopping)
+        {
+            var following = instances.ToList();
+            while (following.Count > 0 && !stopping.IsCancellationRequested)
+            {
+                foreach (var instance in following.ToList())
+                {
+                    // Looked at before the read, so what a completed run wrote last is read too.
+                    var state = StateOf(instance);
+                    foreach (var metric in ReadNew(instance))
+                        yield return metric;
+                    if (state == RunState.Running)
+                        continue;
+                    following.Remove(instance);
+                    if (state == RunState.Abandoned)
+                        abandoned(instance);
+                }
+                if (following.Count > 0)
+                    stopping.WaitHandle.WaitOne(PollInterval);
+            }
+        }
+
+        private enum RunState
+        {
+            Running,
+            Ended,
+            Abandoned,
+        }
+
+        private static RunState StateOf(TrainInstance instance)
+        {
+            TrainInstanceStore.StatusRecord status;
+            try
+            {
+                status = TrainInstanceStore.ReadStatus(instance.StatusPath);
+            }
+            catch (Errors.AvaException)
+            {
+                // Being rewritten (atomically, so this is a damaged file): the next look decides.
+                return RunState.Running;
+            }
+            catch (IOException)
+            {
+                return RunState.Running;
+            }
+            if (status.Status != TrainInstanceStatus.Running)
+                return RunState.Ended;
+            return InstanceOwnership.HasLiveOwner(instance.RunPath, instance.NodeCount) ? RunState.Running : RunState.Abandoned;
+        }
+
+        // The records each node's file gained since the last read, whole ones only.
+        private IEnumerable<Metric> ReadNew(TrainInstance instance)
+        {
+            foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+            {
+                if (!cursors.TryGetValue(file, out var cursor))
+                    cursors[file] = cursor = new Cursor(file);
+                foreach (var record in cursor.ReadNew())
+                {
+                    if (MetricJournal.Parse(record) is { } metric && wanted(metric))
+                        yield return metric;
+                }
+            }
+        }
+
+        // Where reading of one file got to: just after the last '\n' read.
+        private sealed class Cursor
+        {
+            private readonly string path;
+            private readonly byte[] buffer = new byte[64 * 1024];
+            private readonly MemoryStream line = new MemoryStream();
+            private long offset;
+
+            public Cursor(string path)
+            {
+                this.path = path;
+            }
+
+            public IEnumerable<string> ReadNew()
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                // A file cut back (a full disk) is read again from its start of what is left.
+                if (stream.Length < offset)
+                    offset = 0;
+                stream.Position = offset;
+                line.SetLength(0);
+                int read;
+                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    var start = 0;
+                    for (var i = 0; i < read; i++)
+                    {
+                        if (buffer[i] != (byte)'\n')
+                            continue;
+                        line.Write(buffer, start, i - start);
+                        offset += line.Length + 1;
+                        if (line.Length > 0)
+                            yield return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+                        line.SetLength(0);
+                        start = i + 1;
+                    }
+                    line.Write(buffer, start, read - start);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using AvaSdk.Errors;
+using AvaSdk.Metrics;
+using AvaSdk.PowerShell.Infrastructure;
+using AvaSdk.Training;
+
+namespace AvaSdk.PowerShell.Cmdlets
+{
+    [Cmdlet(VerbsCommon.Get, "AvaMetric", DefaultParameterSetName = InstanceSet)]
+    [OutputType(typeof(Metric))]
+    public sealed class GetAvaMetricCommand : AvaCmdlet, IDisposable
+    {
+        private const string InstanceSet = "Instance";
+        private const string IdSet = "Id";
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        private readonly List<TrainInstance> instances = new List<TrainInstance>();
+
+        [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = InstanceSet)]
+        public TrainInstance? TrainInstance { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; } = Array.Empty<string>();
+
+        [Parameter(ParameterSetName = IdSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Workspace { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Name { get; set; }
+
+        [Parameter]
+        public MetricPhase[]? Phase { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int[]? Node { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int Last { get; set; }
+
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == IdSet)
+            {
+                instances.AddRange(Listed());
+                return;
+            }
+            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            if (instance == null)
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
+                    "No training instance to read the metrics of: none was given and this session has not created one.")));
+            instances.Add(instance!);
+        }
+
+        protected override void EndProcessing()
+        {
+            var names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            bool Wanted(Metric metric) =>
+                (names == null || names.Any(p => p.IsMatch(metric.Name))) &&
+                (Phase == null || Phase.Contains(metric.Phase)) &&
+                (Node == null || Node.Contains(metric.Node ?? 0));
+            var recorded = new RecordedMetrics(instances, Wanted);
+            foreach (var metric in recorded.ReadAll(MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null))
+                WriteObject(metric);
+            if (!Wait)
+                return;
+            foreach (var metric in recorded.Follow(Abandoned, stopping.Token))
+                WriteObject(metric);
+        }
+
+        private void Abandoned(TrainInstance instance) =>
+            WriteWarning($"Training instance '{instance.Id}' is still running, but the process that owned it is gone without completing it: no more metrics will come. " +
+                $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance.");
+
+        private IEnumerable<TrainInstance> Listed()
+        {
+            var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
+            IReadOnlyList<TrainInstance> listed;
+            IReadOnlyList<AvaException> problems;
+            try
+            {
+                (listed, problems) = RunCore(() => (TrainInstanceStore.List(workspace, out var damaged), damaged));
+            }
+            catch (AvaException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+                throw;
+            }
+            // A damaged status file costs its own instance only.
+            foreach (var problem in problems)
+                WriteError(ToErrorRecord(problem));
+            var patterns = Id.Select(id => new WildcardPattern(id, WildcardOptions.IgnoreCase)).ToList();
+            foreach (var id in Id.Where(id => !WildcardPattern.ContainsWildcardCharacters(id) && !listed.Any(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase))))
+                WriteError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, $"The workspace '{workspace}' has no training instance '{id}'.", id)));
+            return listed.Where(i => patterns.Any(p => p.IsMatch(i.Id)));
+        }
+
+        protected override void StopProcessing() => stopping.Cancel();
+
+        protected override string? Hint(AvaError error) =>
+            error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance or -Id, or pipe in Get-AvaTrainInstance." :
+            error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
+
+        public void Dispose() => stopping.Dispose();
+    }
+}
