@@ -96,6 +96,13 @@ namespace AvaSdk.Errors
         public static readonly AvaError DestinationExists = new AvaError("AvaDestinationExists", AvaErrorKind.ResourceExists, "the destination file exists (use -Force to replace it)");
         public static readonly AvaError TransferFailed = new AvaError("AvaTransferFailed", AvaErrorKind.InvalidOperation, "a transfer failed in a way AvaSdk does not know; the message says what happened");
 
+        // Charts
+        public static readonly AvaError ChartEmpty = new AvaError("AvaChartEmpty", AvaErrorKind.InvalidArgument, "no metric came from the pipeline, so there is nothing to draw; no file is written");
+        public static readonly AvaError ChartFormatUnknown = new AvaError("AvaChartFormatUnknown", AvaErrorKind.InvalidArgument, "the file's extension is not .png, .svg, .html or .htm and -Format was not given");
+        public static readonly AvaError ChartTooSmall = new AvaError("AvaChartTooSmall", AvaErrorKind.InvalidArgument, "-Height leaves a panel less than 120 pixels (one panel per metric name)");
+        public static readonly AvaError ChartWriteFailed = new AvaError("AvaChartWriteFailed", AvaErrorKind.WriteError, "the chart file could not be written: a missing folder, no permission, a full disk");
+        public static readonly AvaError ChartRendererUnavailable = new AvaError("AvaChartRendererUnavailable", AvaErrorKind.NotSpecified, "SkiaSharp's native library, which draws the charts, does not load on this platform");
+
         /// <summary>Every error, in the order above.</summary>
         public static IReadOnlyList<AvaError> All { get; } = typeof(AvaErrors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.FieldType == typeof(AvaError)).Select(f => (AvaError)f.GetValue(null)!).ToList();
