@@ -33,6 +33,10 @@ namespace AvaSdk.Charts
                 throw new AvaException(AvaErrors.ChartTooSmall,
                     $"{data.Panels.Count} panels do not fit in {height} pixels: each needs at least {ChartOptions.MinimumPanelHeight}, so the chart needs {titleHeight + data.Panels.Count * ChartOptions.MinimumPanelHeight}.", height);
 
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!Directory.Exists(folder))
+                throw new AvaException(AvaErrors.ChartWriteFailed, $"The folder '{folder}' does not exist, so the chart '{path}' was not written.", path);
+
             byte[] bytes;
             List<ChartPanel> panels = new List<ChartPanel>();
             try

@@ -86,14 +86,24 @@ namespace AvaSdk.Charts
             {
                 var xs = (byIteration ? iterations : times).ToArray();
                 var ys = values.ToArray();
-                // Logs are in order but runs resumed from a snapshot repeat iterations: a stable sort keeps their order.
-                var sorted = Enumerable.Range(0, xs.Length).OrderBy(i => xs[i]).ToArray();
-                if (!sorted.Select((index, position) => index == position).All(same => same))
+                // Logs come in order, but a run resumed from a snapshot repeats iterations: a stable sort keeps their order.
+                if (!IsAscending(xs))
                 {
-                    xs = sorted.Select(i => xs[i]).ToArray();
-                    ys = sorted.Select(i => ys[i]).ToArray();
+                    var order = Enumerable.Range(0, xs.Length).OrderBy(i => xs[i]).ToArray();
+                    xs = order.Select(i => xs[i]).ToArray();
+                    ys = order.Select(i => ys[i]).ToArray();
                 }
                 return (xs, ys);
+            }
+
+            private static bool IsAscending(double[] xs)
+            {
+                for (var i = 1; i < xs.Length; i++)
+                {
+                    if (xs[i] < xs[i - 1])
+                        return false;
+                }
+                return true;
             }
 
             internal void Add(Metric metric)
