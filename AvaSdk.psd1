@@ -21,6 +21,7 @@
         'Send-AvaFile'
         'Receive-AvaFile'
         'Get-AvaConfig'
+        'Export-AvaChart'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
