@@ -144,6 +144,8 @@ switch ($Task) {
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
         Copy-Item (Join-Path $root 'module/bin/dependencies/*.dll') (Join-Path $target 'module/bin/dependencies')
+        # SkiaSharp's native libraries, runtimes/<rid>/native/, which the loader loads for the charts.
+        Copy-Item (Join-Path $root 'module/bin/dependencies/runtimes') (Join-Path $target 'module/bin/dependencies') -Recurse
         Copy-Item (Join-Path $root 'en-US') $target -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
         $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"
