@@ -141,6 +141,8 @@ switch ($Task) {
         Remove-Item $target -Recurse -Force -ErrorAction Ignore
         New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin/dependencies') | Out-Null
         Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md'), (Join-Path $root 'LICENSE') $target
+        # The charts' font is inside AvaSdk.Core.dll; its license asks to travel with every copy.
+        Copy-Item (Join-Path $root 'src/AvaSdk.Core/Charts/Fonts/DejaVuSans-LICENSE.txt') $target
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
         Copy-Item (Join-Path $root 'module/bin/dependencies/*.dll') (Join-Path $target 'module/bin/dependencies')

@@ -31,7 +31,7 @@ Describe 'The published package' {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($nupkg)
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
-        foreach ($file in 'AvaSdk.psd1', 'LICENSE', 'module/bin/AvaSdk.Loader.dll', 'module/bin/AvaSdk.PowerShell.dll', 'module/bin/dependencies/AvaSdk.Core.dll', 'module/bin/dependencies/Serilog.dll', 'module/bin/dependencies/ScottPlot.dll', 'module/bin/dependencies/runtimes/linux-x64/native/libSkiaSharp.so', 'en-US/AvaSdk.PowerShell.dll-Help.xml', 'en-US/about_AvaSdk.help.txt', 'module/AvaSdk.Format.ps1xml') {
+        foreach ($file in 'AvaSdk.psd1', 'LICENSE', 'DejaVuSans-LICENSE.txt', 'module/bin/AvaSdk.Loader.dll', 'module/bin/AvaSdk.PowerShell.dll', 'module/bin/dependencies/AvaSdk.Core.dll', 'module/bin/dependencies/Serilog.dll', 'module/bin/dependencies/ScottPlot.dll', 'module/bin/dependencies/runtimes/linux-x64/native/libSkiaSharp.so', 'en-US/AvaSdk.PowerShell.dll-Help.xml', 'en-US/about_AvaSdk.help.txt', 'module/AvaSdk.Format.ps1xml') {
             $entries | Should -Contain $file
         }
         $entries | Where-Object { $_ -like '*System.Management.Automation*' } | Should -BeNullOrEmpty -Because 'the engine assembly never ships'
