@@ -70,7 +70,15 @@ namespace AvaSdk.Charts
                 drawn.Add(new DrawnSeries(key.Label, color.ToHex(), keptXs, keptYs));
             }
 
-            var finite = drawn.Any(s => s.Ys.Any(double.IsFinite));
+            var finiteYs = drawn.SelectMany(s => s.Ys).Where(double.IsFinite).ToList();
+            var finite = finiteYs.Count > 0;
+            // One value all along (a constant learning rate): ScottPlot would centre it in ±1, flattening it onto the axis.
+            if (finite && finiteYs.Min() == finiteYs.Max())
+            {
+                var value = finiteYs[0];
+                var margin = options.LogScale ? 0.5 : value == 0 ? 1 : Math.Abs(value) * 0.5;
+                plot.Axes.SetLimitsY(value - margin, value + margin);
+            }
             plot.Title(finite ? panel.Name : $"{panel.Name} (no finite value{(options.LogScale ? " above 0" : string.Empty)})");
             if (panel.ByIteration)
             {
@@ -86,7 +94,8 @@ namespace AvaSdk.Charts
                 plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
                 {
                     MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                    IntegerTicksOnly = true,
+                    // Whole decades when the values span some; within one, ticks between them.
+                    IntegerTicksOnly = finite && finiteYs.Max() - finiteYs.Min() >= 1,
                     LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
                 };
             }
