@@ -8,8 +8,8 @@ namespace AvaSdk.Charts
 {
     /// <summary>
     /// One metric's panel as ScottPlot draws it: each series decimated to the panel's width (<see cref="MinMaxDecimator"/>),
-    /// cut at its gaps into lines (ScottPlot draws no line through a NaN, it draws none at all), in the colour the series
-    /// has in every panel.
+    /// which also turns infinities into NaN gaps (ScottPlot breaks a line at a NaN, but an infinity leaves the whole
+    /// panel empty), in the colour the series has in every panel.
     /// </summary>
     internal sealed class ChartPanel : IDisposable
     {
@@ -52,21 +52,13 @@ namespace AvaSdk.Charts
                 var ys = options.LogScale ? values.Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToArray() : values;
                 var (keptXs, keptYs) = MinMaxDecimator.Decimate(seriesXs, ys, xMin, xMax, columns);
                 var color = Palette.GetColor(data.SeriesIndex(key));
-                var labelled = false;
-                foreach (var (start, length) in MinMaxDecimator.Segments(keptYs))
-                {
-                    var segmentXs = keptXs.AsSpan(start, length).ToArray();
-                    var segmentYs = keptYs.AsSpan(start, length).ToArray();
-                    // A point alone between gaps has no line to be part of: it is drawn as a dot.
-                    var scatter = length == 1 ? plot.Add.ScatterPoints(segmentXs, segmentYs, color) : plot.Add.ScatterLine(segmentXs, segmentYs, color);
-                    if (length == 1)
-                        scatter.MarkerSize = 5;
-                    else
-                        scatter.LineWidth = 1.5f;
-                    if (!labelled)
-                        scatter.LegendText = key.Label;
-                    labelled = true;
-                }
+                var line = plot.Add.ScatterLine(keptXs, keptYs, color);
+                line.LineWidth = 1.5f;
+                line.LegendText = key.Label;
+                // A point alone between gaps has no line to be part of: it is drawn as a dot.
+                var alone = MinMaxDecimator.Segments(keptYs).Where(s => s.Length == 1).Select(s => s.Start).ToArray();
+                if (alone.Length > 0)
+                    plot.Add.ScatterPoints(alone.Select(i => keptXs[i]).ToArray(), alone.Select(i => keptYs[i]).ToArray(), color).MarkerSize = 5;
                 drawn.Add(new DrawnSeries(key.Label, color.ToHex(), keptXs, keptYs));
             }
 
