@@ -24,6 +24,7 @@
         'Receive-AvaFile'
         'Get-AvaConfig'
         'Publish-AvaModel'
+        'Export-AvaChart'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -147,9 +147,13 @@ switch ($Task) {
         Remove-Item $target -Recurse -Force -ErrorAction Ignore
         New-Item -ItemType Directory -Force -Path (Join-Path $target 'module/bin/dependencies') | Out-Null
         Copy-Item (Join-Path $root 'AvaSdk.psd1'), (Join-Path $root 'README.md'), (Join-Path $root 'LICENSE') $target
+        # The charts' font is inside AvaSdk.Core.dll; its license asks to travel with every copy.
+        Copy-Item (Join-Path $root 'src/AvaSdk.Core/Charts/Fonts/DejaVuSans-LICENSE.txt') $target
         Copy-Item (Join-Path $root 'module/*.ps1xml') (Join-Path $target 'module')
         Copy-Item (Join-Path $root 'module/bin/*.dll') (Join-Path $target 'module/bin')
         Copy-Item (Join-Path $root 'module/bin/dependencies/*.dll') (Join-Path $target 'module/bin/dependencies')
+        # SkiaSharp's native libraries, runtimes/<rid>/native/, which the loader loads for the charts.
+        Copy-Item (Join-Path $root 'module/bin/dependencies/runtimes') (Join-Path $target 'module/bin/dependencies') -Recurse
         Copy-Item (Join-Path $root 'en-US') $target -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
         $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"

@@ -31,7 +31,7 @@ Describe 'The published package' {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($nupkg)
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
-        foreach ($file in 'AvaSdk.psd1', 'LICENSE', 'module/bin/AvaSdk.Loader.dll', 'module/bin/AvaSdk.PowerShell.dll', 'module/bin/dependencies/AvaSdk.Core.dll', 'module/bin/dependencies/Serilog.dll', 'en-US/AvaSdk.PowerShell.dll-Help.xml', 'en-US/about_AvaSdk.help.txt', 'module/AvaSdk.Format.ps1xml') {
+        foreach ($file in 'AvaSdk.psd1', 'LICENSE', 'DejaVuSans-LICENSE.txt', 'module/bin/AvaSdk.Loader.dll', 'module/bin/AvaSdk.PowerShell.dll', 'module/bin/dependencies/AvaSdk.Core.dll', 'module/bin/dependencies/Serilog.dll', 'module/bin/dependencies/ScottPlot.dll', 'module/bin/dependencies/runtimes/linux-x64/native/libSkiaSharp.so', 'en-US/AvaSdk.PowerShell.dll-Help.xml', 'en-US/about_AvaSdk.help.txt', 'module/AvaSdk.Format.ps1xml') {
             $entries | Should -Contain $file
         }
         $entries | Where-Object { $_ -like '*System.Management.Automation*' } | Should -BeNullOrEmpty -Because 'the engine assembly never ships'
@@ -61,12 +61,16 @@ Import-Module AvaSdk
 `$train = New-AvaTrainInstance -Id installed
 `$metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 100, loss = 0.5" >&2; echo "Iteration 200, loss = 0.25" >&2' -Framework Caffe
 Complete-AvaTrainInstance `$train
+# The chart needs SkiaSharp's native library and the font, both from the installed copy.
+`$chart = `$metrics | Export-AvaChart '$work/curves.png' -Width 400 -Height 300
 [pscustomobject]@{
     ModuleBase = (Get-Module AvaSdk).ModuleBase
     Version    = (Get-Module AvaSdk).Version.ToString()
     Lr         = `$lr
     Losses     = @(`$metrics | Where-Object Name -eq 'loss' | ForEach-Object Value)
     Status     = `$train.Status.ToString()
+    Chart      = `$chart.FullName
+    Skia       = @((Get-Content /proc/self/maps) -match 'libSkiaSharp' | ForEach-Object { (`$_ -split '\s+')[-1] } | Select-Object -Unique)
     Synopsis   = (Get-Help Invoke-AvaTraining).Synopsis
     Assemblies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -like 'AvaSdk*' } | ForEach-Object Location)
 } | ConvertTo-Json -Compress
@@ -81,5 +85,11 @@ Complete-AvaTrainInstance `$train
         $result.Assemblies | Should -Not -BeNullOrEmpty
         $result.Assemblies | Where-Object { $_ -notlike "$userHome/*" } | Should -BeNullOrEmpty -Because 'nothing is loaded from the repository'
         (Get-Content "$work/run/installed/status.json" -Raw | ConvertFrom-Json).status | Should -Be 'done'
+        $result.Chart | Should -Be "$work/curves.png"
+        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" $result.Chart 1 | ConvertFrom-Json
+        ($png.width, $png.height) | Should -Be @(400, 300)
+        $png.columns[0] | Should -BeGreaterThan 50 -Because 'the installed module draws the loss curve'
+        $result.Skia | Should -Not -BeNullOrEmpty
+        $result.Skia | Where-Object { $_ -notlike "$userHome/*" } | Should -BeNullOrEmpty -Because 'SkiaSharp''s native library comes from the installed module'
     }
 }

@@ -1,13 +1,15 @@
+using System;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Threading;
 
 namespace AvaSdk.Loader
 {
     /// <summary>
-    /// Keeps the module's libraries (Newtonsoft.Json, Serilog, Polly, …) out of PowerShell's default load context, so a
+    /// Keeps the module's libraries (Newtonsoft.Json, Serilog, Polly, ScottPlot, SkiaSharp, …) out of PowerShell's default load context, so a
     /// session that loaded other versions of them (another module, a profile) and AvaSdk both keep working. AvaSdk.Core
     /// and the libraries live in module/bin/dependencies and load into a context of their own; the cmdlets
     /// (AvaSdk.PowerShell, in the default context) reach AvaSdk.Core through the default context's Resolving event and
@@ -46,6 +48,24 @@ namespace AvaSdk.Loader
             {
                 var path = Path.Combine(folder, name.Name + ".dll");
                 return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+            }
+
+            // SkiaSharp's and HarfBuzzSharp's native libraries, laid out as NuGet ships them (runtimes/<rid>/native): the
+            // runtime's own probing looks beside pwsh, never in the module. macOS has one library for both architectures,
+            // under runtimes/osx. Anything not found there is left to the default probing.
+            protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+            {
+                var rid = RuntimeInformation.RuntimeIdentifier;
+                foreach (var platform in new[] { rid, rid.Split('-')[0] })
+                {
+                    foreach (var suffix in new[] { string.Empty, ".so", ".dylib", ".dll" })
+                    {
+                        var path = Path.Combine(folder, "runtimes", platform, "native", unmanagedDllName + suffix);
+                        if (File.Exists(path))
+                            return LoadUnmanagedDllFromPath(path);
+                    }
+                }
+                return IntPtr.Zero;
             }
         }
     }

@@ -104,6 +104,12 @@ namespace AvaSdk.Errors
 
         // Models
         public static readonly AvaError ModelNameInvalid = new AvaError("AvaModelNameInvalid", AvaErrorKind.InvalidArgument, "the model name is empty, '.' or '..', or holds a slash, a backslash or a control character");
+        // Charts
+        public static readonly AvaError ChartEmpty = new AvaError("AvaChartEmpty", AvaErrorKind.InvalidArgument, "no metric came from the pipeline, so there is nothing to draw; no file is written");
+        public static readonly AvaError ChartFormatUnknown = new AvaError("AvaChartFormatUnknown", AvaErrorKind.InvalidArgument, "the file's extension is not .png, .svg, .html or .htm and -Format was not given");
+        public static readonly AvaError ChartTooSmall = new AvaError("AvaChartTooSmall", AvaErrorKind.InvalidArgument, "-Height leaves a panel less than 120 pixels (one panel per metric name)");
+        public static readonly AvaError ChartWriteFailed = new AvaError("AvaChartWriteFailed", AvaErrorKind.WriteError, "the chart file could not be written: a missing folder, no permission, a full disk");
+        public static readonly AvaError ChartRendererUnavailable = new AvaError("AvaChartRendererUnavailable", AvaErrorKind.NotSpecified, "SkiaSharp's native library, which draws the charts, does not load on this platform");
 
         /// <summary>Every error, in the order above.</summary>
         public static IReadOnlyList<AvaError> All { get; } = typeof(AvaErrors).GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -9,7 +9,9 @@ namespace AvaSdk.IO
     {
         private static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
 
-        public static void WriteAllText(string path, string content)
+        public static void WriteAllText(string path, string content) => WriteAllBytes(path, Utf8NoBom.GetBytes(content));
+
+        public static void WriteAllBytes(string path, byte[] bytes)
         {
             // The writer's pid in the name tells a temp file left by a killed writer from one being written now.
             var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
@@ -17,7 +19,6 @@ namespace AvaSdk.IO
             {
                 using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
                 {
-                    var bytes = Utf8NoBom.GetBytes(content);
                     stream.Write(bytes, 0, bytes.Length);
                     stream.Flush(true);
                 }

@@ -1,0 +1,133 @@
+# Export-AvaChart's files are read back by readers that are not the product's: the PNG by tests/oracles/png_columns.py
+# (Python's zlib and struct), the SVG by the XML parser, the HTML page by Debian's headless chromium with networking off.
+BeforeAll {
+    Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
+    $script:fixtures = Join-Path $PSScriptRoot '../../shared/fixtures'
+    if (-not (Test-Path $fixtures)) { throw "The shared fixtures must be at $fixtures (../shared beside the repository)." }
+    $script:chromium = (Get-Command chromium -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+    if (-not $chromium -and $env:CI -eq 'true') { throw 'chromium is not installed: .ci/run must install Debian''s chromium package.' }
+
+    # A real training log replayed through Invoke-AvaTraining, as the Invoke-AvaTraining specs do.
+    function Get-FixtureMetrics([string] $Log, [string] $Framework) {
+        $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+        Push-Location $workspace
+        try {
+            $train = New-AvaTrainInstance -Id run -Workspace $workspace
+            Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Resolve-Path (Join-Path $fixtures $Log)).Path -Framework $Framework -TrainInstance $train -WarningAction SilentlyContinue
+            Complete-AvaTrainInstance $train -WarningAction SilentlyContinue
+        } finally { Pop-Location }
+    }
+    # Per panel (equal bands below the title), how many pixel columns hold a coloured pixel: the curves are the only colour.
+    function Get-PngColumns([string] $Path, [int] $Panels, [int] $Top = 0) {
+        $json = & python3 "$PSScriptRoot/oracles/png_columns.py" $Path $Panels $Top
+        if ($LASTEXITCODE -ne 0) { throw "png_columns.py could not read '$Path': $json" }
+        $json | ConvertFrom-Json
+    }
+    function New-Metric([string] $Name, [double] $Value, [long] $Iteration, [string] $Phase = 'Train', [string] $Instance = 'run1') {
+        [AvaSdk.Metric]::new($Name, $Value, $Iteration, $null, $Phase, 'Caffe', [DateTimeOffset]::new(2026, 1, 1, 0, 0, 0, [TimeSpan]::Zero).AddSeconds($Iteration), $Instance, $Iteration)
+    }
+    $script:caffe = @(Get-FixtureMetrics 'caffe/aieater-rocm_caffe_informations-cifar10.log' Caffe)
+}
+
+Describe 'Export-AvaChart' {
+    It 'draws a real Caffe run as a PNG of the size asked for, with a curve in every panel' {
+        $names = @($caffe.Name | Select-Object -Unique)
+        $names.Count | Should -Be 4 -Because 'the cifar10 log has accuracy, loss, output:loss and lr'
+        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.png') -Title 'cifar10' -Width 900 -Height 1240
+
+        $file | Should -BeOfType ([IO.FileInfo])
+        $file.FullName | Should -Be (Join-Path $TestDrive 'caffe.png')
+        $png = Get-PngColumns $file.FullName -Panels 4 -Top 40
+        $png.width | Should -Be 900
+        $png.height | Should -Be 1240
+        foreach ($panel in 0..3) {
+            $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel ($($names[$panel])) must show a curve across its width"
+        }
+    }
+
+    It 'takes the format from the extension, or from -Format, and says which are known' {
+        $metrics = 1..20 | ForEach-Object { New-Metric loss (1 / $_) $_ }
+        (Get-Content -AsByteStream -TotalCount 8 ($metrics | Export-AvaChart (Join-Path $TestDrive 'a.PNG')).FullName) | Should -Be @(0x89, 0x50, 0x4E, 0x47, 13, 10, 26, 10)
+        [xml](Get-Content -Raw ($metrics | Export-AvaChart (Join-Path $TestDrive 'b.chart') -Format Svg).FullName) | Should -Not -BeNullOrEmpty
+        { $metrics | Export-AvaChart (Join-Path $TestDrive 'c.txt') } | Should -Throw -ErrorId 'AvaChartFormatUnknown,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
+        Join-Path $TestDrive 'c.txt' | Should -Not -Exist
+    }
+
+    It 'writes an SVG that parses as XML, with one panel per metric name of a real MXNet run' {
+        $mxnet = Get-FixtureMetrics 'mxnet/tornadomeet-resnet-164.log' MXNet
+        $names = @($mxnet.Name | Select-Object -Unique)
+        $file = $mxnet | Export-AvaChart (Join-Path $TestDrive 'mxnet.svg')
+
+        $svg = [xml](Get-Content -Raw $file.FullName)
+        $panels = @($svg.svg.svg)
+        $panels.Count | Should -Be $names.Count
+        $panels.GetAttribute('data-metric') | Should -Be $names
+        [int]$svg.svg.height | Should -Be (300 * $names.Count)
+        foreach ($panel in $panels) {
+            # Axes, grid and text are grey; a curve and its legend sample are in the series' colour.
+            $coloured = @($panel.SelectNodes('.//*[local-name()="path"]') | Where-Object { $_.stroke -match '^#(..)(..)(..)$' -and -not ($Matches[1] -eq $Matches[2] -and $Matches[2] -eq $Matches[3]) })
+            $coloured.Count | Should -BeGreaterThan 1 -Because "the panel of $($panel.GetAttribute('data-metric')) draws a curve"
+        }
+    }
+
+    It 'writes an HTML page that headless chromium renders with networking off into a picture that is not blank' {
+        if (-not $chromium) { Set-ItResult -Skipped -Because 'chromium is not installed on this machine (apt-get install chromium); CI installs it' }
+        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.html') -Width 800 -Height 960
+        $html = Get-Content -Raw $file.FullName
+        $html | Should -Not -Match '<(script|link|img)[^>]*\b(src|href)\s*=' -Because 'the page fetches nothing'
+
+        $screenshot = Join-Path $TestDrive 'screenshot.png'
+        $profile = Join-Path $TestDrive 'chromium-profile'
+        # No network at all: every host resolves to nothing and any proxy use goes to a closed port.
+        $output = & $chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=$profile `
+            --proxy-server=127.0.0.1:9 --host-resolver-rules='MAP * ~NOTFOUND' `
+            --window-size=800,960 --screenshot=$screenshot "file://$($file.FullName)" 2>&1
+        $screenshot | Should -Exist -Because "chromium said: $output"
+        $png = Get-PngColumns $screenshot -Panels 4
+        $png.width | Should -Be 800
+        foreach ($panel in 0..3) { $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel of the page must show a curve" }
+    }
+
+    It 'draws NaN and infinities as gaps, not as a failure or an empty panel' {
+        $metrics = foreach ($i in 1..200) {
+            $value = switch ($i % 10) { 3 { [double]::NaN } 6 { [double]::PositiveInfinity } 9 { [double]::NegativeInfinity } default { 1 + [math]::Sin($i / 20) } }
+            New-Metric loss $value $i
+            New-Metric accuracy ($(if ($i -le 100) { [double]::NaN } else { $i / 200 })) $i Test
+        }
+        $file = $metrics | Export-AvaChart (Join-Path $TestDrive 'gaps.png') -Width 600 -Height 600
+        $png = Get-PngColumns $file.FullName -Panels 2
+        $png.columns[0] | Should -BeGreaterThan 200 -Because 'the loss has finite values between its gaps'
+        $png.columns[1] | Should -BeGreaterThan 100 -Because 'the accuracy is finite for its second half'
+
+        $onlyNaN = 1..5 | ForEach-Object { New-Metric loss ([double]::NaN) $_ }
+        ($onlyNaN | Export-AvaChart (Join-Path $TestDrive 'nan.svg')).Length | Should -BeGreaterThan 0
+    }
+
+    It 'draws 1,000,000 metrics streamed from a training into a file whose size does not grow with them' {
+        $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive 'million')).FullName
+        Push-Location $workspace
+        try {
+            $train = New-AvaTrainInstance -Id million -Workspace $workspace
+            $lines = 'BEGIN { for (i = 1; i <= N; i++) printf "Iteration %d, loss = %.6f\n", i, exp(-i / 300000) + (i % 1000) / 5000 }'
+            $svg = Invoke-AvaTraining sh -ArgumentList '-c', "awk -v N=1000000 '$lines' >&2" -Framework Caffe -TrainInstance $train |
+                Export-AvaChart (Join-Path $TestDrive 'million.svg') -Width 1000
+            $reference = Get-Content (Join-Path $train.RunPath 'metrics.jsonl') -TotalCount 10000 | ForEach-Object { $_ | ConvertFrom-Json } |
+                ForEach-Object { New-Metric loss $_.value $_.iteration 'Train' 'million' } | Export-AvaChart (Join-Path $TestDrive 'ten-thousand.svg') -Width 1000
+            Complete-AvaTrainInstance $train -WarningAction SilentlyContinue
+        } finally { Pop-Location }
+
+        (Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | Measure-Object -Line).Lines | Should -Be 1000000
+        [xml](Get-Content -Raw $svg.FullName) | Should -Not -BeNullOrEmpty
+        $svg.Length | Should -BeLessThan (2 * $reference.Length) -Because "1,000,000 points are drawn as few points a pixel column: $($svg.Length) bytes, against $($reference.Length) for 10,000"
+    }
+
+    It 'fails on no metrics, a panel too small, and a missing folder, and writes nothing' {
+        { @() | Export-AvaChart (Join-Path $TestDrive 'empty.png') } | Should -Throw -ErrorId 'AvaChartEmpty,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
+        $three = 'a', 'b', 'c' | ForEach-Object { New-Metric $_ 1 1 }
+        $tooSmall = { $three | Export-AvaChart (Join-Path $TestDrive 'small.png') -Height 300 } | Should -Throw -ErrorId 'AvaChartTooSmall,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand' -PassThru
+        $tooSmall.ErrorDetails.Message | Should -Match '-Height'
+        { $three | Export-AvaChart (Join-Path $TestDrive 'no/such/folder.png') } | Should -Throw -ErrorId 'AvaChartWriteFailed,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
+        Get-ChildItem $TestDrive -Filter 'empty.png' | Should -BeNullOrEmpty
+        Get-ChildItem $TestDrive -Filter 'small.png' | Should -BeNullOrEmpty
+    }
+}
