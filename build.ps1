@@ -6,7 +6,7 @@
     Build    compiles the solution; the module's assemblies land in module/bin so that the root AvaSdk.psd1 imports.
     Test     Build, then the xunit tests (core library and test server), then the Pester specs in a child pwsh (so the built
              assemblies are not held by this session), then one summary line 'N passed, N failed'.
-    Demo     Build, then runs examples/quickstart.ps1 in a child pwsh; with -Nodes N (2 or more), examples/multi-node.ps1
+    Demo     Build, then runs examples/quickstart.ps1 in a child pwsh (its picture goes to docs/images/quickstart.png); with -Nodes N (2 or more), examples/multi-node.ps1
              instead: N processes of one job, as a distributed launcher starts them, sharing one instance.
     Package  Build, then lays out out/AvaSdk/<version>, checks its manifest, and packs it into out/AvaSdk.<version>.nupkg,
              which Publish-PSResource -NupkgPath sends to any feed (a gallery, Azure Artifacts, a NuGet server, a file share).
@@ -127,7 +127,7 @@ switch ($Task) {
     }
     'Demo' {
         Invoke-Build
-        $demo = if ($Nodes -gt 1) { @('-File', (Join-Path $root 'examples/multi-node.ps1'), '-Nodes', $Nodes) } else { @('-File', (Join-Path $root 'examples/quickstart.ps1')) }
+        $demo = if ($Nodes -gt 1) { @('-File', (Join-Path $root 'examples/multi-node.ps1'), '-Nodes', $Nodes) } else { @('-File', (Join-Path $root 'examples/quickstart.ps1'), '-ChartPath', (Join-Path $root 'docs/images/quickstart.png')) }
         $code = Invoke-ChildPwsh $demo
         if ($code -ne 0) { throw "$($demo[1]) failed with exit code $code." }
     }

@@ -7,14 +7,17 @@
     Creates a throw-away workspace in the temp folder (or uses -Workspace), writes params/default.json, reads
     parameters the way a training script does, starts a training instance, runs examples/fake-caffe.ps1 (it writes
     glog lines to stderr as `caffe train` does) under Invoke-AvaTraining, prints the loss as each line arrives,
-    completes the instance and shows what the run left: status.json, metrics.jsonl, snapshots and the log.
+    completes the instance and shows what the run left: status.json, metrics.jsonl, snapshots and the log. It ends by
+    reading the run's metrics back (Get-AvaMetric) and drawing them (Export-AvaChart) into -ChartPath.
     On the AVA platform, or with AVA_* variables set (see Get-AvaConfig), the same script also reports to the
     platform and uploads the snapshots.
     Run it with:  ./build.ps1 Demo, or pwsh -File examples/quickstart.ps1 after a build.
 #>
 [CmdletBinding()]
 param(
-    [string] $Workspace = (Join-Path ([IO.Path]::GetTempPath()) "ava-quickstart-$PID")
+    [string] $Workspace = (Join-Path ([IO.Path]::GetTempPath()) "ava-quickstart-$PID"),
+    # Where the picture of the run goes; build.ps1 Demo puts it in docs/images for the README.
+    [string] $ChartPath = (Join-Path $Workspace 'quickstart.png')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -66,3 +69,7 @@ Write-Host "metrics.jsonl: $((Get-Content (Join-Path $train.RunPath 'metrics.jso
 Get-ChildItem $train.SnapshotPath | ForEach-Object { Write-Host "  $($_.Name)" }
 Write-Host 'logs/ava.log:'
 Get-Content (Join-Path $train.LogPath 'ava.log') | Write-Host
+
+# The two commands that show a run: read what it recorded, draw it.
+$chart = Get-AvaMetric $train | Export-AvaChart $ChartPath -Title "quickstart: instance $($train.Id)"
+Write-Host "Curves: $($chart.FullName) ($($chart.Length) bytes)"

@@ -21,6 +21,24 @@ Describe 'Complete-AvaTrainInstance' {
         $status.errorMessage | Should -BeNullOrEmpty
     }
 
+    It 'draws the run''s curves into curves.png, a panel per metric name, unless -NoChart' {
+        $fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+        $train = New-AvaTrainInstance -Id drawn -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $train
+        Complete-AvaTrainInstance $train
+        $names = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json | ForEach-Object name | Select-Object -Unique)
+        # Read by an independent PNG decoder: its size, and coloured (curve) pixels in every panel below the title band.
+        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" (Join-Path $train.RunPath 'curves.png') $names.Count 40 | ConvertFrom-Json
+        $png.width | Should -Be 1000
+        $png.height | Should -Be (40 + 300 * $names.Count)
+        foreach ($count in $png.columns) { $count | Should -BeGreaterThan 100 }
+
+        $plain = New-AvaTrainInstance -Id undrawn -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $plain
+        Complete-AvaTrainInstance $plain -NoChart
+        Join-Path $plain.RunPath 'curves.png' | Should -Not -Exist
+    }
+
     It 'marks an instance failed with the message' {
         $train = New-AvaTrainInstance -Id bad -Workspace $workspace
         Complete-AvaTrainInstance $train -ErrorMessage 'loss is NaN'

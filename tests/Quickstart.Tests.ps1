@@ -17,6 +17,10 @@ Describe 'examples/quickstart.ps1' {
         (Get-ChildItem (Join-Path $run.FullName 'output')).Name | Sort-Object | Should -Be @(
             'quick_iter_100.caffemodel', 'quick_iter_100.solverstate', 'quick_iter_200.caffemodel', 'quick_iter_200.solverstate',
             'quick_iter_300.caffemodel', 'quick_iter_300.solverstate')
+        $text | Should -Match 'Curves: .*quickstart\.png'
+        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" (Join-Path $workspace 'quickstart.png') 1 | ConvertFrom-Json
+        $png.width | Should -BeGreaterThan 0
+        Join-Path $run.FullName 'curves.png' | Should -Exist -Because 'Complete-AvaTrainInstance draws the run too'
     }
 
     It 'runs examples/multi-node.ps1: two nodes in two processes share one instance, which node 0 completes' {

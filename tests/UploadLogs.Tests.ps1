@@ -39,6 +39,9 @@ BeforeAll {
         Get-ChildItem -LiteralPath $Train.LogPath -Recurse -File -Force | ForEach-Object {
             [pscustomobject]@{ Path = $_.FullName; Key = $Prefix + [IO.Path]::GetRelativePath($Train.LogPath, $_.FullName).Replace([IO.Path]::DirectorySeparatorChar, '/') }
         }
+        # The run's picture, drawn at completion, goes with the logs.
+        $curves = Join-Path $Train.RunPath 'curves.png'
+        if (Test-Path -LiteralPath $curves) { [pscustomobject]@{ Path = $curves; Key = $Prefix + 'curves.png' } }
     }
 }
 AfterAll {
@@ -79,7 +82,7 @@ Describe 'Complete-AvaTrainInstance -UploadLogs' {
         $log | Should -FileContentMatch 'Training instance logs1 is done'
         $log | Should -FileContentMatch 'from the script'
         # Nothing of the upload's own is left among the logs.
-        (Get-ChildItem -LiteralPath $train.LogPath -Recurse -File -Force).FullName | Sort-Object | Should -Be ($expected.Path | Sort-Object)
+        (Get-ChildItem -LiteralPath $train.LogPath -Recurse -File -Force).FullName | Sort-Object | Should -Be ($expected.Path | Where-Object { $_ -ne (Join-Path $train.RunPath 'curves.png') } | Sort-Object)
     }
 
     It 'uses the platform''s training name and the instance id the platform gave' {

@@ -89,6 +89,9 @@ namespace AvaSdk.Training
             return found;
         }
 
+        /// <summary>The run's metrics drawn at completion (see Charts.RunCurves); uploaded with the logs.</summary>
+        public string Curves => Combine("curves.png");
+
         /// <summary>How many records of metrics.jsonl have reached the metrics endpoint.</summary>
         public string MetricsDelivered => Combine(Named("metrics", ".delivered"));
 

@@ -59,6 +59,8 @@ namespace AvaSdk.Training
                 var config = new PlatformConfig(instance.Workspace);
                 var prefix = KeyPrefix(instance.TrainingName ?? config.Value("TrainingName"), instance.Id);
                 files = Keys(instance.LogPath, prefix);
+                if (File.Exists(instance.Folder.Curves))
+                    files = files.Append(new KeyValuePair<string, string>(instance.Folder.Curves, prefix + Path.GetFileName(instance.Folder.Curves))).ToList();
                 if (files.Count == 0)
                 {
                     log.Information("Instance {Id:l} has no log files in {LogPath:l} to upload", instance.Id, instance.LogPath);

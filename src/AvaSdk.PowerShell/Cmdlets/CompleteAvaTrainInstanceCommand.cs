@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
+using AvaSdk.Charts;
 using AvaSdk.Errors;
 using AvaSdk.Platform;
 using AvaSdk.PowerShell.Infrastructure;
@@ -29,6 +30,9 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(ParameterSetName = CompleteSet)]
         public SwitchParameter UploadLogs { get; set; }
 
+        [Parameter(ParameterSetName = CompleteSet)]
+        public SwitchParameter NoChart { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
         public SwitchParameter Retry { get; set; }
 
@@ -54,7 +58,9 @@ namespace AvaSdk.PowerShell.Cmdlets
             {
                 RunCore(() => InstanceCompletion.Complete(instance, ErrorMessage, new CmdletObserver(this), stopping.Token));
                 // Once the completion has closed the log: what is sent is final. A failed upload is a warning.
-                // In a job of several nodes node 0 uploads the shared logs folder, once every node has ended.
+                // Node 0 draws every node's curves and uploads the shared logs folder, once every node has ended.
+                if (!NoChart && instance.Node == 0)
+                    RunCore(() => RunCurves.Draw(instance, new CmdletObserver(this)));
                 if (UploadLogs && instance.Node == 0)
                     RunCore(() => RunLogUpload.Upload(instance, new CmdletObserver(this), stopping.Token));
                 else if (UploadLogs)
