@@ -169,7 +169,7 @@ namespace AvaSdk.Http
                 return null;
             try
             {
-                return JObject.Parse(text);
+                return IO.JsonText.ParseObject(text);
             }
             catch (Newtonsoft.Json.JsonException)
             {

@@ -55,7 +55,7 @@ namespace AvaSdk.Parsing
             JObject json;
             try
             {
-                json = JObject.Parse(text);
+                json = IO.JsonText.ParseObject(text);
             }
             catch (JsonException)
             {

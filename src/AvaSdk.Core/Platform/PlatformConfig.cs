@@ -333,7 +333,7 @@ namespace AvaSdk.Platform
                     return new ConfigFile(path, null, null);
                 try
                 {
-                    var token = JToken.Parse(File.ReadAllText(path));
+                    var token = IO.JsonText.Parse(File.ReadAllText(path));
                     return token is JObject json
                         ? new ConfigFile(path, json, null)
                         : new ConfigFile(path, null, Invalid(path, $"it holds a JSON {token.Type.ToString().ToLowerInvariant()}, not an object"));

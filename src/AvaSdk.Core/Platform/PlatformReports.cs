@@ -98,7 +98,7 @@ namespace AvaSdk.Platform
                 JObject status;
                 try
                 {
-                    status = JObject.Parse(File.ReadAllText(statusPath));
+                    status = JsonText.ParseObject(File.ReadAllText(statusPath));
                 }
                 catch (Exception ex) when (ex is JsonException || ex is IOException)
                 {
@@ -126,7 +126,7 @@ namespace AvaSdk.Platform
                 {
                     if (lines[0].Trim().Length > 0)
                     {
-                        var model = JObject.Parse(lines[0]);
+                        var model = JsonText.ParseObject(lines[0]);
                         await api.CreateModelAsync(model, cancellationToken).ConfigureAwait(false);
                         log.Information("Recorded the pending model {Name:l} on the AVA platform", (string?)model["name"]);
                         sent++;

@@ -84,9 +84,7 @@ namespace AvaSdk.Reporting
         {
             try
             {
-                // Dates stay strings: Json.NET would turn them into DateTime and lose the sub-second digits.
-                using var reader = new Newtonsoft.Json.JsonTextReader(new StringReader(record)) { DateParseHandling = Newtonsoft.Json.DateParseHandling.None };
-                var json = JObject.Load(reader);
+                var json = JsonText.ParseObject(record);
                 var name = (string?)json["name"];
                 var timestamp = (string?)json["timestamp"];
                 if (name == null || timestamp == null)

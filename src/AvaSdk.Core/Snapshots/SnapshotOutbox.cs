@@ -49,9 +49,7 @@ namespace AvaSdk.Snapshots
             {
                 try
                 {
-                    // Dates stay strings, as written.
-                    using var reader = new JsonTextReader(new StringReader(File.ReadAllText(file))) { DateParseHandling = DateParseHandling.None };
-                    entries.Add(SnapshotOutboxEntry.FromJson(JObject.Load(reader)));
+                    entries.Add(SnapshotOutboxEntry.FromJson(IO.JsonText.ParseObject(File.ReadAllText(file))));
                 }
                 catch (Exception ex) when (ex is JsonException || ex is IOException || ex is FormatException || ex is InvalidCastException || ex is ArgumentException)
                 {

@@ -130,7 +130,7 @@ namespace AvaSdk.Storage
         {
             try
             {
-                if (!File.Exists(cacheFile) || JObject.Parse(File.ReadAllText(cacheFile))[cacheKey] is not JObject entry)
+                if (!File.Exists(cacheFile) || IO.JsonText.ParseObject(File.ReadAllText(cacheFile))[cacheKey] is not JObject entry)
                     return null;
                 var expires = DateTimeOffset.FromUnixTimeSeconds((long?)entry["expires"] ?? 0);
                 if (expires <= DateTimeOffset.UtcNow || entry["answer"] is not JObject answer || (string?)entry["uc"] is not string uc)
@@ -152,7 +152,7 @@ namespace AvaSdk.Storage
                 JObject all;
                 try
                 {
-                    all = File.Exists(cacheFile) ? JObject.Parse(File.ReadAllText(cacheFile)) : new JObject();
+                    all = File.Exists(cacheFile) ? IO.JsonText.ParseObject(File.ReadAllText(cacheFile)) : new JObject();
                 }
                 catch (JsonException)
                 {

@@ -203,7 +203,7 @@ namespace AvaSdk.Training
                 {
                     if (!File.Exists(path))
                         return null;
-                    var json = JObject.Parse(File.ReadAllText(path));
+                    var json = JsonText.ParseObject(File.ReadAllText(path));
                     return new OwnerRecord((string?)json["host"] ?? string.Empty, (string?)json["bootId"] ?? string.Empty, (int?)json["pid"] ?? 0,
                         (string?)json["processStart"] ?? string.Empty, DateTimeOffset.Parse((string?)json["heartbeat"] ?? "0001-01-01", CultureInfo.InvariantCulture));
                 }

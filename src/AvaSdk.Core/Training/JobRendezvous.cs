@@ -61,7 +61,7 @@ namespace AvaSdk.Training
             string? id;
             try
             {
-                id = (string?)JObject.Parse(File.ReadAllText(jobFile))["id"];
+                id = (string?)JsonText.ParseObject(File.ReadAllText(jobFile))["id"];
             }
             catch (JsonException)
             {

@@ -77,8 +77,7 @@ namespace AvaSdk
         {
             try
             {
-                using var reader = new JsonTextReader(new StringReader(File.ReadAllText(path))) { DateParseHandling = DateParseHandling.None };
-                var json = JObject.Load(reader);
+                var json = JsonText.ParseObject(File.ReadAllText(path));
                 var status = (TrainInstanceStatus)Enum.Parse(typeof(TrainInstanceStatus), (string?)json["status"] ?? string.Empty, ignoreCase: true);
                 return new NodeRecord((int)json["rank"]!, (int?)json["size"] ?? 1, (string?)json["host"] ?? string.Empty, (int?)json["pid"] ?? 0, status,
                     Time(json["startTime"]) ?? DateTimeOffset.MinValue, Time(json["endTime"]), (string?)json["errorMessage"]);

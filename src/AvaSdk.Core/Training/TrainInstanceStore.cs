@@ -206,7 +206,7 @@ namespace AvaSdk.Training
         {
             try
             {
-                json = JObject.Parse(File.ReadAllText(statusPath), new JsonLoadSettings());
+                json = JsonText.ParseObject(File.ReadAllText(statusPath));
             }
             catch (JsonException ex)
             {

@@ -113,6 +113,33 @@ namespace AvaSdk.Core.Tests.Platform
             started.CloseLog();
         }
 
+        [Fact]
+        public async Task Times_go_back_to_the_platform_exactly_as_it_wrote_them()
+        {
+            // A fraction ending in 0: read as a date, Json.NET would write it back as ".73", and the platform compares text.
+            const string Started = "2026-12-02T11:28:41.730+00:00";
+            const string Uploaded = "2026-12-02T11:30:00.100+00:00";
+            using var folder = new TempFolder();
+            folder.Write("config/trainingspec", "{\"name\":\"t\",\"createTime\":\"2026-11-30T08:00:00.500Z\"}");
+            var api = new Recorder((200, "{\"id\":\"i8\",\"status\":\"running\",\"startTime\":\"" + Started + "\"}", true), (503, "{}", true), (200, "{}", true), (200, "{}", true));
+            using var client = new AvaApiClient(new Uri("http://api"), Credentials, InstanceLog.Detached, new AvaSdk.Http.HttpSettings { MaxRetry = 0 }, api);
+            var started = await PlatformReports.StartAsync(folder.Path, "i8", new PlatformConfig(folder.Path), client, DateTimeOffset.Now, AvaSdk.Training.JobNode.Single, CancellationToken.None);
+            TrainInstanceStore.MarkComplete(started, null, DateTimeOffset.Now);
+            Assert.NotNull(await PlatformReports.ReportCompletionAsync(started, client, CancellationToken.None));
+            // What AvaSdk 0.1.0 left: a model record whose times the platform checks against the instance's.
+            var record = "{\"name\":\"i8-snapshot-model:epoch_1\",\"trainingRef\":{\"startTime\":\"" + Started + "\",\"modelUploadTime\":\"" + Uploaded + "\"," +
+                "\"spec\":" + new PlatformConfig(folder.Path).TrainingSpec().ToString(Newtonsoft.Json.Formatting.None) + "}}";
+            File.WriteAllText(Path.Combine(started.RunPath, "platform-models.pending.jsonl"), record + "\n");
+
+            Assert.Equal(2, await PlatformReports.SendPendingAsync(folder.Path, client, CancellationToken.None));
+            var model = api.Requests.Single(r => r.Url.EndsWith("/v1/models", StringComparison.Ordinal));
+            Assert.Contains("\"startTime\":\"" + Started + "\"", model.Body);
+            Assert.Contains("\"modelUploadTime\":\"" + Uploaded + "\"", model.Body);
+            Assert.Contains("\"createTime\":\"2026-11-30T08:00:00.500Z\"", model.Body);
+            var put = api.Requests.Last(r => r.Method == "PUT");
+            Assert.Contains("\"startTime\":\"" + Started + "\"", put.Body);
+        }
+
         private sealed class Recorder : HttpMessageHandler
         {
             private readonly Queue<(int Status, string Body, bool RequestId)> replies;
