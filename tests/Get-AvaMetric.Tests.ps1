@@ -57,12 +57,13 @@ Describe 'Get-AvaMetric' {
         try {
             $leader = New-AvaTrainInstance -Workspace $workspace -Node 0
             $other = New-AvaTrainInstance -Workspace $workspace -Node 1
-            Write-AvaMetric -Name loss -Value 1.5 -TrainInstance $leader
             Write-AvaMetric -Name loss -Value 2.5 -TrainInstance $other
+            Write-AvaMetric -Name loss -Value 1.5 -TrainInstance $leader
             Write-AvaMetric -Name loss -Value 3.5 -TrainInstance $other
-            (Get-AvaMetric $leader).Value | Should -Be 1.5, 2.5, 3.5
+            (Get-AvaMetric $leader).Value | Should -Be 1.5, 2.5, 3.5 -Because 'node by node, in each file''s order'
             (Get-AvaMetric $leader -Node 1).Value | Should -Be 2.5, 3.5
             (Get-AvaMetric $leader -Node 1).Node | Should -Be 1, 1
+            (Get-AvaMetric $leader -Last 2).Value | Should -Be 1.5, 3.5 -Because 'the last ones by time, across the nodes'
             Complete-AvaTrainInstance $other
             Complete-AvaTrainInstance $leader
         }

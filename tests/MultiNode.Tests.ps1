@@ -119,7 +119,7 @@ Complete-AvaTrainInstance `$train -UploadLogs
         @($record.models) | Should -HaveCount 1
         $record.models[0].name | Should -Be "$($ids[0])-snapshot-model:epoch_40"
         @(Get-ChildItem (Join-Path $run 'output') -File).Name | Should -Contain 'cifar10_quick_iter_4000.caffemodel.h5'
-        (Get-TestKodoStats $server).uploads | Should -BeLessOrEqual 1
+        @(Get-TestKodoKey -Folder (Join-Path $TestDrive 'platform-server') -Bucket avajobs | Where-Object { $_ -like 'ava/default/models/*' }) | Should -HaveCount 1
     }
 
     It 'uploads every node''s logs once, from node 0, after every node has ended' {
@@ -173,12 +173,40 @@ Describe 'Node 0''s completion' {
         (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
     }
 
+    It 'does not count the ends an earlier attempt of a resumed instance recorded' {
+        $leader = New-AvaTrainInstance -Id resumed -Node 0
+        $other = New-AvaTrainInstance -Id resumed -Node 1
+        Complete-AvaTrainInstance $other
+        Complete-AvaTrainInstance $leader
+        # The job runs again on the same instance, but node 1 never comes this time.
+        $again = New-AvaTrainInstance -Id resumed -Node 0
+        Complete-AvaTrainInstance $again -WarningAction SilentlyContinue
+        (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).errorMessage | Should -Match 'node 1 did not record its end'
+    }
+
+    It 'starts a new instance when every node of the job''s last one is gone, and refuses to resume it with another node count' {
+        $script = Join-Path $TestDrive 'dies.ps1'
+        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 0).Id" | Set-Content $script
+        $dead = (Invoke-ChildScript $script | Select-Object -Last 1).Trim()
+        $dead | Should -Match '^\d{8}-'
+        $fresh = New-AvaTrainInstance -Node 1
+        $fresh.Id | Should -Not -Be $dead -Because 'the process that made it is gone without completing it: this is a new run of the job'
+        Complete-AvaTrainInstance $fresh
+        $env:AVA_NUM_NODES = $null
+        $err = { New-AvaTrainInstance -Id $dead } | Should -Throw -ErrorId 'AvaNodeInvalid,*' -PassThru
+        $err.Exception.Message | Should -Match 'belongs to a job of 2 node\(s\)'
+    }
+
     It 'tells a node its rank and the job''s size, and lists the nodes' {
         $leader = New-AvaTrainInstance -Node 0
         $other = New-AvaTrainInstance -Node 1
-        $script = 'echo "node=$AVA_NODE of=$AVA_NUM_NODES"'
-        $lines = Invoke-AvaTraining sh -ArgumentList '-c', $script -TrainInstance $other -Verbose 4>&1 | ForEach-Object { "$_" }
-        Get-Content (Join-Path $other.LogPath 'training.1.log') | Should -Contain 'node=1 of=2'
+        $script = 'echo "node=$AVA_NODE of=$AVA_NUM_NODES"; echo "snapshots=$AVA_SNAPSHOT_PATH"; echo "logs=$AVA_LOG_PATH"'
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', $script -TrainInstance $other
+        $log = Get-Content (Join-Path $other.LogPath 'training.1.log')
+        $log | Should -Contain 'node=1 of=2'
+        $log | Should -Contain "snapshots=$(Join-Path $other.RunPath 'output.1')" -Because 'node 1''s trainer writes its checkpoints apart from node 0''s'
+        $log | Should -Contain "logs=$(Join-Path $other.LogPath 'node1')"
+        $other.SnapshotPath | Should -Be (Join-Path $other.RunPath 'output.1')
         Complete-AvaTrainInstance $other
         Complete-AvaTrainInstance $leader
         $listed = Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace

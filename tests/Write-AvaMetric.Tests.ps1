@@ -74,12 +74,16 @@ Describe 'Write-AvaMetric' {
 
     It 'goes through the run going on in this process: every derived metric recorded once, the file whole' {
         $derived = 0
-        Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $train |
-            Where-Object { $_.Name -eq 'loss' -and $_.Phase -eq 'Train' } |
+        # A trainer slow enough that the run is still going on when the first derived metrics come.
+        $trainer = 'for i in $(seq 1 12); do echo "{\"loss\": 0.$i, \"iteration\": $i}"; sleep 0.1; done'
+        Invoke-AvaTraining sh -ArgumentList '-c', $trainer -TrainInstance $train |
             ForEach-Object { Write-AvaMetric -Name smoothed_loss -Value ($_.Value / 2) -Iteration $_.Iteration -TrainInstance $train; $derived++ }
-        $derived | Should -BeGreaterThan 10
-        $records = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl'))
-        @($records | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object name -eq 'smoothed_loss') | Should -HaveCount $derived
+        $derived | Should -Be 12
+        $records = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json)
+        @($records | Where-Object name -eq 'smoothed_loss') | Should -HaveCount 12
+        @($records | Where-Object name -eq 'loss') | Should -HaveCount 12
+        # Recorded by the run as they came, between its own: the first derived metric before the last parsed one.
+        [array]::IndexOf(@($records.name), 'smoothed_loss') | Should -BeLessThan ([array]::LastIndexOf(@($records.name), 'loss'))
         Complete-AvaTrainInstance $train
         (Get-Points 'ava_metric_training_smoothed_loss' $train.Id) | Should -HaveCount $derived
     }

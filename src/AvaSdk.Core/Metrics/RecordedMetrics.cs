@@ -30,26 +30,40 @@ namespace AvaSdk.Metrics
             this.wanted = wanted;
         }
 
-        /// <summary>The wanted metrics recorded so far, instance by instance, node by node; with <paramref name="last"/>, only the last ones of each instance.</summary>
+        /// <summary>
+        /// The wanted metrics recorded so far, instance by instance, node by node; with <paramref name="last"/>, only the
+        /// last ones of each instance, by time across its nodes.
+        /// </summary>
+        /// <exception cref="Errors.AvaException">AvaMetricsFileUnreadable.</exception>
         public IEnumerable<Metric> ReadAll(int? last = null)
         {
             foreach (var instance in instances)
             {
-                var read = ReadNew(instance);
-                if (last is int count)
+                if (last is not int count)
                 {
-                    var kept = new Queue<Metric>(count);
-                    foreach (var metric in read)
+                    foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+                    {
+                        foreach (var metric in ReadNew(file))
+                            yield return metric;
+                    }
+                    continue;
+                }
+                // The last ones of each node (at most count each, so memory stays bounded), then the last of them all by time.
+                var kept = new List<Metric>();
+                foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+                {
+                    var ofNode = new Queue<Metric>();
+                    foreach (var metric in ReadNew(file))
                     {
                         if (count == 0)
                             continue;
-                        if (kept.Count == count)
-                            kept.Dequeue();
-                        kept.Enqueue(metric);
+                        if (ofNode.Count == count)
+                            ofNode.Dequeue();
+                        ofNode.Enqueue(metric);
                     }
-                    read = kept;
+                    kept.AddRange(ofNode);
                 }
-                foreach (var metric in read)
+                foreach (var metric in kept.OrderBy(m => m.Timestamp).Skip(Math.Max(0, kept.Count - count)))
                     yield return metric;
             }
         }
@@ -68,8 +82,11 @@ namespace AvaSdk.Metrics
                 {
                     // Looked at before the read, so what a completed run wrote last is read too.
                     var state = StateOf(instance);
-                    foreach (var metric in ReadNew(instance))
-                        yield return metric;
+                    foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+                    {
+                        foreach (var metric in ReadNew(file))
+                            yield return metric;
+                    }
                     if (state == RunState.Running)
                         continue;
                     following.Remove(instance);
@@ -109,18 +126,15 @@ namespace AvaSdk.Metrics
             return InstanceOwnership.HasLiveOwner(instance.RunPath, instance.NodeCount) ? RunState.Running : RunState.Abandoned;
         }
 
-        // The records each node's file gained since the last read, whole ones only.
-        private IEnumerable<Metric> ReadNew(TrainInstance instance)
+        // The wanted records a node's file gained since the last read, whole ones only.
+        private IEnumerable<Metric> ReadNew(string file)
         {
-            foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+            if (!cursors.TryGetValue(file, out var cursor))
+                cursors[file] = cursor = new Cursor(file);
+            foreach (var record in cursor.ReadNew())
             {
-                if (!cursors.TryGetValue(file, out var cursor))
-                    cursors[file] = cursor = new Cursor(file);
-                foreach (var record in cursor.ReadNew())
-                {
-                    if (MetricJournal.Parse(record) is { } metric && wanted(metric))
-                        yield return metric;
-                }
+                if (MetricJournal.Parse(record) is { } metric && wanted(metric))
+                    yield return metric;
             }
         }
 
@@ -139,7 +153,26 @@ namespace AvaSdk.Metrics
 
             public IEnumerable<string> ReadNew()
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                FileStream stream;
+                try
+                {
+                    stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                }
+                catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
+                {
+                    // Gone with its run folder: nothing more to read.
+                    return Array.Empty<string>();
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new Errors.AvaException(Errors.AvaErrors.MetricsFileUnreadable, $"The metrics file '{path}' cannot be read: {ex.Message}", path, ex);
+                }
+                return Lines(stream);
+            }
+
+            private IEnumerable<string> Lines(FileStream opened)
+            {
+                using var stream = opened;
                 // A file cut back (a full disk) is read again from its start of what is left.
                 if (stream.Length < offset)
                     offset = 0;

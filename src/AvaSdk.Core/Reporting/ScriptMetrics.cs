@@ -60,8 +60,12 @@ namespace AvaSdk.Reporting
                 OpenFiles();
             var stamped = seriesTimes.Unique(metric);
             record!.Report(stamped);
-            if (record.Failure == null)
-                reporter?.Report(stamped);
+            // Durable (and so sendable, and visible to Get-AvaMetric -Wait) as soon as it is written.
+            record.Flush();
+            if (record.Failure is { } failure)
+                throw new AvaException(AvaErrors.DiskFull, $"{record.Path} could not be written ({failure.Message}): the metric was not recorded. Free space in '{instance.Folder.Path}'.", instance.Folder.Path, failure);
+            reporter?.Report(stamped);
+            reporter?.Flush();
         }
 
         /// <summary>Makes what was recorded durable and delivers it; returns what is still owed (kept for the next command).</summary>

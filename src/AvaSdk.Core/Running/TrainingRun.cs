@@ -200,6 +200,8 @@ namespace AvaSdk.Running
                 {
                     options.Record?.Report(seriesTimes.Unique(metric));
                     options.Record?.Flush();
+                    if (options.Record?.Failure is IOException failure)
+                        throw new AvaException(AvaErrors.DiskFull, $"{options.Record.Path} could not be written ({failure.Message}): the metric was not recorded. Free space in '{options.Folder.Path}'.", options.Folder.Path, failure);
                     return true;
                 }
                 scriptMetrics.Enqueue(metric);
@@ -255,13 +257,14 @@ namespace AvaSdk.Running
 
         public void Dispose()
         {
-            lock (scriptGate)
-                disposed = true;
             if (!completion.IsCompleted)
             {
                 Stop();
                 completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
             }
+            // Only now: until the run is over its metrics file has one writer, the run, and the script's metrics go through it.
+            lock (scriptGate)
+                disposed = true;
             guard?.Dispose();
             process.Dispose();
             stopping.Dispose();
@@ -317,7 +320,19 @@ namespace AvaSdk.Running
             try
             {
                 var snapshotWork = HandleSnapshotsAsync();
-                await Task.Factory.StartNew(ProcessLines, TaskCreationOptions.LongRunning).ConfigureAwait(false);
+                try
+                {
+                    await Task.Factory.StartNew(ProcessLines, TaskCreationOptions.LongRunning).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // However the processor ended, the script's metrics are recorded from here on by TryRecord itself.
+                    lock (scriptGate)
+                    {
+                        takesScriptMetrics = false;
+                        RecordScriptMetrics();
+                    }
+                }
                 snapshots.Writer.TryComplete();
                 await snapshotWork.ConfigureAwait(false);
                 process.WaitForExit();

@@ -164,7 +164,7 @@ namespace AvaSdk.Running
             [TrainInstanceId.EnvironmentVariable] = instance?.Id,
             ["AVA_PARAMS_PATH"] = instance?.ParamsPath,
             ["AVA_SNAPSHOT_PATH"] = folder.Output,
-            ["AVA_LOG_PATH"] = folder.Logs,
+            ["AVA_LOG_PATH"] = folder.TrainerLogs,
             [JobNode.RankVariable] = (instance?.Node ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             [JobNode.SizeVariable] = (instance?.NodeCount ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Where(v => v.Value != null).ToDictionary(v => v.Key, v => v.Value);

@@ -43,6 +43,8 @@ namespace AvaSdk.Training
         /// <exception cref="OperationCanceledException"><paramref name="stopping"/> was cancelled before the instance was marked.</exception>
         public static void Complete(TrainInstance instance, string? errorMessage, IWorkObserver observer, CancellationToken stopping, TimeSpan? timeLimit = null)
         {
+            if (!instance.JobNode.IsLeader && instance.JobNode.IsMultiNode)
+                TrainInstanceStore.RequireNodeRunning(instance);
             if (InstanceOwnership.Acquire(instance.Folder) is string note)
                 observer.Warning(note);
             var config = new PlatformConfig(instance.Workspace);
@@ -91,11 +93,14 @@ namespace AvaSdk.Training
         {
             const string Activity = "Waiting for the job's nodes";
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            // An end recorded before this node started is an earlier attempt's: the nodes of a job train together.
+            var since = NodeRecord.TryRead(instance.Folder.NodeRecord(instance.Node))?.StartTime ?? instance.StartTime;
+            bool Ended(NodeRecord? node) => node?.EndTime is DateTimeOffset end && end >= since;
             System.Collections.Generic.IReadOnlyList<NodeRecord> nodes;
             while (true)
             {
                 nodes = NodeRecord.ReadAll(instance.Folder.Nodes);
-                var ended = nodes.Count(n => n.EndTime != null && n.Rank < instance.NodeCount);
+                var ended = nodes.Count(n => Ended(n) && n.Rank < instance.NodeCount);
                 if (ended >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
                     break;
                 observer.Progress(Activity, $"{ended} of {instance.NodeCount} nodes have ended", ended * 100 / instance.NodeCount);
@@ -106,9 +111,9 @@ namespace AvaSdk.Training
             for (var rank = 0; rank < instance.NodeCount; rank++)
             {
                 var record = nodes.FirstOrDefault(n => n.Rank == rank);
-                if (record?.EndTime == null)
+                if (!Ended(record))
                     problems.Add($"node {rank} did not record its end within {bound.TotalSeconds:0} s");
-                else if (record.Status == TrainInstanceStatus.Failed && rank != instance.Node)
+                else if (record!.Status == TrainInstanceStatus.Failed && rank != instance.Node)
                     problems.Add($"node {rank} failed: {record.ErrorMessage}");
             }
             return problems.Count == 0 ? null : string.Join("; ", problems);

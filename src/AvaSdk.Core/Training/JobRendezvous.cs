@@ -11,8 +11,8 @@ namespace AvaSdk.Training
     /// <summary>
     /// How the nodes of one job come to share one instance without being told its id: they meet in the shared workspace.
     /// Under the job's lock (run/.jobs/&lt;job&gt;.lock, an OS lock that dies with its process), a node reads the job file
-    /// (run/.jobs/&lt;job&gt;.json); while the instance it names is running, the node joins it; otherwise (the first node
-    /// of a new run of the job) it creates the instance, on the platform too, and writes the job file. The others wait on
+    /// (run/.jobs/&lt;job&gt;.json); while the instance it names is running and one of its nodes lives, the node joins it;
+    /// otherwise (the first node of a new run of the job) it creates the instance, on the platform too, and writes the job file. The others wait on
     /// the lock meanwhile, bounded by AVA_NODE_WAIT_SEC. Which node creates it does not depend on its rank.
     /// </summary>
     public static class JobRendezvous
@@ -74,7 +74,9 @@ namespace AvaSdk.Training
             if (!File.Exists(status))
                 return null;
             var record = TrainInstanceStore.ReadStatus(status, out var json);
-            return record.Status == TrainInstanceStatus.Running ? (id, Platform.PlatformLink.FromJson(json["platform"])) : null;
+            // Joined only while a node of it lives: a job killed whole and started again is a new run, not a resume.
+            var alive = record.Status == TrainInstanceStatus.Running && InstanceOwnership.HasLiveOwner(workspace.RunPath(id), (int?)json["nodes"] ?? 1);
+            return alive ? (id, Platform.PlatformLink.FromJson(json["platform"])) : null;
         }
     }
 }

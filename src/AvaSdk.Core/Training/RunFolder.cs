@@ -41,8 +41,14 @@ namespace AvaSdk.Training
         /// <summary>training.log and ava.log.</summary>
         public string Logs { get; }
 
-        /// <summary>The copies of the trainer's snapshots (the instance's SnapshotPath).</summary>
-        public string Output => Combine("output");
+        /// <summary>
+        /// The copies of the trainer's snapshots (the instance's SnapshotPath). Node 0's in a job of several nodes; another
+        /// node's trainer gets <c>output.&lt;rank&gt;</c>, so no two write one file.
+        /// </summary>
+        public string Output => Node is int rank and > 0 ? Combine($"output.{rank.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : Combine("output");
+
+        /// <summary>Where the trainer may write logs of its own (AVA_LOG_PATH): logs/, or logs/node&lt;rank&gt; for a node of several.</summary>
+        public string TrainerLogs => Node is int rank ? System.IO.Path.Combine(Logs, $"node{rank.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : Logs;
 
         /// <summary>The trainer's raw stdout and stderr, whole lines in arrival order.</summary>
         public string TrainingLog => System.IO.Path.Combine(Logs, Named("training", ".log"));

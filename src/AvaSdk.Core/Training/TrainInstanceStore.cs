@@ -36,7 +36,12 @@ namespace AvaSdk.Training
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
             var folder = RunFolder.Of(runPath, node.Tag);
-            var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status) : null;
+            JObject? previousJson = null;
+            var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status, out previousJson) : null;
+            // A job's files are named by its number of nodes: a process that sees another number would write beside them.
+            if (previousJson != null && ((int?)previousJson["nodes"] ?? 1) is var recorded && recorded != node.Size)
+                throw new AvaException(AvaErrors.NodeInvalid, $"Training instance '{id}' belongs to a job of {recorded} node(s), but this process is {node} (from {node.Source}). " +
+                    $"Set ${JobNode.SizeVariable} to {recorded} and this node's rank (${JobNode.RankVariable}) to resume it.", id);
 
             var ownedHere = InstanceOwnership.IsHeldHere(folder);
             var takeOver = InstanceOwnership.Acquire(folder);
@@ -44,7 +49,7 @@ namespace AvaSdk.Training
             foreach (var written in folder.ReplacedFiles)
                 AtomicFile.RemoveLeftovers(written);
             Directory.CreateDirectory(folder.Output);
-            Directory.CreateDirectory(folder.Logs);
+            Directory.CreateDirectory(folder.TrainerLogs);
             var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(folder.InstanceLog, node.Tag), node)
             {
                 Platform = platform,
@@ -160,15 +165,31 @@ namespace AvaSdk.Training
         /// <exception cref="AvaException">AvaTrainInstanceCompleted: this node (not node 0) has already ended.</exception>
         internal static void MarkNodeEnd(TrainInstance instance, string? errorMessage, DateTimeOffset now)
         {
+            if (!instance.JobNode.IsLeader)
+                RequireNodeRunning(instance);
             var path = instance.Folder.NodeRecord(instance.Node);
             var record = NodeRecord.TryRead(path) ?? NodeRecord.Starting(instance.JobNode, instance.StartTime);
-            if (record.EndTime != null && !instance.JobNode.IsLeader)
-                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"Node {instance.Node} of training instance '{instance.Id}' has already ended ({record.Status.ToString().ToLowerInvariant()}).", instance.Id);
             record.Status = string.IsNullOrEmpty(errorMessage) ? TrainInstanceStatus.Done : TrainInstanceStatus.Failed;
             record.EndTime = now;
             record.ErrorMessage = string.IsNullOrEmpty(errorMessage) ? null : errorMessage;
-            record.Write(path);
+            // Logged first: node 0 uploads this node's log once the record says it ended.
             instance.Log.Information("Node {Node} of training instance {Id:l} ended: {Status:l}", instance.Node, instance.Id, record.Status.ToString().ToLowerInvariant());
+            record.Write(path);
+            if (!instance.JobNode.IsLeader)
+            {
+                // This node's part is over: the object takes no more runs or metrics.
+                instance.Status = record.Status;
+                instance.EndTime = now;
+                instance.ErrorMessage = record.ErrorMessage;
+            }
+        }
+
+        /// <summary>Refuses a node (not 0) whose part of the instance has already ended.</summary>
+        /// <exception cref="AvaException">AvaTrainInstanceCompleted.</exception>
+        internal static void RequireNodeRunning(TrainInstance instance)
+        {
+            if (NodeRecord.TryRead(instance.Folder.NodeRecord(instance.Node)) is { EndTime: not null } record)
+                throw new AvaException(AvaErrors.TrainInstanceCompleted, $"Node {instance.Node} of training instance '{instance.Id}' has already ended ({record.Status.ToString().ToLowerInvariant()}).", instance.Id);
         }
 
         internal static void Save(TrainInstance instance) => WriteStatus(instance);

@@ -72,17 +72,26 @@ namespace AvaSdk.PowerShell.Cmdlets
                 (Phase == null || Phase.Contains(metric.Phase)) &&
                 (Node == null || Node.Contains(metric.Node ?? 0));
             var recorded = new RecordedMetrics(instances, Wanted);
-            foreach (var metric in recorded.ReadAll(MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null))
-                WriteObject(metric);
-            if (!Wait)
-                return;
-            foreach (var metric in recorded.Follow(Abandoned, stopping.Token))
-                WriteObject(metric);
+            try
+            {
+                foreach (var metric in recorded.ReadAll(MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null))
+                    WriteObject(metric);
+                if (!Wait)
+                    return;
+                foreach (var metric in recorded.Follow(Abandoned, stopping.Token))
+                    WriteObject(metric);
+            }
+            catch (AvaException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+            }
         }
 
         private void Abandoned(TrainInstance instance) =>
             WriteWarning($"Training instance '{instance.Id}' is still running, but the process that owned it is gone without completing it: no more metrics will come. " +
-                $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance.");
+                (instance.NodeCount > 1
+                    ? $"Resume it by starting its job again (each node's New-AvaTrainInstance -Id {instance.Id} -Node <rank>, with AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
+                    : $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance."));
 
         private IEnumerable<TrainInstance> Listed()
         {
