@@ -54,7 +54,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         {
             if (ParameterSetName == IdSet)
             {
-                instances.AddRange(Listed());
+                instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id));
                 return;
             }
             var instance = TrainInstance ?? SessionTrainInstance.Last;
@@ -92,29 +92,6 @@ namespace AvaSdk.PowerShell.Cmdlets
                 (instance.NodeCount > 1
                     ? $"Resume it by starting its job again (each node's New-AvaTrainInstance -Id {instance.Id} -Node <rank>, with AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
                     : $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance."));
-
-        private IEnumerable<TrainInstance> Listed()
-        {
-            var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
-            IReadOnlyList<TrainInstance> listed;
-            IReadOnlyList<AvaException> problems;
-            try
-            {
-                (listed, problems) = RunCore(() => (TrainInstanceStore.List(workspace, out var damaged), damaged));
-            }
-            catch (AvaException ex)
-            {
-                ThrowTerminatingError(ToErrorRecord(ex));
-                throw;
-            }
-            // A damaged status file costs its own instance only.
-            foreach (var problem in problems)
-                WriteError(ToErrorRecord(problem));
-            var patterns = Id.Select(id => new WildcardPattern(id, WildcardOptions.IgnoreCase)).ToList();
-            foreach (var id in Id.Where(id => !WildcardPattern.ContainsWildcardCharacters(id) && !listed.Any(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase))))
-                WriteError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, $"The workspace '{workspace}' has no training instance '{id}'.", id)));
-            return listed.Where(i => patterns.Any(p => p.IsMatch(i.Id)));
-        }
 
         protected override void StopProcessing() => stopping.Cancel();
 

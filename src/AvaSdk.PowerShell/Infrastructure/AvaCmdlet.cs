@@ -63,6 +63,35 @@ namespace AvaSdk.PowerShell.Infrastructure
             return record;
         }
 
+        /// <summary>
+        /// The instances of <paramref name="workspace"/> whose ids match <paramref name="ids"/> (wildcards), as their status
+        /// files say. A damaged status file, or an id without wildcards that names no instance, is a non-terminating error;
+        /// a missing workspace stops the command.
+        /// </summary>
+        protected System.Collections.Generic.IEnumerable<TrainInstance> ListInstances(string workspace, string[] ids)
+        {
+            System.Collections.Generic.IReadOnlyList<TrainInstance> listed;
+            System.Collections.Generic.IReadOnlyList<AvaException> problems;
+            try
+            {
+                (listed, problems) = RunCore(() => (Training.TrainInstanceStore.List(workspace, out var damaged), damaged));
+            }
+            catch (AvaException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex));
+                throw;
+            }
+            foreach (var problem in problems)
+                WriteError(ToErrorRecord(problem));
+            foreach (var id in ids)
+            {
+                if (!WildcardPattern.ContainsWildcardCharacters(id) && !System.Linq.Enumerable.Any(listed, i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase)))
+                    WriteError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, $"The workspace '{workspace}' has no training instance '{id}'.", id)));
+            }
+            var patterns = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Select(ids, id => new WildcardPattern(id, WildcardOptions.IgnoreCase)));
+            return System.Linq.Enumerable.Where(listed, i => patterns.Exists(p => p.IsMatch(i.Id)));
+        }
+
         /// <summary>What this cmdlet's user can do about <paramref name="error"/> with its parameters; null when nothing.</summary>
         protected virtual string? Hint(AvaError error) => null;
 
