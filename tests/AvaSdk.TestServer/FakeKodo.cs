@@ -51,6 +51,9 @@ namespace AvaSdk.TestServer
         private readonly object regionLock = new object();
         private RegionConfig region = new RegionConfig();
         private long bytesReceived;
+        // Requests being handled: a test waits for none before it resets, so a late request of a cancelled client is not
+        // counted in what comes after.
+        private int inFlight;
         private int regionQueries;
         private string mainHost = "127.0.0.1";
         private IReadOnlyList<string> extraHosts = Array.Empty<string>();
@@ -82,6 +85,22 @@ namespace AvaSdk.TestServer
                     await next();
                     return;
                 }
+                Interlocked.Increment(ref inFlight);
+                try
+                {
+                    await Handle(context, next);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref inFlight);
+                }
+            });
+            MapRoutes(app);
+        }
+
+        private async Task Handle(HttpContext context, Func<Task> next)
+        {
+            {
                 var request = context.Request;
                 var host = request.Host.Value ?? string.Empty;
                 var raw = RawTarget(context);
@@ -157,8 +176,11 @@ namespace AvaSdk.TestServer
                     return;
                 }
                 await next();
-            });
+            }
+        }
 
+        private void MapRoutes(WebApplication app)
+        {
             app.MapPost("/_control/fail", (HttpContext c) => Plan(c, FailureKind.Status));
             app.MapPost("/_control/drop", (HttpContext c) => Plan(c, FailureKind.Drop));
             app.MapPost("/_control/delay", (HttpContext c) => Plan(c, FailureKind.Delay));
@@ -190,6 +212,7 @@ namespace AvaSdk.TestServer
                     requests = counts.ToDictionary(p => p.Key, p => p.Value),
                     parts = partsReceived.ToArray(),
                     bytesReceived = Interlocked.Read(ref bytesReceived),
+                    inFlight = Volatile.Read(ref inFlight),
                     uploads = uploads.Count,
                     regionQueries = Volatile.Read(ref regionQueries),
                     downloadTargets = downloadTargets.ToArray(),
