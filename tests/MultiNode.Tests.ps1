@@ -254,10 +254,26 @@ Describe 'Which node this is' {
         Complete-AvaTrainInstance $train
     }
 
-    It 'asks a DMLC worker of several for its rank (AvaNodeRankUnknown), and keeps a server out of the instance (AvaNodeNotWorker)' {
-        $env:DMLC_ROLE = 'worker'; $env:DMLC_NUM_WORKER = '2'; $env:JOB_NAME = 'j'
-        { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaNodeRankUnknown,*'
-        $env:DMLC_WORKER_ID = '1'
+    It 'gives DMLC workers with no rank a slot each, and their metrics the node their log names' {
+        $env:DMLC_ROLE = 'worker'; $env:DMLC_NUM_WORKER = '2'; $env:JOB_NAME = 'dmlc-job'
+        (Get-AvaConfig Node).Description | Should -Match 'takes a free slot'
+        $first = New-AvaTrainInstance
+        $second = New-AvaTrainInstance
+        $second.Id | Should -Be $first.Id
+        $first.Node, $second.Node | Should -Be 0, 1
+        # ps-lite made the first worker rank 1; its log says so only from its second metric line on.
+        $trainer = 'printf "INFO:root:Epoch[0] Batch [20]\tSpeed: 100.5 samples/sec\taccuracy=0.25\n"; printf "INFO:root:Node[1] Epoch[0] Batch [40]\tSpeed: 101.5 samples/sec\taccuracy=0.5\n"'
+        $metrics = @(Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework MXNet -TrainInstance $first)
+        $metrics.Value | Should -Be 100.5, 0.25, 101.5, 0.5
+        $metrics.Node | Should -Be 1, 1, 1, 1 -Because 'the metrics before the first Node[n] line waited for it'
+        (Get-Content (Join-Path $first.RunPath 'metrics.0.jsonl') | ConvertFrom-Json).node | Should -Be 1, 1, 1, 1
+        Complete-AvaTrainInstance $second
+        Complete-AvaTrainInstance $first
+        (Get-Content $first.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
+    }
+
+    It 'takes a DMLC worker''s given rank, and keeps a server out of the instance (AvaNodeNotWorker)' {
+        $env:DMLC_ROLE = 'worker'; $env:DMLC_NUM_WORKER = '2'; $env:JOB_NAME = 'j'; $env:DMLC_WORKER_ID = '1'
         (Get-AvaConfig Node).Value | Should -Be '1'
         $env:DMLC_ROLE = 'server'
         (Get-AvaConfig Node).Description | Should -Match 'DMLC server'

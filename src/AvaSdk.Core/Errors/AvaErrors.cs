@@ -55,7 +55,6 @@ namespace AvaSdk.Errors
         public static readonly AvaError TrainInstanceStatusInvalid = new AvaError("AvaTrainInstanceStatusInvalid", AvaErrorKind.InvalidData, "the instance's status.json is damaged");
         public static readonly AvaError ScriptError = new AvaError("AvaScriptError", AvaErrorKind.NotSpecified, "the training script logged an error with Write-AvaLog -Level Error (not a terminating error)");
         public static readonly AvaError NodeInvalid = new AvaError("AvaNodeInvalid", AvaErrorKind.InvalidArgument, "the node's rank or the job's size (-Node, AVA_NODE, a launcher's variables) is not a whole number, or the rank is not below the size");
-        public static readonly AvaError NodeRankUnknown = new AvaError("AvaNodeRankUnknown", AvaErrorKind.InvalidOperation, "a DMLC worker of several has no rank variable (set AVA_NODE)");
         public static readonly AvaError NodeNotWorker = new AvaError("AvaNodeNotWorker", AvaErrorKind.InvalidOperation, "a DMLC server or scheduler process has no part in the training instance; only workers start one");
         public static readonly AvaError JobKeyMissing = new AvaError("AvaJobKeyMissing", AvaErrorKind.InvalidOperation, "a job of several nodes names no job (JOB_NAME, MASTER_ADDR and MASTER_PORT, …) for its nodes to share an instance through, and no instance id was given");
         public static readonly AvaError JobWaitTimedOut = new AvaError("AvaJobWaitTimedOut", AvaErrorKind.OperationTimeout, "the node waited longer than AVA_NODE_WAIT_SEC for the node creating the job's instance");

@@ -63,6 +63,9 @@ namespace AvaSdk
         /// <summary>The rank of the node of a multi-node job that recorded it; null when the job has one node.</summary>
         public int? Node { get; }
 
+        internal Metric OnNode(int node) =>
+            new Metric(Name, Value, Iteration, Epoch, Phase, Framework, Timestamp, TrainInstanceId, Line, Batch, node);
+
         internal Metric At(DateTimeOffset timestamp) =>
             new Metric(Name, Value, Iteration, Epoch, Phase, Framework, timestamp, TrainInstanceId, Line, Batch, Node);
 

@@ -41,10 +41,14 @@ namespace AvaSdk.Parsing
 
         public List<SnapshotEvent> Snapshots { get; } = new List<SnapshotEvent>();
 
+        /// <summary>The node the line says it comes from (MXNet's Node[n] prefix), when it says so.</summary>
+        public int? Node { get; set; }
+
         public void Clear()
         {
             Metrics.Clear();
             Snapshots.Clear();
+            Node = null;
         }
     }
 }

@@ -40,6 +40,17 @@ namespace AvaSdk.Parsing
 
         private long? EpochLength => givenEpochLength ?? learnedEpochLength;
 
+        // "Node[3]" as distributed MXNet's logging puts it before a worker's lines: ps-lite's rank of the worker.
+        private static int? NodePrefix(string line)
+        {
+            var at = line.IndexOf("Node[", StringComparison.Ordinal);
+            if (at < 0)
+                return null;
+            var start = at + 5;
+            var end = line.IndexOf(']', start);
+            return end > start && end - start <= 6 && int.TryParse(line.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out var rank) ? rank : null;
+        }
+
         public void Parse(string line, in LogLineContext context, ParseOutput output)
         {
             if (line.IndexOf("Epoch[", StringComparison.Ordinal) < 0 && line.IndexOf("Iter[", StringComparison.Ordinal) < 0 &&
@@ -47,6 +58,7 @@ namespace AvaSdk.Parsing
                 return;
             if (line.IndexOf('\x1b') >= 0)
                 line = Ansi.Replace(line, string.Empty);
+            output.Node = NodePrefix(line);
 
             if (TryReadPosition(line, out var epoch, out var batch, out var positionEnd))
             {

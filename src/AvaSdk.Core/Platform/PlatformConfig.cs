@@ -183,7 +183,9 @@ namespace AvaSdk.Platform
             }
             return new[]
             {
-                new ConfigSetting("Node", node.Rank.ToString(CultureInfo.InvariantCulture), node.Source, "this process's rank in the job" + (node.IsWorker ? string.Empty : $" (a DMLC {node.Role}: it reports nothing)")),
+                node.RankFromLog
+                    ? new ConfigSetting("Node", null, node.Source, "this process's rank in the job: a DMLC worker takes a free slot, and its metrics the node its log names (Node[n])")
+                    : new ConfigSetting("Node", node.Rank.ToString(CultureInfo.InvariantCulture), node.Source, "this process's rank in the job" + (node.IsWorker ? string.Empty : $" (a DMLC {node.Role}: it reports nothing)")),
                 new ConfigSetting("NodeCount", node.Size.ToString(CultureInfo.InvariantCulture), node.Source, "how many nodes the job has"),
                 new ConfigSetting("JobKey", node.JobKey, node.JobKeySource ?? "not set", "what the nodes of a job share to meet in run/.jobs/"),
             };

@@ -48,7 +48,7 @@ namespace AvaSdk.Platform
                 spec = await api.GetTrainInstanceAsync(training, id, cancellationToken).ConfigureAwait(false);
                 log.Information("Resuming instance {Id:l} of training {Training:l} as the AVA platform knows it", id, training);
             }
-            return TrainInstanceStore.Start(workspaceRoot, id, now, new PlatformLink(training, spec, reported: true), node, recordsInstance: requestedId == null || node.IsLeader);
+            return TrainInstanceStore.Start(workspaceRoot, id, now, new PlatformLink(training, spec, reported: true), node, createdHere: requestedId == null);
         }
 
         /// <summary>Tells the platform the instance ended. Returns null when it did, else the error (the completion stays pending).</summary>

@@ -58,6 +58,10 @@ namespace AvaSdk.Running
         private readonly object scriptGate = new object();
         private bool takesScriptMetrics = true;
         private bool disposed;
+        private const int MaxMetricsWaitingForNode = 100_000;
+        private readonly List<Metric> metricsWaitingForNode = new List<Metric>();
+        // The node the log named (options.NodeFromLog); only the processor reads and writes it.
+        private int? logNode;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
@@ -390,6 +394,7 @@ namespace AvaSdk.Running
             parsed.Clear();
             options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
+            ReleaseMetricsWaitingForNode();
             lock (scriptGate)
             {
                 takesScriptMetrics = false;
@@ -463,10 +468,54 @@ namespace AvaSdk.Running
 
         private void Dispatch(ParseOutput parsed)
         {
-            foreach (var parsedMetric in parsed.Metrics)
-                Emit(TrainingOutput.Of(Record(parsedMetric)));
+            if (!options.NodeFromLog)
+            {
+                foreach (var parsedMetric in parsed.Metrics)
+                    Emit(TrainingOutput.Of(Record(parsedMetric)));
+            }
+            else
+            {
+                DispatchOnLogNode(parsed);
+            }
             foreach (var snapshot in parsed.Snapshots)
                 snapshots.Writer.TryWrite(snapshot);
+        }
+
+        // A worker whose rank the log names: its metrics wait for the first line that names it (a bounded number of them),
+        // then they and all that follow carry that node.
+        private void DispatchOnLogNode(ParseOutput parsed)
+        {
+            if (logNode == null && parsed.Node is int named)
+            {
+                logNode = named;
+                log.Information("The log names this worker's node: Node[{Node}]; its metrics carry it", named);
+                foreach (var waiting in metricsWaitingForNode)
+                    Emit(TrainingOutput.Of(Record(waiting.OnNode(named))));
+                metricsWaitingForNode.Clear();
+            }
+            foreach (var parsedMetric in parsed.Metrics)
+            {
+                if (logNode is int node)
+                    Emit(TrainingOutput.Of(Record(parsedMetric.OnNode(node))));
+                else if (metricsWaitingForNode.Count < MaxMetricsWaitingForNode)
+                    metricsWaitingForNode.Add(parsedMetric);
+                else
+                {
+                    ReleaseMetricsWaitingForNode();
+                    Emit(TrainingOutput.Of(Record(parsedMetric)));
+                }
+            }
+        }
+
+        // No line named the node (yet): the waiting metrics go on with the node of the worker's slot.
+        private void ReleaseMetricsWaitingForNode()
+        {
+            if (metricsWaitingForNode.Count == 0)
+                return;
+            log.Warning("No line of the log named this worker's node (Node[n]) before {Count} metrics; they carry the node of its slot, {Node}", metricsWaitingForNode.Count, options.Node);
+            foreach (var waiting in metricsWaitingForNode)
+                Emit(TrainingOutput.Of(Record(waiting)));
+            metricsWaitingForNode.Clear();
         }
 
         // metrics.jsonl first, then the reporters, which only send what it holds.

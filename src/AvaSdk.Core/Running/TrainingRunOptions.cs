@@ -35,6 +35,12 @@ namespace AvaSdk.Running
         /// <summary>The node's rank, stamped on every metric, in a job of more than one node; else null.</summary>
         public int? Node { get; set; }
 
+        /// <summary>
+        /// The metrics' node is the one the log names (MXNet's Node[n] prefix, a DMLC worker whose rank ps-lite gives at run
+        /// time): metrics wait until a line names it; a log that never does gives them <see cref="Node"/>.
+        /// </summary>
+        public bool NodeFromLog { get; set; }
+
         /// <summary>metrics.jsonl: written before the reporters hear of a metric, so they only send what it holds.</summary>
         public MetricsJsonLinesWriter? Record { get; set; }
 

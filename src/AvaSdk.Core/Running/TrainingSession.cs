@@ -123,6 +123,7 @@ namespace AvaSdk.Running
             {
                 ForwardLines = Request.ForwardLines,
                 Node = instance?.JobNode.Tag,
+                NodeFromLog = instance?.JobNode.RankFromLog == true,
             };
             foreach (var variable in ChildEnvironment(instance, folder))
                 options.Environment[variable.Key] = variable.Value;

@@ -42,8 +42,10 @@ namespace AvaSdk.Training
             new[] { "PMIX_NAMESPACE" },
         };
 
-        private JobNode(int rank, int size, string source, string? role, string? jobKey, string? jobKeySource)
+        private JobNode(int rank, int size, string source, string? role, string? jobKey, string? jobKeySource, bool rankFromLog = false, bool claimed = true)
         {
+            RankFromLog = rankFromLog;
+            Claimed = claimed;
             Rank = rank;
             Size = size;
             Source = source;
@@ -69,13 +71,27 @@ namespace AvaSdk.Training
         /// <summary>The DMLC role when the launcher is ps-lite's (worker, server, scheduler); else null.</summary>
         public string? Role { get; }
 
+        /// <summary>
+        /// A DMLC worker of several with no rank variable: ps-lite gives worker ranks at run time, so it takes the first free
+        /// slot of the instance for its files (its <see cref="Rank"/>), and its metrics take their node from the Node[n]
+        /// prefix of its log once it appears (they wait until then).
+        /// </summary>
+        public bool RankFromLog { get; }
+
+        /// <summary>False until a <see cref="RankFromLog"/> worker has taken its slot (when it starts its instance).</summary>
+        internal bool Claimed { get; }
+
+        /// <summary>The same worker in slot <paramref name="slot"/>.</summary>
+        internal JobNode InSlot(int slot) => new JobNode(slot, Size, $"slot {slot} of {Size}, taken as the first free one (DMLC workers of several; the metrics' node comes from the log's Node[n])",
+            Role, JobKey, JobKeySource, rankFromLog: true, claimed: true);
+
         /// <summary>A DMLC server or scheduler runs beside the workers and reports nothing.</summary>
         public bool IsWorker => Role == null || Role == "worker";
 
         public bool IsMultiNode => Size > 1;
 
         /// <summary>The node that uploads snapshots, records models and completes the instance on the platform.</summary>
-        public bool IsLeader => IsWorker && Rank == 0;
+        public bool IsLeader => IsWorker && Claimed && Rank == 0;
 
         /// <summary>What the nodes of one job share, to meet under run/.jobs/; null when the environment names no job.</summary>
         public string? JobKey { get; }
@@ -86,8 +102,7 @@ namespace AvaSdk.Training
         public int? Tag => IsMultiNode ? Rank : null;
 
         /// <summary>This process's node, from the environment and, when given, a rank that overrides it.</summary>
-        /// <exception cref="AvaException">AvaNodeInvalid (a rank or size that is not a whole number, a rank past the size),
-        /// AvaNodeRankUnknown (a DMLC worker of several whose rank nothing says).</exception>
+        /// <exception cref="AvaException">AvaNodeInvalid: a rank or size that is not a whole number, a rank past the size.</exception>
         public static JobNode Resolve(Func<string, string?> environment, int? rank = null)
         {
             string? Read(string name) => environment(name) is string value && value.Trim().Length > 0 ? value.Trim() : null;
@@ -121,8 +136,8 @@ namespace AvaSdk.Training
                     return Checked(Number(id, "env:DMLC_WORKER_ID", 0), workers, "env:DMLC_WORKER_ID,DMLC_NUM_WORKER", role, jobKey, jobKeySource);
                 if (workers == 1)
                     return new JobNode(0, 1, "env:DMLC_NUM_WORKER", role, jobKey, jobKeySource);
-                throw new AvaException(AvaErrors.NodeRankUnknown, $"This process is one of {workers} DMLC workers, but nothing says which: ps-lite assigns worker ranks at run time. " +
-                    $"Set ${RankVariable} (0 to {workers - 1}) for each worker.", "env:DMLC_ROLE");
+                // ps-lite names the worker's rank at run time: it takes a slot when its instance starts (see RankFromLog).
+                return new JobNode(0, workers, "env:DMLC_ROLE,DMLC_NUM_WORKER", role, jobKey, jobKeySource, rankFromLog: true, claimed: false);
             }
             return jobKey == null ? Single : new JobNode(0, 1, "default", null, jobKey, jobKeySource);
         }

@@ -34,18 +34,18 @@ namespace AvaSdk.Training
                 $"Check that node, or raise AVA_NODE_WAIT_SEC.", jobFile);
             if (RunningInstanceOf(jobFile, workspace) is (string id, var link))
             {
-                var joined = TrainInstanceStore.Start(workspaceRoot, id, now, link, node, recordsInstance: node.IsLeader);
-                joined.Log.Information("Joined training instance {Id:l} of job {Job:l} as {Node:l}", id, node.JobKey, node.ToString());
+                var joined = TrainInstanceStore.Start(workspaceRoot, id, now, link, node, createdHere: false);
+                joined.Log.Information("Joined training instance {Id:l} of job {Job:l} as {Node:l}", id, node.JobKey, joined.JobNode.ToString());
                 return joined;
             }
             var created = createOnPlatform?.Invoke() ??
-                TrainInstanceStore.Start(workspaceRoot, TrainInstanceId.NewId(now), now, null, node, recordsInstance: true);
+                TrainInstanceStore.Start(workspaceRoot, TrainInstanceId.NewId(now), now, null, node, createdHere: true);
             AtomicFile.WriteAllText(jobFile, new JObject
             {
                 ["job"] = node.JobKey,
                 ["id"] = created.Id,
                 ["nodes"] = node.Size,
-                ["createdBy"] = node.Rank,
+                ["createdBy"] = created.Node,
                 ["created"] = TrainInstanceStore.FormatTime(now),
             }.ToString(Formatting.Indented));
             created.Log.Information("Created training instance {Id:l} for job {Job:l} ({Nodes} nodes) in {JobFile:l}", created.Id, node.JobKey, node.Size, jobFile);

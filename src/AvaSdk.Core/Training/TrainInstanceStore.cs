@@ -21,12 +21,12 @@ namespace AvaSdk.Training
         /// <see cref="Start(string, string, DateTimeOffset)"/> as <paramref name="node"/> of its job: a node other than 0 records
         /// only its own start, and leaves status.json to node 0.
         /// </summary>
-        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, JobNode node) => Start(workspaceRoot, id, now, null, node, node.IsLeader);
+        public static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, JobNode node) => Start(workspaceRoot, id, now, null, node, createdHere: false);
 
         /// <param name="node">This process's node of the job: in a job of several, it records its own start in nodes/.</param>
-        /// <param name="recordsInstance">Writes status.json: the node that created the instance, and node 0; never the others,
-        /// so no file has writers on two nodes.</param>
-        internal static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, Platform.PlatformLink? platform, JobNode node, bool recordsInstance)
+        /// <param name="createdHere">This node created the instance. status.json is written by the node that created the
+        /// instance and by node 0, never by the others, so no file has writers on two nodes.</param>
+        internal static TrainInstance Start(string workspaceRoot, string id, DateTimeOffset now, Platform.PlatformLink? platform, JobNode node, bool createdHere)
         {
             var problem = TrainInstanceId.Validate(id);
             if (problem != null)
@@ -35,6 +35,10 @@ namespace AvaSdk.Training
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
+            string? slotNote = null;
+            if (!node.Claimed)
+                (node, slotNote) = TakeSlot(runPath, node);
+            var recordsInstance = createdHere || node.IsLeader;
             var folder = RunFolder.Of(runPath, node.Tag);
             JObject? previousJson = null;
             var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status, out previousJson) : null;
@@ -44,7 +48,7 @@ namespace AvaSdk.Training
                     $"Set ${JobNode.SizeVariable} to {recorded} and this node's rank (${JobNode.RankVariable}) to resume it.", id);
 
             var ownedHere = InstanceOwnership.IsHeldHere(folder);
-            var takeOver = InstanceOwnership.Acquire(folder);
+            var takeOver = InstanceOwnership.Acquire(folder) ?? slotNote;
             // A process killed while it rewrote one of these left its temp file behind.
             foreach (var written in folder.ReplacedFiles)
                 AtomicFile.RemoveLeftovers(written);
@@ -73,6 +77,27 @@ namespace AvaSdk.Training
                 instance.Log.Information("Resumed training instance {Id:l} in {RunPath:l} (it was {PreviousStatus:l}); its files are kept",
                     id, instance.RunPath, previous.Status.ToString().ToLowerInvariant());
             return instance;
+        }
+
+        // A DMLC worker whose rank only its log will tell takes the first slot no live process holds: its files' rank.
+        private static (JobNode Node, string? Note) TakeSlot(string runPath, JobNode node)
+        {
+            for (var slot = 0; slot < node.Size; slot++)
+            {
+                var folder = RunFolder.Of(runPath, slot);
+                if (InstanceOwnership.IsHeldHere(folder))
+                    continue;
+                try
+                {
+                    return (node.InSlot(slot), InstanceOwnership.Acquire(folder));
+                }
+                catch (AvaException ex) when (ex.Error == AvaErrors.TrainInstanceBusy)
+                {
+                    // Another live worker holds it.
+                }
+            }
+            throw new AvaException(AvaErrors.NodeInvalid, $"All {node.Size} worker slots of the instance in '{runPath}' are held by live processes, so this DMLC worker has none " +
+                "(DMLC_NUM_WORKER is smaller than the number of workers started?).", runPath);
         }
 
         // Whether this node's part of the instance was running when no one owned it: in a job of several nodes, the node's

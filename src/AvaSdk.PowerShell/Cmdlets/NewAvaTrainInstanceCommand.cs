@@ -71,7 +71,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
             error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.NodeRankUnknown || error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
+            error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
             error == AvaErrors.JobKeyMissing ? "Or pass the same -Id on every node." : null;
 
         protected override void StopProcessing() => stopping.Cancel();
