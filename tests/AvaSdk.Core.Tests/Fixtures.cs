@@ -32,6 +32,7 @@ namespace AvaSdk.Core.Tests
                 parser.Parse(line, new LogLineContext(++number, DateTimeOffset.UnixEpoch, "test-id"), output);
                 all.Metrics.AddRange(output.Metrics);
                 all.Snapshots.AddRange(output.Snapshots);
+                all.Node ??= output.Node;
             }
             output.Clear();
             parser.Complete(new LogLineContext(number, DateTimeOffset.UnixEpoch, "test-id"), output);

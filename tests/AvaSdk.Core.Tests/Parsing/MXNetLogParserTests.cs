@@ -24,6 +24,16 @@ namespace AvaSdk.Core.Tests.Parsing
             Assert.All(metrics, m => Assert.Equal((3, 200L, (long?)null), (m.Epoch!.Value, m.Batch!.Value, m.Iteration)));
         }
 
+        [Theory]
+        [InlineData("2018-03-01 10:00:00,123 Node[3] Epoch[3] Batch [100]\tSpeed: 1.5 samples/sec\taccuracy=0.5", 3)]
+        [InlineData("INFO:root:Node[12] Epoch[0] Train-accuracy=0.5", 12)]
+        [InlineData("INFO:root:Epoch[0] Batch [20]\tSpeed: 1.5 samples/sec\taccuracy=0.5", null)]
+        [InlineData("INFO:root:Node[x] Epoch[0] Train-accuracy=0.5", null)]
+        public void Tells_the_node_a_worker_s_line_names(string line, int? node)
+        {
+            Assert.Equal(node, Parse(line).Node);
+        }
+
         [Fact]
         public void Reads_the_older_iter_form_and_nan()
         {
