@@ -173,6 +173,30 @@ Describe 'Node 0''s completion' {
         (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
     }
 
+    It 'sends, at its completion, the metrics a node that is gone still owed' -Skip:(-not (Get-Command influxd -CommandType Application -ErrorAction Ignore)) {
+        $influx = Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influx-gone')
+        try {
+            $leader = New-AvaTrainInstance -Node 0
+            # Node 1, in a process of its own, records a metric its endpoint never takes, completes its part and is gone.
+            $script = Join-Path $TestDrive 'node1.ps1'
+            @"
+`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; `$env:AVA_HTTP_TIMEOUT_SEC = '2'
+`$env:AVA_METRICS_URL = 'http://127.0.0.1:$(Get-FreeTcpPort)/write?db=ava'
+Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'
+`$t = New-AvaTrainInstance -Node 1
+Write-AvaMetric -Name f1 -Value 0.5 -TrainInstance `$t -WarningAction SilentlyContinue
+Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
+"@ | Set-Content $script
+            $null = Invoke-ChildScript $script
+            Get-Content (Join-Path $leader.RunPath 'metrics-spool.1.lp') | Should -Match '^ava_metric_training_f1,' -Because 'node 1 could not deliver it'
+            $env:AVA_METRICS_URL = $influx.WriteUrl
+            Complete-AvaTrainInstance $leader
+            @(Get-InfluxPoint $influx | Where-Object { $_.Measurement -eq 'ava_metric_training_f1' -and $_.node -eq '1' }) | Should -HaveCount 1
+            @(Get-Content (Join-Path $leader.RunPath 'metrics-spool.1.lp') -ErrorAction Ignore) | Should -BeNullOrEmpty
+        }
+        finally { Stop-TestInfluxDb $influx; $env:AVA_METRICS_URL = $null }
+    }
+
     It 'does not count the ends an earlier attempt of a resumed instance recorded' {
         $leader = New-AvaTrainInstance -Id resumed -Node 0
         $other = New-AvaTrainInstance -Id resumed -Node 1

@@ -67,6 +67,7 @@ namespace AvaSdk.Training
                 }
                 var unfinished = WaitForNodes(instance, config.NodeWait, observer, sending.Token);
                 stopping.ThrowIfCancellationRequested();
+                ReplayGoneNodes(instance, config, observer, sending.Token);
                 if (unfinished != null)
                 {
                     observer.Warning($"Training instance '{instance.Id}' is marked failed: {unfinished}.", AvaErrors.NodesUnfinished);
@@ -167,27 +168,62 @@ namespace AvaSdk.Training
         /// Sends what an earlier run left undelivered: records of metrics.jsonl a killed run never sent, and the spool.
         /// Undelivered metrics never stop a command: they stay where they are, and a warning says where.
         /// </summary>
-        public static void ReplayMetrics(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        public static void ReplayMetrics(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping) =>
+            ReplayMetrics(instance.Folder, instance.Id, instance.Log, config, observer, stopping);
+
+        private static void ReplayMetrics(RunFolder folder, string instanceId, Serilog.ILogger log, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
         {
             long undelivered;
             string? why = null;
             try
             {
-                undelivered = MetricDelivery.RecoverJournalAsync(instance.Folder, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult() +
-                    MetricDelivery.ReplaySpoolAsync(instance.Folder, config, instance.Id, instance.Log, stopping).GetAwaiter().GetResult();
+                undelivered = MetricDelivery.RecoverJournalAsync(folder, config, instanceId, log, stopping).GetAwaiter().GetResult() +
+                    MetricDelivery.ReplaySpoolAsync(folder, config, instanceId, log, stopping).GetAwaiter().GetResult();
             }
             catch (AvaConfigException ex)
             {
-                undelivered = new MetricSpool(instance.Folder).Count;
+                undelivered = new MetricSpool(folder).Count;
                 why = $" ({ex.Message})";
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                undelivered = new MetricSpool(instance.Folder).Count;
+                undelivered = new MetricSpool(folder).Count;
                 why = " (out of time)";
             }
             if (undelivered > 0)
-                observer.Warning($"{undelivered} metric point(s) of instance '{instance.Id}' could not be delivered{why}; they are kept in '{instance.Folder.MetricSpool}' (and metrics.jsonl, which holds every metric), and the next AvaSdk command in this instance sends them.");
+                observer.Warning($"{undelivered} metric point(s) of instance '{instanceId}' could not be delivered{why}; they are kept in '{folder.MetricSpool}' (and {System.IO.Path.GetFileName(folder.Metrics)}, which holds every metric), and the next AvaSdk command in this instance sends them.");
+        }
+
+        /// <summary>
+        /// Node 0 sends what the other nodes still owe the metrics endpoint when they are gone (ended, or killed): it takes
+        /// over each such node's part, as a command on that node would, so its files keep one writer at a time.
+        /// </summary>
+        private static void ReplayGoneNodes(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            for (var rank = 0; rank < instance.NodeCount; rank++)
+            {
+                var folder = RunFolder.Of(instance.RunPath, rank);
+                if (rank == instance.Node || new MetricJournal(folder).Owed() + new MetricSpool(folder).Count == 0 || InstanceOwnership.HasLiveOwner(folder))
+                    continue;
+                try
+                {
+                    InstanceOwnership.Acquire(folder);
+                }
+                catch (AvaException)
+                {
+                    // It came back meanwhile: its own commands send what it owes.
+                    continue;
+                }
+                try
+                {
+                    instance.Log.Information("Sending the metrics node {Node} still owed (its process is gone)", rank);
+                    ReplayMetrics(folder, instance.Id, instance.Log, config, observer, stopping);
+                }
+                finally
+                {
+                    InstanceOwnership.Release(folder);
+                }
+            }
         }
 
         private static void ReportToPlatform(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)

@@ -64,14 +64,17 @@ namespace AvaSdk.Training
         /// </summary>
         public static bool HasLiveOwner(string runPath, int nodes)
         {
-            var now = DateTimeOffset.UtcNow;
             for (var rank = 0; rank < nodes; rank++)
             {
-                if (OwnerRecord.TryRead(RunFolder.Of(runPath, nodes > 1 ? rank : null).Owner) is { } owner && owner.IsAlive(now))
+                if (HasLiveOwner(RunFolder.Of(runPath, nodes > 1 ? rank : null)))
                     return true;
             }
             return false;
         }
+
+        /// <summary>True while a live process owns this node's part of the instance (see <see cref="HasLiveOwner(string, int)"/>).</summary>
+        public static bool HasLiveOwner(RunFolder folder) =>
+            OwnerRecord.TryRead(folder.Owner) is { } owner && owner.IsAlive(DateTimeOffset.UtcNow);
 
         /// <summary>True when this process owns the instance (this node's part) in <paramref name="folder"/>.</summary>
         public static bool IsHeldHere(RunFolder folder) => Owned.ContainsKey(Path.GetFullPath(folder.Owner));
