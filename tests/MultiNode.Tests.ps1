@@ -189,8 +189,10 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
 "@ | Set-Content $script
             $null = Invoke-ChildScript $script
             Get-Content (Join-Path $leader.RunPath 'metrics-spool.1.lp') | Should -Match '^ava_metric_training_f1,' -Because 'node 1 could not deliver it'
+            (Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace).UndeliveredMetrics | Should -Be 1 -Because 'the listing counts every node''s files'
             $env:AVA_METRICS_URL = $influx.WriteUrl
             Complete-AvaTrainInstance $leader
+            (Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace).UndeliveredMetrics | Should -Be 0
             @(Get-InfluxPoint $influx | Where-Object { $_.Measurement -eq 'ava_metric_training_f1' -and $_.node -eq '1' }) | Should -HaveCount 1
             @(Get-Content (Join-Path $leader.RunPath 'metrics-spool.1.lp') -ErrorAction Ignore) | Should -BeNullOrEmpty
         }

@@ -75,11 +75,13 @@ namespace AvaSdk
 
         internal Platform.PlatformLink? Platform { get; set; }
 
-        /// <summary>Metrics recorded in metrics.jsonl but not yet delivered to the metrics endpoint (the next command sends them).</summary>
-        public long UndeliveredMetrics
-        {
-            get => new Reporting.MetricJournal(Folder).Owed() + new Reporting.MetricSpool(Folder).Count;
-        }
+        /// <summary>
+        /// Metrics recorded in metrics.jsonl (every node's file) but not yet delivered to the metrics endpoint (the next
+        /// command sends them).
+        /// </summary>
+        public long UndeliveredMetrics => Enumerable.Range(0, NodeCount)
+            .Select(rank => Training.RunFolder.Of(RunPath, NodeCount > 1 ? rank : null))
+            .Sum(folder => new Reporting.MetricJournal(folder).Owed() + new Reporting.MetricSpool(folder).Count);
 
         /// <summary>Snapshot models still to upload (the outbox; the next command sends them).</summary>
         public int SnapshotUploadsOwed => new Snapshots.SnapshotOutbox(Folder).Entries().Count(e => e.StoredAt == null);
