@@ -199,6 +199,15 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
         finally { Stop-TestInfluxDb $influx; $env:AVA_METRICS_URL = $null }
     }
 
+    It 'reports a node that failed before node 0 started again as failed, without waiting for it' {
+        $leader = New-AvaTrainInstance -Id restarted -Node 0
+        $other = New-AvaTrainInstance -Id restarted -Node 1
+        Complete-AvaTrainInstance $other -ErrorMessage 'lost node 0'
+        $again = New-AvaTrainInstance -Id restarted -Node 0
+        Complete-AvaTrainInstance $again -WarningAction SilentlyContinue
+        (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).errorMessage | Should -Be 'node 1 failed: lost node 0'
+    }
+
     It 'does not count the ends an earlier attempt of a resumed instance recorded' {
         $leader = New-AvaTrainInstance -Id resumed -Node 0
         $other = New-AvaTrainInstance -Id resumed -Node 1
@@ -293,6 +302,8 @@ Describe 'Which node this is' {
         $metrics.Value | Should -Be 100.5, 0.25, 101.5, 0.5
         $metrics.Node | Should -Be 1, 1, 1, 1 -Because 'the metrics before the first Node[n] line waited for it'
         (Get-Content (Join-Path $first.RunPath 'metrics.0.jsonl') | ConvertFrom-Json).node | Should -Be 1, 1, 1, 1
+        # Only MXNet's log names a node: a generic log's metrics carry the worker's slot at once, waiting for nothing.
+        (Invoke-AvaTraining sh -ArgumentList '-c', 'echo "{\"loss\": 0.5}"' -TrainInstance $second).Node | Should -Be 1
         Complete-AvaTrainInstance $second
         Complete-AvaTrainInstance $first
         (Get-Content $first.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'

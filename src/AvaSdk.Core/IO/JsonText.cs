@@ -15,7 +15,7 @@ namespace AvaSdk.IO
         public static JToken Parse(string text)
         {
             using var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None };
-            var token = JToken.ReadFrom(reader);
+            var token = JToken.ReadFrom(reader, new JsonLoadSettings { CommentHandling = CommentHandling.Ignore });
             // One value and nothing after it but comments, as JToken.Parse requires.
             while (reader.Read())
             {

@@ -50,7 +50,8 @@ namespace AvaSdk.Metrics
                 }
                 // The last ones of each node (at most count each, so memory stays bounded), then the last of them all by time.
                 var kept = new List<Metric>();
-                foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
+                var files = RunFolder.Of(instance.RunPath).AllNodeMetrics();
+                foreach (var (_, file) in files)
                 {
                     var ofNode = new Queue<Metric>();
                     foreach (var metric in ReadNew(file))
@@ -63,7 +64,9 @@ namespace AvaSdk.Metrics
                     }
                     kept.AddRange(ofNode);
                 }
-                foreach (var metric in kept.OrderBy(m => m.Timestamp).Skip(Math.Max(0, kept.Count - count)))
+                // One file keeps its own order; several are merged by time.
+                var ordered = files.Count > 1 ? kept.OrderBy(m => m.Timestamp) : (IEnumerable<Metric>)kept;
+                foreach (var metric in ordered.Skip(Math.Max(0, kept.Count - count)))
                     yield return metric;
             }
         }

@@ -58,7 +58,8 @@ namespace AvaSdk.Running
         private readonly object scriptGate = new object();
         private bool takesScriptMetrics = true;
         private bool disposed;
-        private const int MaxMetricsWaitingForNode = 100_000;
+        // Waiting metrics are not durable yet: few of them, so a kill loses little.
+        private const int MaxMetricsWaitingForNode = 1_000;
         private readonly List<Metric> metricsWaitingForNode = new List<Metric>();
         // The node the log named (options.NodeFromLog); only the processor reads and writes it.
         private int? logNode;
@@ -202,7 +203,7 @@ namespace AvaSdk.Running
                     return false;
                 if (!takesScriptMetrics)
                 {
-                    options.Record?.Report(seriesTimes.Unique(metric));
+                    options.Record?.Report(seriesTimes.Unique(OnLogNode(metric)));
                     options.Record?.Flush();
                     if (options.Record?.Failure is IOException failure)
                         throw new AvaException(AvaErrors.DiskFull, $"{options.Record.Path} could not be written ({failure.Message}): the metric was not recorded. Free space in '{options.Folder.Path}'.", options.Folder.Path, failure);
@@ -406,8 +407,11 @@ namespace AvaSdk.Running
         private void RecordScriptMetrics()
         {
             while (scriptMetrics.TryDequeue(out var metric))
-                Record(metric);
+                Record(OnLogNode(metric));
         }
+
+        // A script's metric of a worker whose node the log named carries that node too, as the log's metrics do.
+        private Metric OnLogNode(Metric metric) => options.NodeFromLog && logNode is int node ? metric.OnNode(node) : metric;
 
         // metrics.jsonl first, so the others only send what it holds.
         private void FlushAll()
@@ -485,7 +489,7 @@ namespace AvaSdk.Running
         // then they and all that follow carry that node.
         private void DispatchOnLogNode(ParseOutput parsed)
         {
-            if (logNode == null && parsed.Node is int named)
+            if (logNode == null && parsed.Node is int named && named < options.NodeCount)
             {
                 logNode = named;
                 log.Information("The log names this worker's node: Node[{Node}]; its metrics carry it", named);

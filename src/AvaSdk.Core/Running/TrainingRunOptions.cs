@@ -41,6 +41,9 @@ namespace AvaSdk.Running
         /// </summary>
         public bool NodeFromLog { get; set; }
 
+        /// <summary>How many nodes the job has: a node the log names must be one of them.</summary>
+        public int NodeCount { get; set; } = 1;
+
         /// <summary>metrics.jsonl: written before the reporters hear of a metric, so they only send what it holds.</summary>
         public MetricsJsonLinesWriter? Record { get; set; }
 

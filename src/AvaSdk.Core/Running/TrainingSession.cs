@@ -123,7 +123,9 @@ namespace AvaSdk.Running
             {
                 ForwardLines = Request.ForwardLines,
                 Node = instance?.JobNode.Tag,
-                NodeFromLog = instance?.JobNode.RankFromLog == true,
+                // Only MXNet's log names the node (Node[n]); with another parser the metrics would wait for nothing.
+                NodeFromLog = instance?.JobNode.RankFromLog == true && Request.Framework == TrainingFramework.MXNet,
+                NodeCount = instance?.NodeCount ?? 1,
             };
             foreach (var variable in ChildEnvironment(instance, folder))
                 options.Environment[variable.Key] = variable.Value;

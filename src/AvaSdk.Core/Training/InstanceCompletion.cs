@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -96,7 +97,8 @@ namespace AvaSdk.Training
             var clock = System.Diagnostics.Stopwatch.StartNew();
             // An end recorded before this node started is an earlier attempt's: the nodes of a job train together.
             var since = NodeRecord.TryRead(instance.Folder.NodeRecord(instance.Node))?.StartTime ?? instance.StartTime;
-            bool Ended(NodeRecord? node) => node?.EndTime is DateTimeOffset end && end >= since;
+            // A node that failed before node 0 started again (its failure may be why node 0 did) is reported as failed, not waited for.
+            bool Ended(NodeRecord? node) => node?.EndTime is DateTimeOffset end && (end >= since || node.Status == TrainInstanceStatus.Failed);
             System.Collections.Generic.IReadOnlyList<NodeRecord> nodes;
             while (true)
             {
@@ -203,15 +205,16 @@ namespace AvaSdk.Training
             for (var rank = 0; rank < instance.NodeCount; rank++)
             {
                 var folder = RunFolder.Of(instance.RunPath, rank);
-                if (rank == instance.Node || new MetricJournal(folder).Owed() + new MetricSpool(folder).Count == 0 || InstanceOwnership.HasLiveOwner(folder))
-                    continue;
                 try
                 {
+                    if (rank == instance.Node || new MetricJournal(folder).Owed() + new MetricSpool(folder).Count == 0 || InstanceOwnership.HasLiveOwner(folder))
+                        continue;
                     InstanceOwnership.Acquire(folder);
                 }
-                catch (AvaException)
+                catch (Exception ex) when (ex is AvaException || ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    // It came back meanwhile: its own commands send what it owes.
+                    // It came back meanwhile, or its files cannot be read: what it owes stays with it.
+                    instance.Log.Warning("The metrics node {Node} owes were not sent by node 0: {Problem:l}", rank, ex.Message);
                     continue;
                 }
                 try
@@ -219,9 +222,20 @@ namespace AvaSdk.Training
                     instance.Log.Information("Sending the metrics node {Node} still owed (its process is gone)", rank);
                     ReplayMetrics(folder, instance.Id, instance.Log, config, observer, stopping);
                 }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    observer.Warning($"The metrics node {rank} of instance '{instance.Id}' still owes were not sent ({ex.Message}); they stay in '{folder.Path}'.");
+                }
                 finally
                 {
-                    InstanceOwnership.Release(folder);
+                    try
+                    {
+                        InstanceOwnership.Release(folder);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        instance.Log.Warning("Node {Node}'s part could not be given back: {Problem:l}", rank, ex.Message);
+                    }
                 }
             }
         }

@@ -35,17 +35,18 @@ namespace AvaSdk.Training
 
             var workspace = new AvaWorkspace(workspaceRoot);
             var runPath = workspace.RunPath(id);
+            var statusPath = RunFolder.Of(runPath).Status;
+            JObject? previousJson = null;
+            var previous = File.Exists(statusPath) ? ReadStatus(statusPath, out previousJson) : null;
+            // A job's files are named by its number of nodes: a process that sees another number would write beside them.
+            if (previousJson != null && ((int?)previousJson["nodes"] ?? 1) is var recorded && recorded != node.Size)
+                throw new AvaException(AvaErrors.NodeInvalid, $"Training instance '{id}' belongs to a job of {recorded} node(s), but this process is {node} (from {node.Source}). " +
+                    $"Set ${JobNode.SizeVariable} to {recorded} and this node's rank (${JobNode.RankVariable}) to resume it.", id);
             string? slotNote = null;
             if (!node.Claimed)
                 (node, slotNote) = TakeSlot(runPath, node);
             var recordsInstance = createdHere || node.IsLeader;
             var folder = RunFolder.Of(runPath, node.Tag);
-            JObject? previousJson = null;
-            var previous = File.Exists(folder.Status) ? ReadStatus(folder.Status, out previousJson) : null;
-            // A job's files are named by its number of nodes: a process that sees another number would write beside them.
-            if (previousJson != null && ((int?)previousJson["nodes"] ?? 1) is var recorded && recorded != node.Size)
-                throw new AvaException(AvaErrors.NodeInvalid, $"Training instance '{id}' belongs to a job of {recorded} node(s), but this process is {node} (from {node.Source}). " +
-                    $"Set ${JobNode.SizeVariable} to {recorded} and this node's rank (${JobNode.RankVariable}) to resume it.", id);
 
             var ownedHere = InstanceOwnership.IsHeldHere(folder);
             var takeOver = InstanceOwnership.Acquire(folder) ?? slotNote;
@@ -82,7 +83,10 @@ namespace AvaSdk.Training
         // A DMLC worker whose rank only its log will tell takes the first slot no live process holds: its files' rank.
         private static (JobNode Node, string? Note) TakeSlot(string runPath, JobNode node)
         {
-            for (var slot = 0; slot < node.Size; slot++)
+            // A slot whose worker has not ended first: one that ended may belong to a worker that completed its part.
+            var slots = Enumerable.Range(0, node.Size)
+                .OrderBy(slot => NodeRecord.TryRead(RunFolder.Of(runPath, slot).NodeRecord(slot)) is { EndTime: not null } ? 1 : 0);
+            foreach (var slot in slots)
             {
                 var folder = RunFolder.Of(runPath, slot);
                 if (InstanceOwnership.IsHeldHere(folder))
