@@ -147,10 +147,16 @@ namespace AvaSdk.Training
                 while (!stopping.IsCancellationRequested)
                 {
                     var pass = drainer.DrainOnceAsync(stopping);
-                    Wait(pass, () => observer.Progress(Activity, drainer.ProgressStatus, drainer.ProgressPercent), stopping);
-                    if (pass.IsCanceled || stopping.IsCancellationRequested)
+                    System.Collections.Generic.IReadOnlyList<SnapshotOutboxEntry>? failed;
+                    try
+                    {
+                        // Ctrl+C leaves the rest in the outbox; the pass, which sees the same token, gets 5 s to end.
+                        failed = ObservedWait.Wait(pass, () => observer.Progress(Activity, drainer.ProgressStatus, drainer.ProgressPercent), stopping, TimeSpan.FromSeconds(5));
+                    }
+                    catch (OperationCanceledException)
+                    {
                         break;
-                    var failed = pass.GetAwaiter().GetResult();
+                    }
                     if (failed == null)
                     {
                         // Another drainer (the training's background uploads) holds the outbox: wait for it, then go over what it left.
@@ -281,33 +287,6 @@ namespace AvaSdk.Training
             catch (AvaException ex)
             {
                 observer.Warning($"Reports owed to the AVA platform (completions, model records) are still not sent: {ex.Message} They stay in the run folders; the next AvaSdk command in '{config.Workspace}' sends them.", AvaErrors.PlatformUnreachable);
-            }
-        }
-
-        // Waits for core work on the caller's thread, showing progress every PollInterval, so the observer is only ever
-        // called here. Ctrl+C (stopping) ends the wait at once; the work itself sees the same token.
-        private static void Wait(Task work, Action showProgress, CancellationToken stopping)
-        {
-            while (!work.IsCompleted)
-            {
-                showProgress();
-                if (stopping.IsCancellationRequested)
-                {
-                    work.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(5));
-                    return;
-                }
-                try
-                {
-                    work.Wait(PollInterval, stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl+C: checked above on the next turn.
-                }
-                catch (AggregateException)
-                {
-                    // The work failed; its awaiter rethrows for the caller.
-                }
             }
         }
     }

@@ -11,9 +11,11 @@ namespace AvaSdk.Training
 
         /// <summary>
         /// Waits for <paramref name="work"/>, calling <paramref name="showProgress"/> every poll, and returns its result or
-        /// throws its error. Cancelling ends the wait once the work (which sees the same token) has ended, within 10 s.
+        /// throws its error. Cancelling ends the wait once the work (which sees the same token) has ended, within
+        /// <paramref name="grace"/> (10 s unless given).
         /// </summary>
-        public static T Wait<T>(Task<T> work, Action showProgress, CancellationToken cancellationToken)
+        /// <exception cref="OperationCanceledException">The wait was cancelled, or the work was.</exception>
+        public static T Wait<T>(Task<T> work, Action showProgress, CancellationToken cancellationToken, TimeSpan? grace = null)
         {
             while (!work.IsCompleted)
             {
@@ -24,7 +26,7 @@ namespace AvaSdk.Training
                 }
                 catch (OperationCanceledException)
                 {
-                    work.ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
+                    work.ContinueWith(_ => { }, TaskScheduler.Default).Wait(grace ?? TimeSpan.FromSeconds(10));
                     break;
                 }
                 catch (AggregateException)
