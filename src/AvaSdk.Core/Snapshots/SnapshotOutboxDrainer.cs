@@ -176,7 +176,7 @@ namespace AvaSdk.Snapshots
             if (uploader != null)
                 return uploader;
             http ??= new ServiceHttp(HttpServiceRules.Kodo, kodo.Http.With(maxRetry: 5), log);
-            return uploader = KodoUploader.From(kodo, http, log, "upload snapshot models");
+            return uploader = KodoUploader.From(kodo, http, log, "upload snapshot models", kodo.ResumeFolder);
         }
 
         public void Dispose()

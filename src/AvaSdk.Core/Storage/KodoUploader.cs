@@ -63,11 +63,14 @@ namespace AvaSdk.Storage
 
         /// <summary>An uploader as <paramref name="settings"/> configure it (credentials, hosts, $AVA_RESUME_DIR), over <paramref name="http"/>.</summary>
         /// <exception cref="Errors.AvaException">AvaCredentialNotFound without credentials.</exception>
-        public static KodoUploader For(KodoSettings settings, ServiceHttp http) => From(settings, http, Logging.InstanceLog.Detached, "send files to Kodo");
+        public static KodoUploader For(KodoSettings settings, ServiceHttp http) => From(settings, http, Logging.InstanceLog.Detached, "send files to Kodo", settings.ResumeFolder);
 
-        /// <summary><see cref="For"/>, logging to <paramref name="log"/> (an instance's log); <paramref name="forWhat"/> goes into the missing-credentials message.</summary>
-        internal static KodoUploader From(KodoSettings settings, ServiceHttp http, ILogger log, string forWhat) =>
-            new KodoUploader(settings.RequireCredentials(forWhat), settings.UpHosts(http, log), http, log, settings.ResumeFolder);
+        /// <summary>
+        /// <see cref="For"/>, logging to <paramref name="log"/> (an instance's log); <paramref name="forWhat"/> goes into the
+        /// missing-credentials message, and resume records go to <paramref name="resumeFolder"/> (null: beside each file).
+        /// </summary>
+        internal static KodoUploader From(KodoSettings settings, ServiceHttp http, ILogger log, string forWhat, string? resumeFolder) =>
+            new KodoUploader(settings.RequireCredentials(forWhat), settings.UpHosts(http, log), http, log, resumeFolder);
 
         public KodoUploader(KodoCredentials credentials, KodoUpHosts hosts, ServiceHttp http, ILogger log, string? resumeFolder)
         {

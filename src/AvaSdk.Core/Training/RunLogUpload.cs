@@ -70,7 +70,7 @@ namespace AvaSdk.Training
                 bucket = kodo.RequireBucket();
                 using var http = new ServiceHttp(HttpServiceRules.Kodo, kodo.Http, log);
                 // Resume records go to the run folder, never among the logs (where a later upload would take them for logs).
-                var uploader = new KodoUploader(kodo.RequireCredentials("upload the run's logs"), kodo.UpHosts(http, log), http, log, kodo.ResumeFolder ?? instance.RunPath);
+                var uploader = KodoUploader.From(kodo, http, log, "upload the run's logs", kodo.ResumeFolder ?? instance.RunPath);
                 var total = files.Sum(f => new FileInfo(f.Key).Length);
                 long sent = 0;
                 foreach (var (path, key) in files)
