@@ -302,10 +302,9 @@ namespace AvaSdk.Training
 
         private static DateTimeOffset? ParseTime(JToken? token)
         {
+            // Read through IO.JsonText, times are the strings they were written as.
             if (token == null || token.Type == JTokenType.Null)
                 return null;
-            if (token.Type == JTokenType.Date)
-                return token.Value<DateTime>();
             return DateTimeOffset.Parse((string)token!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         }
     }
