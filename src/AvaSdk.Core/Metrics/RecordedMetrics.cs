@@ -41,11 +41,8 @@ namespace AvaSdk.Metrics
             {
                 if (last is not int count)
                 {
-                    foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
-                    {
-                        foreach (var metric in ReadNew(file))
-                            yield return metric;
-                    }
+                    foreach (var metric in ReadNew(instance))
+                        yield return metric;
                     continue;
                 }
                 // The last ones of each node (at most count each, so memory stays bounded), then the last of them all by time.
@@ -85,11 +82,8 @@ namespace AvaSdk.Metrics
                 {
                     // Looked at before the read, so what a completed run wrote last is read too.
                     var state = StateOf(instance);
-                    foreach (var (_, file) in RunFolder.Of(instance.RunPath).AllNodeMetrics())
-                    {
-                        foreach (var metric in ReadNew(file))
-                            yield return metric;
-                    }
+                    foreach (var metric in ReadNew(instance))
+                        yield return metric;
                     if (state == RunState.Running)
                         continue;
                     following.Remove(instance);
@@ -128,6 +122,10 @@ namespace AvaSdk.Metrics
                 return RunState.Ended;
             return InstanceOwnership.HasLiveOwner(instance.RunPath, instance.NodeCount) ? RunState.Running : RunState.Abandoned;
         }
+
+        // The wanted records every node's file of the instance gained since the last read.
+        private IEnumerable<Metric> ReadNew(TrainInstance instance) =>
+            RunFolder.Of(instance.RunPath).AllNodeMetrics().SelectMany(node => ReadNew(node.File));
 
         // The wanted records a node's file gained since the last read, whole ones only.
         private IEnumerable<Metric> ReadNew(string file)
