@@ -38,6 +38,8 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $results = Join-Path $root 'tests/results'
+# Every spec skipped for want of the real logs says so in its reason (tests/helpers/TestFixtures.psm1, tests/AvaSdk.Core.Tests/Fixtures.cs).
+$fixtureSkipMark = 'set AVASDK_FIXTURES'
 
 function Invoke-Native {
     param([string] $Command, [string[]] $Arguments)
@@ -75,14 +77,16 @@ function Get-PesterManifest {
 
 # Every xunit project: the core library's tests and the test server's own (its Kodo and AVA protocol code against the vectors).
 function Invoke-XunitTests {
-    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; SkippedForFixtures = 0 }
     foreach ($project in 'AvaSdk.Core.Tests', 'AvaSdk.TestServer.Tests', 'AvaSdk.TestServer.AvaTests') {
         $trx = Join-Path $results "xunit-$project.trx"
         Remove-Item $trx -ErrorAction Ignore
         & dotnet test (Join-Path $root "tests/$project") -c $Configuration --no-build --nologo `
             --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
         if (-not (Test-Path $trx)) { throw "xunit wrote no results for $($project): the test run did not start." }
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $run = ([xml](Get-Content $trx -Raw)).TestRun
+        $counters = $run.ResultSummary.Counters
+        $total.SkippedForFixtures += @($run.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' -and "$($_.Output.ErrorInfo.Message)" -match $fixtureSkipMark }).Count
         $total.Passed += [int]$counters.passed
         $total.Failed += [int]$counters.failed + [int]$counters.error
         $total.Skipped += [int]$counters.notExecuted
@@ -94,7 +98,7 @@ function Invoke-PesterTests {
     $summary = Join-Path $results 'pester.json'
     Remove-Item $summary -ErrorAction Ignore
     $runner = Join-Path $root 'tests/Invoke-PesterSpecs.ps1'
-    $null = Invoke-ChildPwsh @('-File', $runner, '-PesterManifest', (Get-PesterManifest), '-SummaryPath', $summary)
+    $null = Invoke-ChildPwsh @('-File', $runner, '-PesterManifest', (Get-PesterManifest), '-SummaryPath', $summary, '-FixtureSkipMark', $fixtureSkipMark)
     if (-not (Test-Path $summary)) { throw 'Pester wrote no summary: the run did not complete.' }
     Get-Content $summary -Raw | ConvertFrom-Json
 }
@@ -117,9 +121,16 @@ switch ($Task) {
         # directory) would leave it for the next run and for a commit: that counts as a failed test.
         $written = @(Get-RepositoryLeftovers | Where-Object { $_ -notin $before })
         if ($written.Count -gt 0) { Write-Host "The tests wrote into the repository (one failure): $($written -join ', ')" }
+        foreach ($container in @($pester.ContainerFailures)) {
+            Write-Host "Pester container failed ($([math]::Max(1, $container.FailedTests)) failure(s)): $($container.Path): $($container.Error)"
+        }
         $passed = $xunit.Passed + $pester.Passed
         $failed = $xunit.Failed + $pester.Failed + [int]($written.Count -gt 0)
         $skipped = $xunit.Skipped + $pester.Skipped
+        $skippedForFixtures = $xunit.SkippedForFixtures + $pester.SkippedForFixtures
+        if ($skippedForFixtures -gt 0) {
+            Write-Host "$skippedForFixtures spec(s) skipped: they replay real training logs, which are not in '$(if ($env:AVASDK_FIXTURES) { $env:AVASDK_FIXTURES } else { '../shared/fixtures' })' (set AVASDK_FIXTURES to a folder laid out like ../shared/fixtures to run them)."
+        }
         Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
         Write-Host "pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
         Write-Host "$passed passed, $failed failed, $skipped skipped"
@@ -133,7 +144,7 @@ switch ($Task) {
     }
     'Benchmark' {
         Invoke-Build
-        $env:AVASDK_FIXTURES = Join-Path $root '../shared/fixtures'
+        if (-not $env:AVASDK_FIXTURES) { $env:AVASDK_FIXTURES = Join-Path $root '../shared/fixtures' }
         Invoke-Native dotnet @('run', '--project', (Join-Path $root 'bench/AvaSdk.Benchmarks'), '-c', 'Release', '--no-build')
         foreach ($script in 'Measure-TrainingOverhead.ps1', 'Measure-Transfers.ps1') {
             $code = Invoke-ChildPwsh @('-File', (Join-Path $root "bench/$script"))

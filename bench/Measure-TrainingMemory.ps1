@@ -6,7 +6,7 @@
     -StallSeconds on the first metric, then drains. Each runs in a fresh pwsh, which reports its
     working set after Import-Module (idle) and its peak (VmHWM) at the end, and how long the child itself ran.
 #>
-param([int] $Lines = 4000000, [int] $StallSeconds = 8, [string] $Fixtures = (Join-Path $PSScriptRoot '../../shared/fixtures'))
+param([int] $Lines = 4000000, [int] $StallSeconds = 8, [string] $Fixtures = $(if ($env:AVASDK_FIXTURES) { $env:AVASDK_FIXTURES } else { Join-Path $PSScriptRoot '../../shared/fixtures' }))
 $ErrorActionPreference = 'Stop'
 $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../AvaSdk.psd1')).Path
 $log = (Resolve-Path (Join-Path $Fixtures 'caffe/aieater-rocm_caffe_informations-cifar10.log')).Path

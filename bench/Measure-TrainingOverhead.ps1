@@ -6,7 +6,7 @@
     and a loss metric each). Reports the best of -Repeat runs: wall times, their ratio, and the child's own running
     time (had the child stalled on its pipe, its own time would grow).
 #>
-param([int] $Lines = 1000000, [int] $Repeat = 3, [string] $Fixtures = (Join-Path $PSScriptRoot '../../shared/fixtures'))
+param([int] $Lines = 1000000, [int] $Repeat = 3, [string] $Fixtures = $(if ($env:AVASDK_FIXTURES) { $env:AVASDK_FIXTURES } else { Join-Path $PSScriptRoot '../../shared/fixtures' }))
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../AvaSdk.psd1') -Force
 

@@ -1,6 +1,7 @@
 BeforeAll {
     $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     Import-Module $manifestPath -Force
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
     function Read-Status($instance) { Get-Content $instance.StatusPath -Raw | ConvertFrom-Json -DateKind String }
 }
 
@@ -22,7 +23,7 @@ Describe 'Complete-AvaTrainInstance' {
     }
 
     It 'draws the run''s curves into curves.png, a panel per metric name, unless -NoChart' {
-        $fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+        $fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
         $train = New-AvaTrainInstance -Id drawn -Workspace $workspace
         $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $train
         Complete-AvaTrainInstance $train

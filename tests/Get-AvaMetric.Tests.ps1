@@ -2,7 +2,9 @@ BeforeAll {
     Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
     $script:manifest = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    # A Caffe log of our own, shaped like the cifar10 quick run (snapshot at iteration 4000).
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:savedUrl = $env:AVA_METRICS_URL
     $env:AVA_METRICS_URL = $null
     # The records as metrics.jsonl holds them, read with PowerShell's own JSON reader.

