@@ -166,6 +166,10 @@ switch ($Task) {
         # SkiaSharp's native libraries, runtimes/<rid>/native/, which the loader loads for the charts.
         Copy-Item (Join-Path $root 'module/bin/dependencies/runtimes') (Join-Path $target 'module/bin/dependencies') -Recurse
         Copy-Item (Join-Path $root 'en-US') $target -Recurse
+        # The README links the guide's pages (and shows the quickstart picture): they ship with it, so the links work
+        # in an installed module's folder too.
+        New-Item -ItemType Directory -Force -Path (Join-Path $target 'docs') | Out-Null
+        Copy-Item (Join-Path $root 'docs/guide'), (Join-Path $root 'docs/images') (Join-Path $target 'docs') -Recurse
         $manifest = Test-ModuleManifest (Join-Path $target 'AvaSdk.psd1')
         $nupkg = Join-Path $OutputPath "AvaSdk.$version.nupkg"
         Remove-Item $nupkg -Force -ErrorAction Ignore
