@@ -65,6 +65,25 @@ namespace AvaSdk.Params
             return Walk(Root, path).Take(maxKeys);
         }
 
+        /// <summary>
+        /// The keys of the document nearest to <paramref name="key"/>, nearest first (document order among equals), for a
+        /// "did you mean" hint: at most <paramref name="count"/>, each within a third of the typed key's length (at least 1,
+        /// at most 3) in optimal string alignment distance, ignoring case as lookups do. Empty when nothing is that close.
+        /// </summary>
+        public IReadOnlyList<string> ClosestKeys(ParamKeyPath key, int count = 3)
+        {
+            var typed = key.Text;
+            var limit = Math.Min(3, Math.Max(1, typed.Length / 3));
+            return EnumerateKeys()
+                .Select((candidate, order) => (Key: candidate, Order: order, Distance: EditDistance.OptimalStringAlignment(typed, candidate)))
+                .Where(c => c.Distance <= limit)
+                .OrderBy(c => c.Distance)
+                .ThenBy(c => c.Order)
+                .Take(count)
+                .Select(c => c.Key)
+                .ToList();
+        }
+
         private static IEnumerable<string> Walk(JToken token, List<ParamKeySegment> path)
         {
             IEnumerable<(ParamKeySegment Segment, JToken Child)> children = token switch
