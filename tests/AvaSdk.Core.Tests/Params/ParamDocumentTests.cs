@@ -52,11 +52,11 @@ namespace AvaSdk.Core.Tests.Params
         }
 
         [Theory]
-        [InlineData("solver.rl", new[] { "Solver.LR", "Solver" })]
+        [InlineData("solver.rl", new[] { "Solver.LR" })]
         [InlineData("k2.k5", new[] { "k2.k3", "k2.k4" })]
-        [InlineData("layers[1].nmae", new[] { "layers[1].name", "layers[0].name" })]
+        [InlineData("layers[1].nmae", new[] { "layers[1].name" })]
         [InlineData("leyers", new[] { "layers" })]
-        public void Suggests_the_closest_keys_nearest_first(string key, string[] expected)
+        public void Suggests_only_the_nearest_keys_in_document_order(string key, string[] expected)
         {
             Assert.Equal(expected, Document.ClosestKeys(ParamKeyPath.Parse(key)));
         }
