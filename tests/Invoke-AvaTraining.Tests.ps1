@@ -224,7 +224,9 @@ Describe 'Invoke-AvaTraining' {
             $metrics = Invoke-Trainer @('{"step": 1, "loss": 0.5}', 'warming up', '{"step": 2, "loss": 0.25}')
             $metrics.Value | Should -Be @(0.5, 0.25)
             $metrics.Framework | Should -Be @('Generic', 'Generic')
-            (Get-AvaTrainInstance run -Workspace $workspace).Framework | Should -BeNullOrEmpty
+            $listed = Get-AvaTrainInstance run -Workspace $workspace
+            $listed.PSObject.Properties.Name | Should -Contain 'Framework'
+            $listed.Framework | Should -BeNullOrEmpty
         }
 
         It 'applies -MetricDefinition as with any framework' {
