@@ -190,6 +190,88 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'the log''s format, detected without -Framework' {
+        BeforeAll {
+            # Shaped as a fixture's solver lines (caffe/aieater-rocm_caffe_informations-cifar10.log), so that this runs without ../shared.
+            $script:caffeLines = @(
+                'I0331 11:06:32.847487 24302 solver.cpp:48] Initializing solver from parameters: '
+                'I0331 11:06:34.923990 24302 solver.cpp:228] Iteration 0, loss = 2.30337'
+                'I0331 11:06:34.924007 24302 sgd_solver.cpp:106] Iteration 0, lr = 0.001'
+                'I0331 11:06:35.254720 24302 solver.cpp:228] Iteration 100, loss = 2.1'
+            )
+            $script:mxnetLines = @(
+                'INFO:root:start with arguments Namespace(batch_size=128)'
+                "INFO:root:Epoch[0] Batch [50]`tSpeed: 707.55 samples/sec`tTrain-accuracy=0.198750"
+                'INFO:root:Epoch[0] Validation-accuracy=0.502670'
+            )
+            function Invoke-Trainer([string[]] $Lines, [hashtable] $Extra = @{}) {
+                $log = Join-Path $TestDrive "$([guid]::NewGuid()).log"
+                Set-Content $log $Lines
+                Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -TrainInstance $train @Extra
+            }
+        }
+
+        It 'reads a Caffe trainer''s metrics as Caffe''s, in the pipeline and in metrics.jsonl' {
+            $metrics = Invoke-Trainer $caffeLines
+            $metrics.Name | Should -Be @('loss', 'lr', 'loss')
+            $metrics.Iteration | Should -Be @(0, 0, 100)
+            $metrics.Framework | Should -Be @('Caffe', 'Caffe', 'Caffe')
+            (Read-Jsonl (Join-Path $train.RunPath 'metrics.jsonl')).framework | Should -Be @('caffe', 'caffe', 'caffe')
+            (Get-AvaMetric $train).Framework | Should -Be @('Caffe', 'Caffe', 'Caffe')
+        }
+
+        It 'reads an MXNet trainer''s metrics as MXNet''s' {
+            $metrics = Invoke-Trainer $mxnetLines
+            $metrics.Name | Should -Be @('speed', 'accuracy', 'accuracy')
+            $metrics.Phase | Should -Be @('Train', 'Train', 'Validation')
+            $metrics.Framework | Should -Be @('MXNet', 'MXNet', 'MXNet')
+        }
+
+        It 'reads JSON lines alone as Generic, and detects no format' {
+            $metrics = Invoke-Trainer @('{"step": 1, "loss": 0.5}', 'warming up', '{"step": 2, "loss": 0.25}')
+            $metrics.Value | Should -Be @(0.5, 0.25)
+            $metrics.Framework | Should -Be @('Generic', 'Generic')
+            $listed = Get-AvaTrainInstance run -Workspace $workspace
+            $listed.PSObject.Properties.Name | Should -Contain 'Framework'
+            $listed.Framework | Should -BeNullOrEmpty
+        }
+
+        It 'applies -MetricDefinition as with any framework' {
+            $metrics = Invoke-Trainer ($caffeLines + 'top1 = 0.75') -Extra @{ MetricDefinition = @{ Name = 'top1'; Regex = 'top1 = ([0-9.]+)' } }
+            $top1 = $metrics | Where-Object Name -eq 'top1'
+            ($top1.Value, $top1.Framework) | Should -Be @(0.75, 'Caffe')
+        }
+
+        It 'says in the verbose stream which format it detected, and on which line' {
+            $verbose = Invoke-Trainer $caffeLines -Extra @{ Verbose = $true } 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            $verbose.Message | Should -Contain 'Detected the log''s format: Caffe (line 2)'
+        }
+
+        It 'records the detected format with the instance, for Get-AvaTrainInstance' {
+            $null = Invoke-Trainer $mxnetLines
+            $train.Framework | Should -Be 'MXNet'
+            (Get-AvaTrainInstance run -Workspace $workspace).Framework | Should -Be 'MXNet'
+            (Get-Content (Join-Path $train.RunPath 'status.json') -Raw | ConvertFrom-Json).framework | Should -Be 'mxnet'
+        }
+
+        It 'warns once with AvaNoMetricsRecognised, naming the formats tried and what to pass, when the whole log yields no metric' {
+            $output = Invoke-Trainer @('starting', 'epoch 1 done', 'bye') 3>&1
+            $warnings = @($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+            $output | Where-Object { $_ -is [AvaSdk.Metric] } | Should -BeNullOrEmpty
+            $warnings | Should -HaveCount 1
+            $warnings[0].Message | Should -BeLike '*AvaNoMetricsRecognised*'
+            $warnings[0].Message | Should -BeLike '*Caffe, MXNet and JSON lines*'
+            $warnings[0].Message | Should -BeLike '*-Framework*'
+            $warnings[0].Message | Should -BeLike '*-MetricDefinition*'
+        }
+
+        It 'does not warn when the log yields metrics' {
+            $output = Invoke-Trainer $caffeLines 3>&1
+            $output | Where-Object { $_ -is [AvaSdk.Metric] } | Should -HaveCount 3
+            $output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'instances' {
         It 'uses the instance this session created last when none is given' {
             $latest = New-AvaTrainInstance -Id latest -Workspace $workspace

@@ -72,6 +72,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError TrainingFailed = new AvaError("AvaTrainingFailed", AvaErrorKind.InvalidResult, "the training process exited with a non-zero code; the message quotes the end of its log");
         public static readonly AvaError TrainingTerminated = new AvaError("AvaTrainingTerminated", AvaErrorKind.OperationStopped, "pwsh received SIGTERM while training; the instance is marked failed");
         public static readonly AvaError WorkingDirectoryNotFound = new AvaError("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound, "-WorkingDirectory does not exist");
+        public static readonly AvaError NoMetricsRecognised = new AvaError("AvaNoMetricsRecognised", AvaErrorKind.InvalidData, "a warning: the run's whole log yielded no metric in any of the formats tried (the frameworks' own, JSON lines, the metric definitions)");
         public static readonly AvaError MetricDefinitionInvalid = new AvaError("AvaMetricDefinitionInvalid", AvaErrorKind.InvalidArgument, "a -MetricDefinition has no name or no valid regex with one capture");
         public static readonly AvaError OtherFileNotFound = new AvaError("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound, "a file given with -OtherFiles does not exist; the training did not start");
         public static readonly AvaError MetricsFileUnreadable = new AvaError("AvaMetricsFileUnreadable", AvaErrorKind.ReadError, "a recorded metrics file exists but cannot be read (permissions, an I/O error)");

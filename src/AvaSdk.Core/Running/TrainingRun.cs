@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Channels;
@@ -63,6 +64,8 @@ namespace AvaSdk.Running
         private readonly List<Metric> metricsWaitingForNode = new List<Metric>();
         // The node the log named (options.NodeFromLog); only the processor reads and writes it.
         private int? logNode;
+        // Metrics the parser found in the log (not the script's own): none at the end is worth a warning.
+        private long parsedMetrics;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
@@ -396,6 +399,9 @@ namespace AvaSdk.Running
             options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
             ReleaseMetricsWaitingForNode();
+            // A log cut short by a full disk was not all read: its lack of metrics says nothing of its format.
+            if (parsedMetrics == 0 && DiskFull == null)
+                WarnNoMetrics(lineNumber);
             lock (scriptGate)
             {
                 takesScriptMetrics = false;
@@ -457,9 +463,28 @@ namespace AvaSdk.Running
                 parsed.Clear();
                 timestamp = NextTimestamp(timestamp);
                 options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId, options.Node), parsed);
+                if (parsed.DetectedFramework is TrainingFramework detected)
+                    OnFrameworkDetected(detected, lineNumber);
                 Dispatch(parsed);
             }
             lines.Clear();
+        }
+
+        private void OnFrameworkDetected(TrainingFramework framework, long lineNumber)
+        {
+            var note = $"Detected the log's format: {framework} (line {lineNumber})";
+            log.Information("{Note:l}", note);
+            Emit(TrainingOutput.Note(note));
+            options.FrameworkDetected?.Invoke(framework);
+        }
+
+        private void WarnNoMetrics(long lines)
+        {
+            var formats = options.Parser.Formats;
+            var tried = formats.Count > 1 ? string.Join(", ", formats.Take(formats.Count - 1)) + " and " + formats[^1] : string.Join(string.Empty, formats);
+            var problem = $"No metric was recognised in the log ({AvaErrors.NoMetricsRecognised.Id}): its {lines} line(s) were read as {tried}.";
+            log.Warning("{Problem:l}", problem);
+            Emit(TrainingOutput.Warning(problem, AvaErrors.NoMetricsRecognised));
         }
 
         // A line's time is the clock's reading as it is processed, never earlier than the line before it (the system clock
@@ -472,6 +497,7 @@ namespace AvaSdk.Running
 
         private void Dispatch(ParseOutput parsed)
         {
+            parsedMetrics += parsed.Metrics.Count;
             if (!options.NodeFromLog)
             {
                 foreach (var parsedMetric in parsed.Metrics)

@@ -40,7 +40,7 @@ namespace AvaSdk.Running
         /// <summary>The workspace whose configuration applies (the instance's, else the default one).</summary>
         public string Workspace { get; set; }
 
-        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Auto;
 
         public IReadOnlyList<MetricDefinition> MetricDefinitions { get; set; } = Array.Empty<MetricDefinition>();
 
@@ -126,6 +126,7 @@ namespace AvaSdk.Running
                 // Only MXNet's log names the node (Node[n]); with another parser the metrics would wait for nothing.
                 NodeFromLog = instance?.JobNode.RankFromLog == true && Request.Framework == TrainingFramework.MXNet,
                 NodeCount = instance?.NodeCount ?? 1,
+                FrameworkDetected = instance == null ? null : framework => RecordFramework(instance, framework, log),
             };
             foreach (var variable in ChildEnvironment(instance, folder))
                 options.Environment[variable.Key] = variable.Value;
@@ -154,6 +155,19 @@ namespace AvaSdk.Running
             Run = TrainingRun.Start(options, log);
             if (instance != null)
                 InstanceOwnership.ShareRun(instance.Folder, Run.TryRecord);
+        }
+
+        // On the run's processor: a status file that cannot be written costs the record of the format, never the run.
+        private static void RecordFramework(TrainInstance instance, TrainingFramework framework, Serilog.ILogger log)
+        {
+            try
+            {
+                TrainInstanceStore.RecordFramework(instance, framework);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                log.Warning("The detected log format ({Framework}) was not recorded with the instance: {Problem:l}", framework, ex.Message);
+            }
         }
 
         /// <summary>

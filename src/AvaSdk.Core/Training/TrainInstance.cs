@@ -70,6 +70,10 @@ namespace AvaSdk
 
         public string? ErrorMessage { get; internal set; }
 
+        /// <summary>The log's format as a run detected it (-Framework Auto); null until one did. In a job of several nodes,
+        /// node 0's; each node's is in <see cref="Nodes"/>.</summary>
+        public TrainingFramework? Framework { get; internal set; }
+
         /// <summary>The AVA training this instance belongs to on the platform; null in local mode.</summary>
         public string? TrainingName => Platform?.TrainingName;
 

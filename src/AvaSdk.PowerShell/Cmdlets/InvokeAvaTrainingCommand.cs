@@ -46,7 +46,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         public string[] ArgumentList { get; set; } = new string[0];
 
         [Parameter]
-        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Auto;
 
         [Parameter]
         public Hashtable[] MetricDefinition { get; set; } = new Hashtable[0];
@@ -123,7 +123,8 @@ namespace AvaSdk.PowerShell.Cmdlets
             error == AvaErrors.SnapshotEpochUnknown ? "Give the epoch length with -BatchOfEpoch." :
             error == AvaErrors.ParamFileInvalid ? "Fix the params file." :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand :
+            error == AvaErrors.NoMetricsRecognised ? "Pass -Framework Caffe or MXNet if the log is theirs, or -MetricDefinition rules for its metric lines." : null;
 
         protected override void StopProcessing()
         {
@@ -272,6 +273,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                         }
                         break;
                     case TrainingOutputKind.Line:
+                    case TrainingOutputKind.Note:
                         WriteVerbose(item.Text);
                         break;
                     case TrainingOutputKind.Warning:
