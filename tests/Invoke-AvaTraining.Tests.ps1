@@ -127,6 +127,50 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'progress bars and endless lines' {
+        It 'reads each \r-ended update of a progress bar as a line of its own, as it arrives' {
+            $go = Join-Path $TestDrive "go-$([guid]::NewGuid())"
+            # The later updates come only after the consumer has seen the first metric; were updates parsed only at the
+            # stream's end, the trainer would give up waiting and say so.
+            $trainer = 'printf "{\"loss\": 1}\r"; i=0; while [ ! -f "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -f "$1" ] || printf "{\"waited\": 1}\r"; printf "{\"loss\": 2}\r{\"loss\": 3}\r\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'trainer', $go |
+                ForEach-Object { if (-not (Test-Path $go)) { New-Item -ItemType File -Path $go | Out-Null }; $_ }
+            $metrics.Name | Should -Be @('loss', 'loss', 'loss')
+            $metrics.Value | Should -Be @(1, 2, 3)
+            $metrics.Line | Should -Be @(1, 2, 3)
+            [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log')) | Should -BeExactly "{`"loss`": 1}`r{`"loss`": 2}`r{`"loss`": 3}`r`n"
+        }
+
+        It 'ends a line at a run of \b, as Keras erases its bar, and at \r\n' {
+            $trainer = 'printf "Iteration 1, loss = 1\b\b\b\bIteration 2, loss = 0.5\r\nIteration 3, loss = 0.25\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe
+            $metrics.Iteration | Should -Be @(1, 2, 3)
+            $metrics.Line | Should -Be @(1, 2, 3)
+        }
+
+        It 'takes a \r\n cut between two writes as one line break, and the other stream''s empty line between them as a line' {
+            $trainer = 'printf "Iteration 1, loss = 1\r"; sleep 0.5; printf "\n" >&2; sleep 0.5; printf "\nIteration 2, loss = 2\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe
+            $metrics.Iteration | Should -Be @(1, 2)
+            $metrics.Line | Should -Be @(1, 3)
+            [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log')) | Should -BeExactly "Iteration 1, loss = 1`r`n`nIteration 2, loss = 2`n"
+        }
+
+        It 'keeps a 2 MiB line without a line break in training.log but does not parse it, warns once, and parses the other stream''s line written between its pieces' {
+            # 1.5 MB of the line, then a metric on stderr, then the other 0.6 MB; the log's second long line warns no more.
+            $trainer = 'head -c 1500000 /dev/zero | tr "\0" x; sleep 1; echo "Iteration 5, loss = 0.25" >&2; sleep 1; head -c 600000 /dev/zero | tr "\0" y; echo; head -c 1100000 /dev/zero | tr "\0" z; echo "Iteration 6, loss = 0.125"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
+            $metrics.Iteration | Should -Be @(5)
+            $metrics[0].Value | Should -Be 0.25
+            $metrics[0].Line | Should -Be 1
+            $warnings.Count | Should -Be 1
+            "$warnings" | Should -Match 'AvaLogLineTooLong'
+            $log = [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log'))
+            $log.Length | Should -Be (1500000 + 25 + 600000 + 1 + 1100000 + 26)
+            $log | Should -Match "^x{1500000}Iteration 5, loss = 0.25`ny{600000}`nz{1100000}Iteration 6, loss = 0.125`n$"
+        }
+    }
+
     Context 'exit and errors' {
         It 'sets $LASTEXITCODE to 0 on success' {
             $global:LASTEXITCODE = 42
