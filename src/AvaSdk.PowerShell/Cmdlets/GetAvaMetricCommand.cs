@@ -22,10 +22,12 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = InstanceSet)]
         public TrainInstance? TrainInstance { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+        // Without -Id, -Workspace reads every instance of the workspace.
+        [Parameter(ParameterSetName = IdSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = Array.Empty<string>();
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
+        public string[]? Id { get; set; }
 
         [Parameter(ParameterSetName = IdSet)]
         [ValidateNotNullOrEmpty]
@@ -34,6 +36,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(MetricNameCompleter))]
         public string[]? Name { get; set; }
 
         [Parameter]
@@ -54,7 +57,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         {
             if (ParameterSetName == IdSet)
             {
-                instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id));
+                instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id ?? new[] { "*" }));
                 return;
             }
             var instance = TrainInstance ?? SessionTrainInstance.Last;

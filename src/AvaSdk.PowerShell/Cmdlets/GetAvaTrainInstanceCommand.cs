@@ -14,6 +14,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
         public string[]? Id { get; set; }
 
         [Parameter]

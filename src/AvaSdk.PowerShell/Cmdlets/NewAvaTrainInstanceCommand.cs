@@ -17,6 +17,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         // By property name, so Get-AvaTrainInstance's objects resume the instances they are.
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
         public string? Id { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
