@@ -93,12 +93,12 @@ namespace AvaSdk.PowerShell.Cmdlets
         private void Abandoned(TrainInstance instance) =>
             WriteWarning($"Training instance '{instance.Id}' is still running, but the process that owned it is gone without completing it: no more metrics will come. " +
                 (instance.NodeCount > 1
-                    ? $"Resume it by starting its job again (each node's New-AvaTrainInstance -Id {instance.Id} -Node <rank>, with AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
+                    ? $"Resume it by starting its job again (on each node, New-AvaTrainInstance -Id {instance.Id} with -Node set to that node's rank, and AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
                     : $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance."));
 
         protected override void StopProcessing() => stopping.Cancel();
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance or -Id, or pipe in Get-AvaTrainInstance." :
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
 

@@ -31,7 +31,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteObject(instance);
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
     }
 }

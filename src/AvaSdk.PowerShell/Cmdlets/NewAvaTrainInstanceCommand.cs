@@ -67,12 +67,12 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." :
-            error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+            error == AvaErrors.PlatformInstanceUncertain ? "Then pass that id to New-AvaTrainInstance -Id." :
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
+            error == AvaErrors.NodeInvalid ? "Or pass this node's rank as -Node." :
             error == AvaErrors.JobKeyMissing ? "Or pass the same -Id on every node." : null;
 
         protected override void StopProcessing() => stopping.Cancel();
