@@ -121,7 +121,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 foreach (var path in paths)
                 {
                     if (Directory.Exists(path))
-                        WriteError(ToErrorRecord(new AvaException(AvaErrors.PathIsFolder, $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix '{System.IO.Path.GetFileName(path)}/'", path)));
+                        WriteError(ToErrorRecord(new AvaException(AvaErrors.PathIsFolder, $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix '{System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path))}/'", path)));
                     else if (!File.Exists(path))
                         WriteError(ToErrorRecord(new AvaException(AvaErrors.FileNotFound, $"The file '{path}' does not exist.", path)));
                     else
