@@ -9,7 +9,7 @@
     Demo     Build, then runs examples/quickstart.ps1 in a child pwsh, in a temporary workspace it removes; its picture goes to
              <OutputPath>/demo/quickstart.png (printed), or with -RefreshDocsImage to docs/images/quickstart.png, the
              picture in the README. With -Nodes N (2 or more), examples/multi-node.ps1 instead: N processes of one job, as
-             a distributed launcher starts them, sharing one instance. -NoBuild runs what the last build left.
+             a distributed launcher starts them, sharing one instance (in a temporary workspace it removes too). -NoBuild runs what the last build left.
     Package  Build, then lays out out/AvaSdk/<version>, checks its manifest, and packs it into out/AvaSdk.<version>.nupkg,
              which Publish-PSResource -NupkgPath sends to any feed (a gallery, Azure Artifacts, a NuGet server, a file share).
              -NoBuild packs what the last build left; -OutputPath puts both elsewhere.

@@ -47,6 +47,20 @@ Describe 'examples/quickstart.ps1' {
         Get-ChildItem $temp -Filter 'ava-quickstart-*' | Should -BeNullOrEmpty -Because 'the quickstart removes the workspace it made'
     }
 
+    It 'build.ps1 Demo -Nodes 2 removes the temporary workspace its nodes shared' {
+        $root = (Resolve-Path "$PSScriptRoot/..").Path
+        $temp = (New-Item -ItemType Directory (Join-Path $TestDrive 'multi-node-tmp')).FullName
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $savedTemp = $env:TMPDIR
+        $env:TMPDIR = $temp
+        try { $output = & $pwsh @prefix -NoProfile -NonInteractive -File "$root/build.ps1" Demo -Nodes 2 -NoBuild 2>&1 }
+        finally { $env:TMPDIR = $savedTemp }
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        ($output | Out-String) | Should -Match 'node 1: done'
+        Get-ChildItem $temp -Filter 'ava-multi-node-*' | Should -BeNullOrEmpty -Because 'the launcher removes the workspace it made'
+    }
+
     It 'runs examples/multi-node.ps1: two nodes in two processes share one instance, which node 0 completes' {
         $workspace = Join-Path $TestDrive 'multi-node'
         $pwsh = [Environment]::ProcessPath
