@@ -113,6 +113,13 @@ Describe 'Platform mode' {
         Get-ChildItem (Join-Path $workspace 'run') -Directory -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'no local instance stands for an id nobody knows'
     }
 
+    It 'says so when the platform answers a create with a 200 that is not JSON' {
+        Set-TestKodoFailure $server -Path '/v1/trainings/' -Method POST -Status 200 -Body '<html><body><h1>Welcome to nginx!</h1></body></html>'
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformInstanceUncertain,*' -PassThru
+        $err.Exception.Message | Should -Match 'HTTP 200: the answer is not the JSON the AVA API answers with: Welcome to nginx!'
+        $err.Exception.Message | Should -Not -Match 'has no id'
+    }
+
     It 'resumes an instance the platform knows with -Id' {
         $first = New-AvaTrainInstance
         Complete-AvaTrainInstance $first -ErrorMessage 'node lost'

@@ -39,7 +39,7 @@ namespace AvaSdk.Errors
 
         // Settings
         public static readonly AvaError ConfigInvalid = new AvaError("AvaConfigInvalid", AvaErrorKind.InvalidData, "a setting cannot be used: an environment variable or a platform config file value that is not what it must be");
-        public static readonly AvaError ConfigMissing = new AvaError("AvaConfigMissing", AvaErrorKind.ObjectNotFound, "a setting the platform needs (the training name, the API host) is not set");
+        public static readonly AvaError ConfigMissing = new AvaError("AvaConfigMissing", AvaErrorKind.ObjectNotFound, "a setting the platform needs (the training name, the API host) is not set, or an upload has neither a bucket nor credentials (the message names every missing one)");
         public static readonly AvaError CredentialNotFound = new AvaError("AvaCredentialNotFound", AvaErrorKind.ObjectNotFound, "no Kodo or AVA credentials were given or found");
         public static readonly AvaError BucketNotFound = new AvaError("AvaBucketNotFound", AvaErrorKind.ObjectNotFound, "no bucket was given or found, or Kodo does not know it");
         public static readonly AvaError UploadHostInvalid = new AvaError("AvaUploadHostInvalid", AvaErrorKind.InvalidArgument, "the upload host is not an http(s) URL");

@@ -80,8 +80,8 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteObject(instance);
         }
 
-        protected override string? Hint(AvaError error) =>
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+        protected override string? Hint(AvaError error, object? target) =>
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
             error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
 

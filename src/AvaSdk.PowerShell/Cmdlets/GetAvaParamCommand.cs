@@ -27,7 +27,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.ParamFileInvalid ? "Fix the file, or point -Path at another one." : null;
 
         protected override void ProcessRecord()

@@ -119,7 +119,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.SnapshotEpochUnknown ? "Give the epoch length with -BatchOfEpoch." :
             error == AvaErrors.ParamFileInvalid ? "Fix the params file." :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :

@@ -17,6 +17,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         // By property name, so Get-AvaTrainInstance's objects resume the instances they are.
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
         public string? Id { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -66,12 +67,12 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." :
-            error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+            error == AvaErrors.PlatformInstanceUncertain ? "Then pass that id to New-AvaTrainInstance -Id." :
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
+            error == AvaErrors.NodeInvalid ? "Or pass this node's rank as -Node." :
             error == AvaErrors.JobKeyMissing ? "Or pass the same -Id on every node." : null;
 
         protected override void StopProcessing() => stopping.Cancel();

@@ -101,9 +101,9 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void StopProcessing() => stopping.Cancel();
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance, or create one with New-AvaTrainInstance first." :
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume : null;
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) : null;
 
         public void Dispose()
         {

@@ -58,7 +58,7 @@ namespace AvaSdk.PowerShell.Infrastructure
         internal ErrorRecord ToErrorRecord(AvaException exception)
         {
             var record = new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
-            if (Hint(exception.Error) is string hint)
+            if (Hint(exception.Error, exception.Target) is string hint)
                 record.ErrorDetails = new ErrorDetails($"{exception.Message} {hint}") { RecommendedAction = hint };
             return record;
         }
@@ -92,11 +92,14 @@ namespace AvaSdk.PowerShell.Infrastructure
             return System.Linq.Enumerable.Where(listed, i => patterns.Exists(p => p.IsMatch(i.Id)));
         }
 
-        /// <summary>What this cmdlet's user can do about <paramref name="error"/> with its parameters; null when nothing.</summary>
-        protected virtual string? Hint(AvaError error) => null;
+        /// <summary>
+        /// What this cmdlet's user can do about <paramref name="error"/> with its parameters, filled in with the error's
+        /// <paramref name="target"/> (an instance's id, a path) when it names one; null when nothing.
+        /// </summary>
+        protected virtual string? Hint(AvaError error, object? target) => null;
 
         /// <summary>A warning the core raised about <paramref name="error"/>, with this cmdlet's hint.</summary>
-        internal string WithHint(string message, AvaError? error) => error != null && Hint(error) is string hint ? $"{message} {hint}" : message;
+        internal string WithHint(string message, AvaError? error) => error != null && Hint(error, null) is string hint ? $"{message} {hint}" : message;
 
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {
