@@ -70,6 +70,9 @@ namespace AvaSdk
 
         public string? ErrorMessage { get; internal set; }
 
+        /// <summary>AvaSdk completed it because the session that ran it ended without completing it.</summary>
+        public bool CompletedAtSessionEnd { get; internal set; }
+
         /// <summary>The AVA training this instance belongs to on the platform; null in local mode.</summary>
         public string? TrainingName => Platform?.TrainingName;
 
