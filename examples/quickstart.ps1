@@ -52,21 +52,17 @@ try {
     $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
     $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
     $arguments = $prefix + @('-NoProfile', '-File', (Join-Path $PSScriptRoot 'fake-caffe.ps1'), '-Iterations', $iterations, '-BaseLr', $lr)
-    try {
-        # loss is the solver's line, one per displayed iteration (the raw train net output is output:loss).
-        $metrics = Invoke-AvaTraining $pwsh -ArgumentList $arguments -Framework Caffe -BatchOfEpoch 100 -WorkingDirectory $train.RunPath |
-            ForEach-Object {
-                if ($_.Name -eq 'loss' -and $_.Phase -eq 'Train') {
-                    Write-Host ('  iteration {0,4}  loss {1:0.0000}' -f $_.Iteration, $_.Value)
-                }
-                $_
+    # No try/catch: if the training fails, the script stops and the end of the session marks the instance failed
+    # with the trainer's error (see about_AvaSdk, INSTANCES LEFT RUNNING). No -Framework: the log's format (Caffe's
+    # here) is detected. loss is the solver's line, one per displayed iteration (the raw train net output is output:loss).
+    $metrics = Invoke-AvaTraining $pwsh -ArgumentList $arguments -BatchOfEpoch 100 -WorkingDirectory $train.RunPath |
+        ForEach-Object {
+            if ($_.Name -eq 'loss' -and $_.Phase -eq 'Train') {
+                Write-Host ('  iteration {0,4}  loss {1:0.0000}' -f $_.Iteration, $_.Value)
             }
-        $train | Complete-AvaTrainInstance
-    }
-    catch {
-        Complete-AvaTrainInstance $train -ErrorMessage $_.Exception.Message
-        throw
-    }
+            $_
+        }
+    $train | Complete-AvaTrainInstance
 
     Write-Host "$($metrics.Count) metrics; by name:"
     $metrics | Group-Object Name, Phase -NoElement | Sort-Object Name | Format-Table -AutoSize | Out-String | Write-Host

@@ -169,7 +169,8 @@ Complete-AvaTrainInstance `$train
 
     It 'ends with a warning when the run''s owner is gone without completing it' {
         $script = Join-Path $TestDrive 'abandon.ps1'
-        "Import-Module '$manifest'; `$t = New-AvaTrainInstance -Workspace '$workspace' -Id left; Write-AvaMetric -Name loss -Value 0.9 -TrainInstance `$t" | Set-Content $script
+        # Killed, so the end of its session does not complete the instance either.
+        "Import-Module '$manifest'; `$t = New-AvaTrainInstance -Workspace '$workspace' -Id left; Write-AvaMetric -Name loss -Value 0.9 -TrainInstance `$t; Stop-Process -Id `$PID -Force" | Set-Content $script
         $child = Start-ChildPwsh -Script $script
         $child.WaitForExit(60000) | Should -BeTrue
         $read = Get-AvaMetric -Id left -Workspace $workspace -Wait -WarningVariable warned -WarningAction SilentlyContinue

@@ -343,16 +343,62 @@ Describe 'Invoke-AvaTraining' {
             Join-Path $workspace 'ava-run' | Should -Not -Exist
         }
 
-        It 'runs without any instance, keeping its files in ./ava-run' {
+        It 'without an instance starts one in the workspace as New-AvaTrainInstance does, says so, and a bare Complete-AvaTrainInstance completes it' {
+            $current = Join-Path $TestDrive "cwd-$([guid]::NewGuid())"
+            New-Item -ItemType Directory -Path $current | Out-Null
+            $saved = $env:AVA_WORKSPACE
             $ps = [powershell]::Create()
             try {
-                $null = $ps.AddScript("Set-Location '$workspace'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', 'echo ""Iteration 7, loss = 0.5""' -Framework Caffe")
-                $metric = $ps.Invoke() | Select-Object -First 1
-                $metric.Value | Should -Be 0.5
-                $metric.TrainInstanceId | Should -BeNullOrEmpty
-                Join-Path $workspace 'ava-run/training.log' | Should -Exist
-                Join-Path $workspace 'ava-run/metrics.jsonl' | Should -Exist
-            } finally { $ps.Dispose() }
+                $env:AVA_WORKSPACE = $workspace
+                $null = $ps.AddScript("Set-Location '$current'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', 'echo ""Iteration 7, loss = 0.5""' -Framework Caffe; Complete-AvaTrainInstance -PassThru")
+                $metric, $completed = $ps.Invoke()
+                $warning = "$($ps.Streams.Warning)"
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $saved }
+            $completed.Id | Should -Not -Be 'run'
+            $completed.Workspace | Should -Be $workspace
+            $completed.Status | Should -Be 'Done'
+            (Get-Content $completed.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
+            $warning | Should -BeLike "*training instance '$($completed.Id)' was started in '$workspace'*New-AvaTrainInstance*Complete-AvaTrainInstance*"
+            $metric.Value | Should -Be 0.5
+            $metric.TrainInstanceId | Should -Be $completed.Id
+            (Read-Jsonl (Join-Path $completed.RunPath 'metrics.jsonl')).trainInstanceId | Should -Be $completed.Id
+            Join-Path $current 'ava-run' | Should -Not -Exist
+        }
+
+        It 'without an instance, in a workspace that does not exist, stops with New-AvaTrainInstance''s AvaWorkspaceNotFound, running nothing' {
+            $missing = Join-Path $workspace 'missing'
+            $saved = $env:AVA_WORKSPACE
+            $ps = [powershell]::Create()
+            try {
+                $env:AVA_WORKSPACE = $missing
+                $null = $ps.AddScript("Set-Location '$workspace'; Import-Module '$manifestPath'; try { New-AvaTrainInstance } catch { `$_ }; try { Invoke-AvaTraining sh -ArgumentList '-c', 'echo ran > ran.txt' } catch { `$_ }")
+                $fromNew, $fromInvoke = $ps.Invoke()
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $saved }
+            $fromNew.FullyQualifiedErrorId | Should -BeLike 'AvaWorkspaceNotFound,*'
+            $fromInvoke.FullyQualifiedErrorId | Should -BeLike 'AvaWorkspaceNotFound,*'
+            $fromInvoke.CategoryInfo.Category | Should -Be $fromNew.CategoryInfo.Category
+            $fromInvoke.Exception.Message | Should -Be $fromNew.Exception.Message
+            Join-Path $workspace 'ran.txt' | Should -Not -Exist
+            Join-Path $workspace 'ava-run' | Should -Not -Exist
+        }
+
+        It 'never completes the instance when it fails: a try/catch around it goes on in the running instance, and a restart trains on' {
+            $job = Join-Path $workspace 'restart.ps1'
+            Set-Content $job @"
+Import-Module '$manifestPath'
+`$env:AVA_WORKSPACE = '$workspace'
+`$train = New-AvaTrainInstance -Id restarted
+try { Invoke-AvaTraining sh -ArgumentList '-c', 'exit 1' } catch { 'caught: ' + `$_.FullyQualifiedErrorId }
+'after the failure: ' + (Get-Content `$train.StatusPath -Raw | ConvertFrom-Json).status
+Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 8, loss = 0.25" >&2' -Framework Caffe | ForEach-Object { 'restarted: ' + `$_.TrainInstanceId }
+"@
+            $output = Invoke-ChildScript $job
+            $output | Should -Contain 'caught: AvaTrainingFailed,AvaSdk.PowerShell.Cmdlets.InvokeAvaTrainingCommand'
+            $output | Should -Contain 'after the failure: running'
+            $output | Should -Contain 'restarted: restarted'
+            # The script ended normally without completing it: the session's end did.
+            $status = Get-Content "$workspace/run/restarted/status.json" -Raw | ConvertFrom-Json
+            $status.status | Should -Be 'done'
         }
     }
 
@@ -419,10 +465,14 @@ Describe 'Invoke-AvaTraining' {
             New-Item -ItemType Directory -Path $folder | Out-Null
             $trainer = 'sleep 1000 & echo $! > grandchild.pid; echo $$ > child.pid; i=0; while true; do echo "Iteration $i, loss = 1" >&2; i=$((i+1)); sleep 0.05; done'
             $ps = [powershell]::Create()
+            $savedWorkspace = $env:AVA_WORKSPACE
             try {
+                # Its instance is started in the workspace (the test's folder), as Invoke-AvaTraining starts one without -TrainInstance.
+                $env:AVA_WORKSPACE = $folder
                 $null = $ps.AddScript("Set-Location '$folder'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -Framework Caffe")
                 $async = $ps.BeginInvoke()
-                $jsonl = Join-Path $folder 'ava-run/metrics.jsonl'
+                Wait-Until { Test-Path "$folder/run/*/metrics.jsonl" } -Seconds 30 | Out-Null
+                $jsonl = (Resolve-Path "$folder/run/*/metrics.jsonl").Path
                 $deadline = [DateTime]::UtcNow.AddSeconds(30)
                 while (-not ((Test-Path $jsonl) -and @(Get-Content $jsonl).Count -ge 3) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
                 $ps.Stop()
@@ -432,9 +482,27 @@ Describe 'Invoke-AvaTraining' {
                     $state = if (Test-Path "/proc/$processId/stat") { ((Get-Content "/proc/$processId/stat" -Raw) -split '\) ')[1][0] } else { 'gone' }
                     $state | Should -BeIn @('gone', 'Z') -Because "$pidFile ($processId) must not be running"
                 }
-                $logged = @(Get-Content (Join-Path $folder 'ava-run/training.log') | Where-Object { $_ -match 'loss' }).Count
+                $logged = @(Get-Content (Resolve-Path "$folder/run/*/logs/training.log").Path | Where-Object { $_ -match 'loss' }).Count
                 @(Get-Content $jsonl).Count | Should -Be $logged
-            } finally { $ps.Dispose() }
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $savedWorkspace }
+        }
+
+        It 'ends a pwsh -File script it stops (SIGINT) with its instance failed, stopped by the user, and a warning' {
+            $folder = (New-Item -ItemType Directory (Join-Path $TestDrive "sigint-$([guid]::NewGuid())")).FullName
+            $job = Join-Path $folder 'job.ps1'
+            Set-Content $job "Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$folder'; `$null = New-AvaTrainInstance -Id interrupted; Invoke-AvaTraining sh -ArgumentList '-c', 'touch ''$folder/started''; sleep 60'; 'went on'"
+            $child = Start-ChildPwsh $job
+            try {
+                Wait-Until { Test-Path "$folder/started" } | Should -BeTrue
+                kill -INT $child.Id
+                $child.WaitForExit(60000) | Should -BeTrue -Because "pwsh ends once SIGINT stopped Invoke-AvaTraining"
+            } finally { if (-not $child.HasExited) { $child.Kill() } }
+            $child.Output.Result | Should -Not -Match 'went on'
+            $child.Errors.Result | Should -Match "WARNING: Training instance 'interrupted' was still running when its PowerShell session ended, so AvaSdk marked it failed \(stopped by the user\)"
+            $status = Get-Content "$folder/run/interrupted/status.json" -Raw | ConvertFrom-Json
+            $status.status | Should -Be 'failed'
+            $status.errorMessage | Should -Be 'stopped by the user'
+            "$folder/run/interrupted/logs/ava.log" | Should -FileContentMatch 'marked it failed \(stopped by the user\) for you'
         }
     }
 }

@@ -223,7 +223,8 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
 
     It 'starts a new instance when every node of the job''s last one is gone, and refuses to resume it with another node count' {
         $script = Join-Path $TestDrive 'dies.ps1'
-        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 0).Id" | Set-Content $script
+        # Killed, so the end of its session does not complete the instance either.
+        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 0).Id; Stop-Process -Id `$PID -Force" | Set-Content $script
         $dead = (Invoke-ChildScript $script | Select-Object -Last 1).Trim()
         $dead | Should -Match '^\d{8}-'
         $fresh = New-AvaTrainInstance -Node 1

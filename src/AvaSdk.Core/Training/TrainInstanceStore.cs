@@ -142,6 +142,7 @@ namespace AvaSdk.Training
                         EndTime = record.EndTime,
                         ErrorMessage = record.ErrorMessage,
                         Framework = record.Framework,
+                        CompletedAtSessionEnd = (bool?)json[CompletedAtSessionEndField] == true,
                         Platform = Platform.PlatformLink.FromJson(json["platform"]),
                     });
                 }
@@ -243,6 +244,24 @@ namespace AvaSdk.Training
             }
         }
 
+        private const string CompletedAtSessionEndField = "completedAtSessionEnd";
+
+        /// <summary>
+        /// True when status.json says the instance failed because its session ended without completing it (see
+        /// InstanceCompletion.CompleteAtSessionEnd). A damaged status file is no such instance: completing it says what is wrong with it.
+        /// </summary>
+        public static bool WasFailedAtSessionEnd(TrainInstance instance)
+        {
+            try
+            {
+                return File.Exists(instance.StatusPath) && ReadStatus(instance.StatusPath, out var json).Status == TrainInstanceStatus.Failed && (bool?)json[CompletedAtSessionEndField] == true;
+            }
+            catch (AvaException)
+            {
+                return false;
+            }
+        }
+
         /// <summary>The status record of an instance as kept in its status.json.</summary>
         public sealed class StatusRecord
         {
@@ -314,6 +333,8 @@ namespace AvaSdk.Training
             };
             if (instance.Framework != null)
                 json["framework"] = FormatFramework(instance.Framework);
+            if (instance.CompletedAtSessionEnd)
+                json[CompletedAtSessionEndField] = true;
             if (instance.NodeCount > 1)
                 json["nodes"] = instance.NodeCount;
             if (instance.Platform != null)

@@ -60,7 +60,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id ?? new[] { "*" }));
                 return;
             }
-            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            var instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to read the metrics of: none was given and this session has not created one.")));

@@ -60,7 +60,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNull, "The training instance given is $null (did New-AvaTrainInstance fail?), so the model has no instance to be published from.")));
             // As Invoke-AvaTraining: the session's last instance while it runs; a completed one, or one whose run folder is
             // gone, belongs to a past run.
-            instance = TrainInstance ?? (SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last && Directory.Exists(last.RunPath) ? last : null);
+            instance = TrainInstance ?? (RunspaceInstances.Current is { Status: TrainInstanceStatus.Running } last && Directory.Exists(last.RunPath) ? last : null);
         }
 
         // Only collects: every input goes into the one archive, made in EndProcessing.

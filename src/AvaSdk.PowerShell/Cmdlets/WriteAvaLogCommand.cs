@@ -22,7 +22,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void BeginProcessing()
         {
-            instance = TrainInstance ?? SessionTrainInstance.Last;
+            instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to log to: this session has not created one.")));

@@ -44,7 +44,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void BeginProcessing()
         {
-            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            var instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to record the metrics in: this session has not created one.")));

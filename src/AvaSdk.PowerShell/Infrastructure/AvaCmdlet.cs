@@ -8,6 +8,9 @@ namespace AvaSdk.PowerShell.Infrastructure
     /// <summary>What every AvaSdk cmdlet shares: path resolution, error records, and showing the core's log as Verbose.</summary>
     public abstract class AvaCmdlet : PSCmdlet
     {
+        /// <summary>The session this command runs in, kept for StopProcessing, which PowerShell calls on another thread.</summary>
+        private protected System.Management.Automation.Runspaces.Runspace? CommandRunspace { get; } = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+
         /// <summary>Resolves a path the way PowerShell users expect: relative to the current location, with ~ and PSDrives.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
