@@ -74,6 +74,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError WorkingDirectoryNotFound = new AvaError("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound, "-WorkingDirectory does not exist");
         public static readonly AvaError MetricDefinitionInvalid = new AvaError("AvaMetricDefinitionInvalid", AvaErrorKind.InvalidArgument, "a -MetricDefinition has no name or no valid regex with one capture");
         public static readonly AvaError OtherFileNotFound = new AvaError("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound, "a file given with -OtherFiles does not exist; the training did not start");
+        public static readonly AvaError MetricRecordInvalid = new AvaError("AvaMetricRecordInvalid", AvaErrorKind.InvalidData, "a record of a metrics file is not a metric (damaged, or over 1 MiB) and is skipped: one non-terminating error per file, naming its line and how many there are");
         public static readonly AvaError MetricsFileUnreadable = new AvaError("AvaMetricsFileUnreadable", AvaErrorKind.ReadError, "a recorded metrics file exists but cannot be read (permissions, an I/O error)");
         public static readonly AvaError DiskFull = new AvaError("AvaDiskFull", AvaErrorKind.WriteError, "training.log or metrics.jsonl could not be written (a full disk); the training went on, what came after was given up");
         public static readonly AvaError SnapshotEpochUnknown = new AvaError("AvaSnapshotEpochUnknown", AvaErrorKind.InvalidOperation, "a snapshot has no epoch, so it is not a model (give -BatchOfEpoch)");
