@@ -33,7 +33,8 @@ namespace AvaSdk.Errors
         // Parameters
         public static readonly AvaError ParamNotFound = new AvaError("AvaParamNotFound", AvaErrorKind.ObjectNotFound, "the key is not in the params file and no -Default was given: a non-terminating error naming the closest keys, terminating with -Required (before 0.3.0, $null without an error)");
         public static readonly AvaError ParamFileNotFound = new AvaError("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound, "the params file does not exist and no -Default was given: a non-terminating error, terminating with -Required (before 0.3.0, a warning)");
-        public static readonly AvaError ParamFileInvalid = new AvaError("AvaParamFileInvalid", AvaErrorKind.InvalidData, "the params file is not valid JSON; the message gives the line and position");
+        public static readonly AvaError ParamFileInvalid = new AvaError("AvaParamFileInvalid", AvaErrorKind.InvalidData, "the params file is not valid JSON (the message gives the line and position), or not UTF-8 text (the byte offset); UTF-16 and UTF-32 files with a byte order mark are read");
+        public static readonly AvaError ParamFileTooLarge = new AvaError("AvaParamFileTooLarge", AvaErrorKind.InvalidData, "the params file is over 16 MiB, so it is not read");
         public static readonly AvaError ParamFileUnreadable = new AvaError("AvaParamFileUnreadable", AvaErrorKind.ReadError, "the params file exists but cannot be read");
         public static readonly AvaError ParamKeyInvalid = new AvaError("AvaParamKeyInvalid", AvaErrorKind.InvalidArgument, "the key is not a dotted path such as solver.lr or layers[0].name");
 
