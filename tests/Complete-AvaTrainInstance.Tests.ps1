@@ -165,3 +165,61 @@ Complete-AvaTrainInstance
         $status.errorMessage | Should -Be 'first failure'
     }
 }
+
+# -Debug turns warnings (and verbose messages) into prompts, as -WarningAction Inquire does; a prompt may throw (a host
+# that cannot prompt, a user choosing Halt). The completion's background work (the outbox drain) must never be cut in
+# half by one: the child pwsh is a real console host whose prompts read the answers piped to it, or throw with -NonInteractive.
+Describe 'Complete-AvaTrainInstance prompting about its background work''s warnings' {
+    BeforeAll {
+        Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
+        $script:kodo = Start-TestKodo -Folder (Join-Path $TestDrive 'kodo')
+        # A snapshot no upload can send (a wrong secret), so the outbox drain of the completion warns.
+        $script:trainer = 'mkdir -p snap; echo model > snap/net_iter_500.caffemodel; echo "Snapshotting to binary proto file snap/net_iter_500.caffemodel" >&2; echo "Iteration 500, loss = 1" >&2'
+        function Invoke-Completion([string] $Switches, [string[]] $Answers = @(), [switch] $NonInteractive) {
+            $ws = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+            $script = Join-Path $ws 'complete.ps1'
+            @"
+Import-Module '$manifestPath'
+Set-Location '$ws'
+`$env:AVA_ACCESS_KEY = '$($kodo.AccessKey)'; `$env:AVA_SECRET_KEY = 'not-the-secret'; `$env:AVA_BUCKET = 'jobs'; `$env:AVA_UP_HOST = '$($kodo.Url)'
+`$train = New-AvaTrainInstance -Id prompted -Workspace '$ws'
+`$null = Invoke-AvaTraining sh -ArgumentList '-c', '$trainer' -Framework Caffe -BatchOfEpoch 100 -WarningAction SilentlyContinue
+Complete-AvaTrainInstance `$train $Switches
+"@ | Set-Content $script
+            $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($argument in @('-NoProfile') + @(if ($NonInteractive) { '-NonInteractive' }) + @('-File', $script)) { $info.ArgumentList.Add($argument) }
+            $info.RedirectStandardInput = $info.RedirectStandardOutput = $info.RedirectStandardError = $true
+            $child = [Diagnostics.Process]::Start($info)
+            $output = $child.StandardOutput.ReadToEndAsync()
+            $errors = $child.StandardError.ReadToEndAsync()
+            foreach ($answer in $Answers) { $child.StandardInput.WriteLine($answer) }
+            $child.StandardInput.Close()
+            $child.WaitForExit(180000) | Should -BeTrue
+            $run = Join-Path $ws 'run/prompted'
+            [pscustomobject]@{
+                Status = (Get-Content "$run/status.json" -Raw | ConvertFrom-Json).status
+                Output = $output.Result + $errors.Result
+                Owed   = @(Get-ChildItem "$run/outbox" -Filter '*.json').Count
+            }
+        }
+    }
+    AfterAll { Stop-TestKodo $kodo }
+
+    It 'completes the instance with <Switches> in a host that cannot prompt, keeping the model it could not send' -ForEach @(
+        @{ Switches = '-Debug' }, @{ Switches = '-WarningAction Inquire' }
+    ) {
+        $completion = Invoke-Completion $Switches -NonInteractive
+        $completion.Status | Should -Be 'done' -Because $completion.Output
+        $completion.Owed | Should -Be 1
+        $completion.Output | Should -Match 'NonInteractive' -Because 'the host''s refusal to prompt is still told'
+    }
+
+    It 'completes the instance before a -Confirm''ed completion prompts about the warning, and halts when told to' {
+        $completion = Invoke-Completion '-Confirm -WarningAction Inquire' -Answers 'Y', 'H'
+        $completion.Status | Should -Be 'done' -Because $completion.Output
+        $completion.Owed | Should -Be 1
+        $completion.Output | Should -Match 'was not uploaded'
+        $completion.Output | Should -Match 'user selected the Stop option'
+    }
+}

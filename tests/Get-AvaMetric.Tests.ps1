@@ -80,6 +80,29 @@ Describe 'Get-AvaMetric' {
         [IO.File]::AppendAllText($path, $whole.Substring(40) + "`n")
         (Get-AvaMetric $second -Last 1).Value | Should -Be 0.25
     }
+
+    It 'reports records that are not metrics as one AvaMetricRecordInvalid per file, naming the line and the count, and reads the others' {
+        $damaged = New-AvaTrainInstance -Workspace $workspace -Id 'damaged'
+        Write-AvaMetric -Name loss -Value 1 -TrainInstance $damaged
+        Write-AvaMetric -Name loss -Value 2 -TrainInstance $damaged
+        Complete-AvaTrainInstance $damaged
+        $path = Join-Path $damaged.RunPath 'metrics.jsonl'
+        $lines = @(Get-Content $path)
+        # Damage at lines 2 and 4, a record of 2 MiB at line 5, and a torn last line, which is no error.
+        Set-Content $path $lines[0], '{"name":"loss","val', $lines[1], 'not json'
+        [IO.File]::AppendAllText($path, '{"name":"' + ('x' * 2MB) + "`"}`n" + '{"name":"lo')
+        $read = @(Get-AvaMetric $damaged -ErrorVariable problems -ErrorAction SilentlyContinue -WarningVariable warnings -Verbose 4>$null)
+        $read.Value | Should -Be 1, 2
+        $problems | Should -HaveCount 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'AvaMetricRecordInvalid,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $problems[0].Exception.Message | Should -BeLike "3 records of the metrics file '$path' are not metrics*first at line 2*"
+        $warnings | Should -BeNullOrEmpty
+
+        Set-Content $path $lines[0], $lines[1], 'not json'
+        $null = Get-AvaMetric $damaged -Last 1 -ErrorVariable one -ErrorAction SilentlyContinue
+        $one.Exception.Message | Should -BeLike "The record at line 3 of the metrics file '$path' is not a metric*"
+    }
 }
 
 Describe 'Get-AvaMetric with a workspace and tab completion' {

@@ -216,6 +216,49 @@ Describe 'Get-AvaParam' {
         }
     }
 
+    Context 'hostile files' {
+        It 'refuses a file over 16 MiB with AvaParamFileTooLarge, naming its size and the limit, before reading it' {
+            $big = Join-Path $env:AVA_WORKSPACE 'params/default.json'
+            $stream = [IO.File]::Open($big, 'Create')
+            try { $stream.SetLength(16MB + 1) } finally { $stream.Dispose() }
+            $err = { Get-AvaParam lr } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileTooLarge,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.Exception.Message | Should -BeLike "*$big*$(16MB + 1) bytes*16 MiB*"
+        }
+
+        It 'takes the last value of a duplicate key, with a warning naming the key and both lines, once per version of the file' {
+            Write-Params "{`n  `"lr`": 0.1,`n  `"solver`": { `"lr`": 1,`n    `"lr`": 2 },`n  `"lr`": 0.2`n}" | Out-Null
+            Get-AvaParam lr -WarningVariable first -WarningAction SilentlyContinue | Should -Be 0.2
+            Get-AvaParam solver.lr -WarningVariable second -WarningAction SilentlyContinue | Should -Be 2
+            $first.Message | Should -HaveCount 2
+            $first.Message | Should -Contain "The params file '$file' gives the key 'solver.lr' twice, at lines 3 and 4: the value at line 4 is used, as Python's json does."
+            $first.Message | Should -Contain "The params file '$file' gives the key 'lr' twice, at lines 2 and 5: the value at line 5 is used, as Python's json does."
+            $second | Should -BeNullOrEmpty
+            # A new version of the file is warned about again.
+            Write-Params "{ `"lr`": 0.1,`n `"lr`": 0.3 }" | Out-Null
+            Get-AvaParam lr -WarningVariable third -WarningAction SilentlyContinue | Should -Be 0.3
+            $third.Message | Should -BeLike "*'lr' twice, at lines 1 and 2*"
+        }
+
+        It 'reads a <Encoding> file with its byte order mark, as Windows PowerShell 5.1''s Out-File writes' -ForEach @(
+            @{ Encoding = 'unicode' }, @{ Encoding = 'bigendianunicode' }, @{ Encoding = 'utf32' }, @{ Encoding = 'utf8BOM' }
+        ) {
+            Set-Content -Path $file -Value '{ "name": "réseau", "lr": 0.5 }' -Encoding $Encoding
+            Get-AvaParam name | Should -Be 'réseau'
+            Get-AvaParam lr | Should -Be 0.5
+        }
+
+        It 'stops with AvaParamFileInvalid at the byte offset of invalid UTF-8, advising to save as UTF-8' {
+            # "r\xE9seau" in Latin-1: the é is one byte, not UTF-8.
+            [IO.File]::WriteAllBytes($file, [Text.Encoding]::Latin1.GetBytes('{ "name": "réseau" }'))
+            $err = { Get-AvaParam name } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileInvalid,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.Exception.Message | Should -BeLike "*$file*offset 12*Save it as UTF-8*"
+        }
+    }
+
     Context 'caching' {
         It 'sees a changed file on the next call' {
             Get-AvaParam epochs | Should -Be 30

@@ -42,6 +42,42 @@ Describe 'Receive-AvaFile' {
         (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
     }
 
+    It 'downloads a name of <Bytes> bytes (NAME_MAX is 255), into a folder and to an explicit -Destination file' -ForEach @(
+        @{ Bytes = 222 }, @{ Bytes = 255 }
+    ) {
+        # Two-byte characters too: the limit is in UTF-8 bytes, not characters.
+        $name = ('é' * 20) + ('a' * ($Bytes - 44)) + '.bin'
+        [Text.Encoding]::UTF8.GetByteCount($name) | Should -Be $Bytes
+        # The test Kodo stores a key under a longer name of its own, so a plain web server answers every path with the file.
+        $port = ([Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0) | ForEach-Object { $_.Start(); $_.LocalEndpoint.Port; $_.Stop() })
+        $web = [Net.HttpListener]::new()
+        $web.Prefixes.Add("http://127.0.0.1:$port/")
+        $web.Start()
+        $serving = Start-ThreadJob -ArgumentList $web, ([IO.File]::ReadAllBytes($small.FullName)) {
+            param($web, $bytes)
+            while ($web.IsListening) {
+                try { $context = $web.GetContext() } catch { break }
+                $context.Response.ContentLength64 = $bytes.Length
+                $context.Response.OutputStream.Write($bytes, 0, $bytes.Length)
+                $context.Response.Close()
+            }
+        }
+        try {
+            $url = "http://127.0.0.1:$port/long/$([uri]::EscapeDataString($name))"
+            $file = Receive-AvaFile $url $folder
+            $file.FullName | Should -Be (Join-Path $folder $name)
+            (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+            $chosen = (New-Item -ItemType Directory (Join-Path $folder 'chosen')).FullName
+            $file = Receive-AvaFile $url (Join-Path $chosen $name)
+            (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash
+            Get-ChildItem $folder -Recurse -Force | Should -HaveCount 3 -Because 'no partial or lock file is left'
+        }
+        finally {
+            $web.Stop()
+            $serving | Remove-Job -Force
+        }
+    }
+
     It 'downloads plain http URLs without credentials' {
         $file = Receive-AvaFile "$($kodo.Url)/public/data/sets/cifar/labels.txt" $folder
         (Get-FileHash $file).Hash | Should -Be (Get-FileHash $small).Hash

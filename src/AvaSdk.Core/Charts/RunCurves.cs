@@ -20,7 +20,8 @@ namespace AvaSdk.Charts
             try
             {
                 var data = new MetricChartData();
-                foreach (var metric in new Metrics.RecordedMetrics(new[] { instance }, _ => true).ReadAll())
+                // Records that are not metrics are left out quietly: Get-AvaMetric is where they are reported.
+                foreach (var metric in new Metrics.RecordedMetrics(new[] { instance }, _ => true, _ => { }).ReadAll())
                     data.Add(metric);
                 if (data.Count == 0)
                     return null;

@@ -33,7 +33,8 @@ namespace AvaSdk.Errors
         // Parameters
         public static readonly AvaError ParamNotFound = new AvaError("AvaParamNotFound", AvaErrorKind.ObjectNotFound, "the key is not in the params file and no -Default was given: a non-terminating error naming the closest keys, terminating with -Required (before 0.3.0, $null without an error)");
         public static readonly AvaError ParamFileNotFound = new AvaError("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound, "the params file does not exist and no -Default was given: a non-terminating error, terminating with -Required (before 0.3.0, a warning)");
-        public static readonly AvaError ParamFileInvalid = new AvaError("AvaParamFileInvalid", AvaErrorKind.InvalidData, "the params file is not valid JSON; the message gives the line and position");
+        public static readonly AvaError ParamFileInvalid = new AvaError("AvaParamFileInvalid", AvaErrorKind.InvalidData, "the params file is not valid JSON (the message gives the line and position), or not UTF-8 text (the byte offset); UTF-16 and UTF-32 files with a byte order mark are read");
+        public static readonly AvaError ParamFileTooLarge = new AvaError("AvaParamFileTooLarge", AvaErrorKind.InvalidData, "the params file is over 16 MiB, so it is not read");
         public static readonly AvaError ParamFileUnreadable = new AvaError("AvaParamFileUnreadable", AvaErrorKind.ReadError, "the params file exists but cannot be read");
         public static readonly AvaError ParamKeyInvalid = new AvaError("AvaParamKeyInvalid", AvaErrorKind.InvalidArgument, "the key is not a dotted path such as solver.lr or layers[0].name");
 
@@ -75,6 +76,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError NoMetricsRecognised = new AvaError("AvaNoMetricsRecognised", AvaErrorKind.InvalidData, "a warning: the run's whole log yielded no metric in any of the formats tried (the frameworks' own, JSON lines, the metric definitions)");
         public static readonly AvaError MetricDefinitionInvalid = new AvaError("AvaMetricDefinitionInvalid", AvaErrorKind.InvalidArgument, "a -MetricDefinition has no name or no valid regex with one capture");
         public static readonly AvaError OtherFileNotFound = new AvaError("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound, "a file given with -OtherFiles does not exist; the training did not start");
+        public static readonly AvaError MetricRecordInvalid = new AvaError("AvaMetricRecordInvalid", AvaErrorKind.InvalidData, "a record of a metrics file is not a metric (damaged, or over 1 MiB) and is skipped: one non-terminating error per file, naming its line and how many there are");
         public static readonly AvaError MetricsFileUnreadable = new AvaError("AvaMetricsFileUnreadable", AvaErrorKind.ReadError, "a recorded metrics file exists but cannot be read (permissions, an I/O error)");
         public static readonly AvaError LogLineTooLong = new AvaError("AvaLogLineTooLong", AvaErrorKind.InvalidData, "a line of the training log is longer than 1 MiB: it is kept in training.log, in pieces as it arrives (the other stream's lines may come between them), counted but not parsed; a warning, once a run");
         public static readonly AvaError DiskFull = new AvaError("AvaDiskFull", AvaErrorKind.WriteError, "training.log or metrics.jsonl could not be written (a full disk); the training went on, what came after was given up");

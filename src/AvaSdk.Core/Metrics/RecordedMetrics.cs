@@ -12,7 +12,8 @@ namespace AvaSdk.Metrics
     /// <summary>
     /// The metrics instances recorded, read back from every node's metrics file (Get-AvaMetric): streamed, so a file of
     /// any size is read in flat memory, and followed while it grows, as <c>Get-Content -Wait</c> follows a file. Only whole
-    /// records are read; a torn last line waits for its end.
+    /// records are read; a torn last line waits for its end. A whole record that is not a metric (damaged, or over
+    /// <see cref="MaxRecordBytes"/>, which is never held in memory) is skipped and reported.
     /// </summary>
     public sealed class RecordedMetrics
     {
@@ -22,15 +23,22 @@ namespace AvaSdk.Metrics
         // How much of the end of a metrics file NamesIn reads.
         private const int NameTailBytes = 64 * 1024;
 
+        /// <summary>The longest record read: a metric's record is a few hundred bytes, so a longer one is damage, not a metric.</summary>
+        public const int MaxRecordBytes = 1024 * 1024;
+
         private readonly IReadOnlyList<TrainInstance> instances;
         private readonly Func<Metric, bool> wanted;
+        private readonly Action<Errors.AvaException> invalidRecords;
         private readonly Dictionary<string, Cursor> cursors = new Dictionary<string, Cursor>(StringComparer.Ordinal);
 
         /// <param name="wanted">Which metrics to give (by name, phase, node…).</param>
-        public RecordedMetrics(IReadOnlyList<TrainInstance> instances, Func<Metric, bool> wanted)
+        /// <param name="invalidRecords">Told, once per file and read, of the records skipped there (AvaMetricRecordInvalid);
+        /// called on the thread that enumerates.</param>
+        public RecordedMetrics(IReadOnlyList<TrainInstance> instances, Func<Metric, bool> wanted, Action<Errors.AvaException> invalidRecords)
         {
             this.instances = instances;
             this.wanted = wanted;
+            this.invalidRecords = invalidRecords;
         }
 
         /// <summary>
@@ -162,32 +170,49 @@ namespace AvaSdk.Metrics
         private IEnumerable<Metric> ReadNew(TrainInstance instance) =>
             RunFolder.Of(instance.RunPath).AllNodeMetrics().SelectMany(node => ReadNew(node.File));
 
-        // The wanted records a node's file gained since the last read, whole ones only.
+        // The wanted records a node's file gained since the last read, whole ones only; the others are reported once the read is over.
         private IEnumerable<Metric> ReadNew(string file)
         {
             if (!cursors.TryGetValue(file, out var cursor))
                 cursors[file] = cursor = new Cursor(file);
-            foreach (var record in cursor.ReadNew())
+            var invalid = 0;
+            var first = (Line: 0L, Problem: string.Empty);
+            foreach (var (line, text) in cursor.ReadNew())
             {
-                if (MetricJournal.Parse(record) is { } metric && wanted(metric))
+                string? problem = null;
+                var metric = text == null ? null : MetricJournal.Parse(text, out problem);
+                if (metric == null)
+                {
+                    problem = text == null ? $"it is over {MaxRecordBytes / 1048576} MiB." : problem;
+                    if (invalid++ == 0)
+                        first = (line, problem!);
+                    continue;
+                }
+                if (wanted(metric))
                     yield return metric;
             }
+            if (invalid > 0)
+                invalidRecords(new Errors.AvaException(Errors.AvaErrors.MetricRecordInvalid, invalid == 1
+                    ? $"The record at line {first.Line} of the metrics file '{file}' is not a metric and was skipped: {first.Problem}"
+                    : $"{invalid} records of the metrics file '{file}' are not metrics and were skipped, the first at line {first.Line}: {first.Problem}", file));
         }
 
-        // Where reading of one file got to: just after the last '\n' read.
+        // Where reading of one file got to: just after the last '\n' read, and that line's number.
         private sealed class Cursor
         {
             private readonly string path;
             private readonly byte[] buffer = new byte[64 * 1024];
             private readonly MemoryStream line = new MemoryStream();
             private long offset;
+            private long lineNumber;
 
             public Cursor(string path)
             {
                 this.path = path;
             }
 
-            public IEnumerable<string> ReadNew()
+            /// <summary>The whole non-empty lines written since the last read, with their line numbers; the text of one over <see cref="MaxRecordBytes"/> is null.</summary>
+            public IEnumerable<(long Line, string? Text)> ReadNew()
             {
                 FileStream stream;
                 try
@@ -197,7 +222,7 @@ namespace AvaSdk.Metrics
                 catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
                 {
                     // Gone with its run folder: nothing more to read.
-                    return Array.Empty<string>();
+                    return Array.Empty<(long, string?)>();
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
@@ -206,14 +231,16 @@ namespace AvaSdk.Metrics
                 return Lines(stream);
             }
 
-            private IEnumerable<string> Lines(FileStream opened)
+            private IEnumerable<(long Line, string? Text)> Lines(FileStream opened)
             {
                 using var stream = opened;
                 // A file cut back (a full disk) is read again from its start of what is left.
                 if (stream.Length < offset)
-                    offset = 0;
+                    offset = lineNumber = 0;
                 stream.Position = offset;
                 line.SetLength(0);
+                // The length of the line being read; past MaxRecordBytes its bytes are counted, not kept.
+                long length = 0;
                 int read;
                 while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
                 {
@@ -222,15 +249,26 @@ namespace AvaSdk.Metrics
                     {
                         if (buffer[i] != (byte)'\n')
                             continue;
-                        line.Write(buffer, start, i - start);
-                        offset += line.Length + 1;
-                        if (line.Length > 0)
-                            yield return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+                        Keep(start, i - start, ref length);
+                        offset += length + 1;
+                        lineNumber++;
+                        if (length > MaxRecordBytes)
+                            yield return (lineNumber, null);
+                        else if (length > 0)
+                            yield return (lineNumber, Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length));
                         line.SetLength(0);
+                        length = 0;
                         start = i + 1;
                     }
-                    line.Write(buffer, start, read - start);
+                    Keep(start, read - start, ref length);
                 }
+            }
+
+            private void Keep(int start, int count, ref long length)
+            {
+                length += count;
+                if (length <= MaxRecordBytes)
+                    line.Write(buffer, start, count);
             }
         }
     }

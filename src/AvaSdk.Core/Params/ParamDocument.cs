@@ -9,11 +9,22 @@ namespace AvaSdk.Params
     /// <summary>A parsed params file: looks values up by dotted key and lists the keys it holds.</summary>
     public sealed class ParamDocument
     {
-        internal ParamDocument(string path, JToken root)
+        private readonly IReadOnlyList<ParamDuplicateKey> duplicateKeys;
+        private int duplicateKeysTaken;
+
+        internal ParamDocument(string path, JToken root, IReadOnlyList<ParamDuplicateKey>? duplicateKeys = null)
         {
             Path = path;
             Root = root;
+            this.duplicateKeys = duplicateKeys ?? Array.Empty<ParamDuplicateKey>();
         }
+
+        /// <summary>
+        /// The keys the file gives twice, to the first caller only: the reader keeps one document per version of the
+        /// file, so they are told once per version, however many keys a script reads.
+        /// </summary>
+        public IReadOnlyList<ParamDuplicateKey> TakeDuplicateKeys() =>
+            System.Threading.Interlocked.Exchange(ref duplicateKeysTaken, 1) == 0 ? duplicateKeys : Array.Empty<ParamDuplicateKey>();
 
         public string Path { get; }
 
@@ -126,4 +137,7 @@ namespace AvaSdk.Params
         private static int? ParseIndex(string? name) =>
             int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : (int?)null;
     }
+
+    /// <summary>A key an object of the params file gives twice: the value at <see cref="Line"/> is the one used.</summary>
+    public sealed record ParamDuplicateKey(string Key, int EarlierLine, int Line);
 }

@@ -80,15 +80,22 @@ namespace AvaSdk.Reporting
         }
 
         /// <summary>One record of metrics.jsonl as the metric it was written from; null when it is not one.</summary>
-        public static Metric? Parse(string record)
+        public static Metric? Parse(string record) => Parse(record, out _);
+
+        /// <summary>As <see cref="Parse(string)"/>, saying why a record is not a metric in <paramref name="problem"/>.</summary>
+        public static Metric? Parse(string record, out string? problem)
         {
+            problem = null;
             try
             {
                 var json = JsonText.ParseObject(record);
                 var name = (string?)json["name"];
                 var timestamp = (string?)json["timestamp"];
                 if (name == null || timestamp == null)
+                {
+                    problem = "it has no name or no timestamp.";
                     return null;
+                }
                 var value = json["value"]?.Type == JTokenType.String
                     ? double.Parse((string)json["value"]!, NumberStyles.Float, CultureInfo.InvariantCulture)
                     : (double)json["value"]!;
@@ -98,6 +105,7 @@ namespace AvaSdk.Reporting
             }
             catch (Exception ex) when (ex is Newtonsoft.Json.JsonException || ex is FormatException || ex is InvalidCastException || ex is ArgumentException || ex is OverflowException)
             {
+                problem = ex.Message;
                 return null;
             }
         }

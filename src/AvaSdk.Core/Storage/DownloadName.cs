@@ -11,6 +11,9 @@ namespace AvaSdk.Storage
     /// </summary>
     public static class DownloadName
     {
+        /// <summary>The longest file name Linux file systems take (NAME_MAX), in UTF-8 bytes.</summary>
+        public const int MaxNameBytes = 255;
+
         // Windows opens these as devices whatever the folder or extension ("nul.txt" included).
         private static readonly string[] DeviceNames =
         {
@@ -48,6 +51,21 @@ namespace AvaSdk.Storage
             if (DeviceNames.Contains(stem, StringComparer.OrdinalIgnoreCase))
                 return $"'{stem}' is a Windows device name";
             return null;
+        }
+
+        /// <summary><paramref name="name"/>, cut between characters to at most <paramref name="maxBytes"/> UTF-8 bytes.</summary>
+        public static string Truncated(string name, int maxBytes)
+        {
+            var bytes = 0;
+            var end = 0;
+            foreach (var rune in name.EnumerateRunes())
+            {
+                bytes += rune.Utf8SequenceLength;
+                if (bytes > maxBytes)
+                    break;
+                end += rune.Utf16SequenceLength;
+            }
+            return name.Substring(0, end);
         }
 
         // A name with control characters is shown escaped, so the message itself stays on one readable line.

@@ -25,6 +25,8 @@ namespace AvaSdk.Storage
     {
         private const int BufferSize = 1024 * 1024;
         private const int MaxRedirects = 5;
+        private const string PartialSuffix = ".avasdk-partial";
+        private const string LockSuffix = ".lock";
         private static readonly TimeSpan SignedUrlLifetime = TimeSpan.FromHours(1);
 
         private readonly ServiceHttp http;
@@ -70,9 +72,10 @@ namespace AvaSdk.Storage
             Directory.CreateDirectory(folder);
             var temp = PartialPath(uri, destination);
             // Two downloads of one source into one file would share the temp file, and one would publish the other's bytes.
-            using var exclusive = IO.FileLock.TryTake(temp + ".lock", out var busy);
+            var lockPath = temp + LockSuffix;
+            using var exclusive = IO.FileLock.TryTake(lockPath, out var busy);
             if (busy)
-                throw new AvaException(AvaErrors.DownloadBusy, $"Another download of '{TransferErrors.RedactToken(uri)}' into '{destination}' is running (it holds '{temp}.lock'). Wait for it to finish.", destination);
+                throw new AvaException(AvaErrors.DownloadBusy, $"Another download of '{TransferErrors.RedactToken(uri)}' into '{destination}' is running (it holds '{lockPath}'). Wait for it to finish.", destination);
             // A download of the same file into the same place that was killed (kill -9, a lost node) left this behind:
             // without the ETag it was fetched under, its bytes cannot be trusted to continue, so it is started over.
             if (File.Exists(temp))
@@ -101,13 +104,17 @@ namespace AvaSdk.Storage
         /// <summary>
         /// The temp file a download of <paramref name="uri"/> into <paramref name="destination"/> uses: beside the destination,
         /// named after it and the source (less any signature), so a later try of the same download finds what an earlier one left.
+        /// A long name is cut so that the lock beside it (<c>&lt;partial&gt;.lock</c>) stays within NAME_MAX; the tag of
+        /// source and destination keeps cut names apart.
         /// </summary>
         public static string PartialPath(string uri, string destination)
         {
             var source = uri.Split('?')[0];
             var full = Path.GetFullPath(destination);
             var digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source + "\0" + full));
-            return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Convert.ToHexString(digest, 0, 6).ToLowerInvariant()}.avasdk-partial");
+            var tag = Convert.ToHexString(digest, 0, 6).ToLowerInvariant();
+            var room = DownloadName.MaxNameBytes - $"..{tag}{PartialSuffix}{LockSuffix}".Length;
+            return Path.Combine(Path.GetDirectoryName(full)!, $".{DownloadName.Truncated(Path.GetFileName(full), room)}.{tag}{PartialSuffix}");
         }
 
         // The configured domain; else, for qiniu:// with credentials, the bucket's source domain from its region (§7.4).

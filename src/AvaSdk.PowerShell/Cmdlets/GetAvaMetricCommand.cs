@@ -74,7 +74,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 (names == null || names.Any(p => p.IsMatch(metric.Name))) &&
                 (Phase == null || Phase.Contains(metric.Phase)) &&
                 (Node == null || Node.Contains(metric.Node ?? 0));
-            var recorded = new RecordedMetrics(instances, Wanted);
+            var recorded = new RecordedMetrics(instances, Wanted, invalid => WriteError(ToErrorRecord(invalid)));
             try
             {
                 foreach (var metric in recorded.ReadAll(MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null))

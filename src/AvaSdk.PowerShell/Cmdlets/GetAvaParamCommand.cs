@@ -35,6 +35,8 @@ namespace AvaSdk.PowerShell.Cmdlets
             var file = ResolvePath(Path ?? new AvaWorkspace(ResolvePath(AvaWorkspace.DefaultRoot())).ParamsPath);
             var key = ParseKey();
             var document = Read(file);
+            foreach (var duplicate in document?.TakeDuplicateKeys() ?? Array.Empty<ParamDuplicateKey>())
+                WriteWarning($"The params file '{file}' gives the key '{duplicate.Key}' twice, at lines {duplicate.EarlierLine} and {duplicate.Line}: the value at line {duplicate.Line} is used, as Python's json does.");
 
             if (document == null)
             {

@@ -11,10 +11,18 @@ namespace AvaSdk.PowerShell.Infrastructure
         /// <summary>The session this command runs in, kept for StopProcessing, which PowerShell calls on another thread.</summary>
         private protected System.Management.Automation.Runspaces.Runspace? CommandRunspace { get; } = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
 
+        // Warnings core work raised, written once it has returned (see RunCore).
+        private readonly System.Collections.Generic.Queue<string> heldWarnings = new System.Collections.Generic.Queue<string>();
+
         /// <summary>Resolves a path the way PowerShell users expect: relative to the current location, with ~ and PSDrives.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-        /// <summary>Runs core work with a log capture open, then writes what it logged as Verbose on this thread.</summary>
+        /// <summary>
+        /// Runs core work with a log capture open, then writes, on this thread, what it logged as Verbose and the warnings
+        /// its <see cref="CmdletObserver"/> was given. Both wait for the work to return because writing them may prompt
+        /// (-Debug, -WarningAction Inquire), and a prompt may throw (Halt, a host that cannot prompt): thrown in the middle
+        /// of the work, that would leave it half done (an instance owned and running, its completion cut short).
+        /// </summary>
         protected T RunCore<T>(Func<T> work)
         {
             var capture = LogCapture.Begin();
@@ -26,6 +34,8 @@ namespace AvaSdk.PowerShell.Infrastructure
             {
                 capture.Dispose();
                 WriteCaptured(capture);
+                while (heldWarnings.TryDequeue(out var warning))
+                    WriteWarning(warning);
             }
         }
 
@@ -100,6 +110,9 @@ namespace AvaSdk.PowerShell.Infrastructure
         /// <paramref name="target"/> (an instance's id, a path) when it names one; null when nothing.
         /// </summary>
         protected virtual string? Hint(AvaError error, object? target) => null;
+
+        /// <summary>Keeps a warning of core work in progress for <see cref="RunCore{T}"/> to write once it has returned.</summary>
+        internal void HoldWarning(string message) => heldWarnings.Enqueue(message);
 
         /// <summary>A warning the core raised about <paramref name="error"/>, with this cmdlet's hint.</summary>
         internal string WithHint(string message, AvaError? error) => error != null && Hint(error, null) is string hint ? $"{message} {hint}" : message;

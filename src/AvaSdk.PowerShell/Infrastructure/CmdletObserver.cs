@@ -5,7 +5,11 @@ using AvaSdk.Training;
 
 namespace AvaSdk.PowerShell.Infrastructure
 {
-    /// <summary>Shows core work as a cmdlet's warnings and progress bars (one bar per activity); the core calls it on the cmdlet's thread.</summary>
+    /// <summary>
+    /// Shows core work as a cmdlet's warnings and progress bars (one bar per activity); the core calls it on the cmdlet's
+    /// thread, inside <see cref="AvaCmdlet.RunCore{T}"/>. Progress is shown as it comes; warnings, which may prompt, are
+    /// held until the work has returned.
+    /// </summary>
     internal sealed class CmdletObserver : IWorkObserver
     {
         // Above the ids the cmdlets use for their own bars.
@@ -19,7 +23,7 @@ namespace AvaSdk.PowerShell.Infrastructure
             this.cmdlet = cmdlet;
         }
 
-        public void Warning(string message, AvaError? about = null) => cmdlet.WriteWarning(cmdlet.WithHint(message, about));
+        public void Warning(string message, AvaError? about = null) => cmdlet.HoldWarning(cmdlet.WithHint(message, about));
 
         public void Progress(string activity, string status, int percent)
         {

@@ -65,6 +65,35 @@ namespace AvaSdk.Core.Tests.Storage
         [InlineData("http://cdn.test/models/v1/weights.bin?e=1&token=x", "weights.bin")]
         public void A_plain_name_is_kept(string url, string name) => Assert.Equal(name, DownloadName.Of(url));
 
+        [Theory]
+        [InlineData(221)]
+        [InlineData(222)]
+        [InlineData(255)]
+        public void The_partial_and_lock_names_of_a_long_name_stay_within_NAME_MAX_and_apart(int bytes)
+        {
+            // Two-byte characters: NAME_MAX counts UTF-8 bytes.
+            string Named(string end) => new string('\u00E9', 20) + new string('a', bytes - 40 - end.Length) + end;
+            var one = FileDownloader.PartialPath("qiniu://data/x", Path.Combine(folder.Path, Named("1.bin")));
+            var other = FileDownloader.PartialPath("qiniu://data/x", Path.Combine(folder.Path, Named("2.bin")));
+            Assert.NotEqual(one, other);
+            foreach (var partial in new[] { one, other })
+            {
+                Assert.Equal(folder.Path, Path.GetDirectoryName(partial));
+                Assert.True(System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(partial) + ".lock") <= 255, partial);
+                Assert.StartsWith(".\u00E9\u00E9", Path.GetFileName(partial));
+                Assert.EndsWith(".avasdk-partial", partial);
+            }
+        }
+
+        [Fact]
+        public void A_name_is_cut_between_characters()
+        {
+            Assert.Equal("ab\u00E9", DownloadName.Truncated("ab\u00E9\u00E9", 5));
+            Assert.Equal("ab", DownloadName.Truncated("ab\u00E9\u00E9", 3));
+            Assert.Equal("a", DownloadName.Truncated("a\U0001F600", 4));
+            Assert.Equal("abc", DownloadName.Truncated("abc", 255));
+        }
+
         [Fact]
         public async Task A_key_with_dot_segments_is_asked_for_as_it_is()
         {
