@@ -105,6 +105,19 @@ Describe 'Export-AvaChart' {
         ($onlyNaN | Export-AvaChart (Join-Path $TestDrive 'nan.svg')).Length | Should -BeGreaterThan 0
     }
 
+    It 'draws extreme finite values (±1.7976931348623157e308, 1e308 beside -1e308) on clamped axes, not as a failure' {
+        $metrics = foreach ($i in 1..100) {
+            New-Metric max ($(if ($i -eq 50) { [double]::MaxValue } else { [math]::Sin($i / 10) })) $i
+            New-Metric min ($(if ($i -eq 50) { [double]::MinValue } else { [math]::Sin($i / 10) })) $i
+            New-Metric huge ([double]::MaxValue * [math]::Sin($i / 10)) $i
+            New-Metric both 1e308 $i Train
+            New-Metric both -1e308 $i Test
+        }
+        $file = $metrics | Export-AvaChart (Join-Path $TestDrive 'extreme.png') -Width 600 -Height 1200
+        $png = Get-PngColumns $file.FullName -Panels 4
+        foreach ($panel in 0..3) { $png.columns[$panel] | Should -BeGreaterThan 200 -Because "panel $panel draws its curves across its width" }
+    }
+
     It 'draws 1,000,000 metrics streamed from a training into a file whose size does not grow with them' {
         $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive 'million')).FullName
         Push-Location $workspace
@@ -123,12 +136,15 @@ Describe 'Export-AvaChart' {
         $svg.Length | Should -BeLessThan (2 * $reference.Length) -Because "1,000,000 points are drawn as few points a pixel column: $($svg.Length) bytes, against $($reference.Length) for 10,000"
     }
 
-    It 'fails on no metrics, a panel too small, and a missing folder, and writes nothing' {
+    It 'fails on no metrics, a panel too small, a missing folder and an unwritable file, and writes nothing' {
         { @() | Export-AvaChart (Join-Path $TestDrive 'empty.png') } | Should -Throw -ErrorId 'AvaChartEmpty,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
         $three = 'a', 'b', 'c' | ForEach-Object { New-Metric $_ 1 1 }
         $tooSmall = { $three | Export-AvaChart (Join-Path $TestDrive 'small.png') -Height 300 } | Should -Throw -ErrorId 'AvaChartTooSmall,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand' -PassThru
         $tooSmall.ErrorDetails.Message | Should -Match '-Height'
         { $three | Export-AvaChart (Join-Path $TestDrive 'no/such/folder.png') } | Should -Throw -ErrorId 'AvaChartWriteFailed,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
+        $taken = New-Item -ItemType Directory (Join-Path $TestDrive 'taken.png')
+        $unwritable = { $three | Export-AvaChart $taken.FullName } | Should -Throw -ErrorId 'AvaChartWriteFailed,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand' -PassThru
+        $unwritable.CategoryInfo.Category | Should -Be 'WriteError'
         Get-ChildItem $TestDrive -Filter 'empty.png' | Should -BeNullOrEmpty
         Get-ChildItem $TestDrive -Filter 'small.png' | Should -BeNullOrEmpty
     }

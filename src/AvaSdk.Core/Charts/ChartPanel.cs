@@ -15,6 +15,12 @@ namespace AvaSdk.Charts
     {
         private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
 
+        /// <summary>
+        /// The largest magnitude drawn where it is: a run can log ±1.7976931348623157e308, and ScottPlot's spans and margins
+        /// overflow to infinity near it (its autoscaler then throws). A value beyond is drawn at this, on its axis's edge.
+        /// </summary>
+        private const double LargestDrawnMagnitude = 1e300;
+
         private ChartPanel(string name, bool byIteration, bool logScale, Plot plot, IReadOnlyList<DrawnSeries> series)
         {
             Name = name;
@@ -47,22 +53,26 @@ namespace AvaSdk.Charts
             plot.Font.Set(EmbeddedFont.Name);
             plot.Legend.SetBestFontOnEachRender = false;
             var drawn = new List<DrawnSeries>();
+            var plottedYs = new List<double>();
             foreach (var (key, (seriesXs, values)) in points)
             {
                 var ys = options.LogScale ? values.Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToArray() : values;
                 var (keptXs, keptYs) = MinMaxDecimator.Decimate(seriesXs, ys, xMin, xMax, columns);
+                var clampedYs = keptYs.Select(y => Math.Clamp(y, -LargestDrawnMagnitude, LargestDrawnMagnitude)).ToArray();
+                plottedYs.AddRange(clampedYs);
                 var color = Palette.GetColor(data.SeriesIndex(key));
-                var line = plot.Add.ScatterLine(keptXs, keptYs, color);
+                var line = plot.Add.ScatterLine(keptXs, clampedYs, color);
                 line.LineWidth = 1.5f;
                 line.LegendText = key.Label;
                 // A point alone between gaps has no line to be part of: it is drawn as a dot.
                 var alone = MinMaxDecimator.Segments(keptYs).Where(s => s.Length == 1).Select(s => s.Start).ToArray();
                 if (alone.Length > 0)
-                    plot.Add.ScatterPoints(alone.Select(i => keptXs[i]).ToArray(), alone.Select(i => keptYs[i]).ToArray(), color).MarkerSize = 5;
+                    plot.Add.ScatterPoints(alone.Select(i => keptXs[i]).ToArray(), alone.Select(i => clampedYs[i]).ToArray(), color).MarkerSize = 5;
+                // The hover tells the values as logged, not where they are drawn.
                 drawn.Add(new DrawnSeries(key.Label, color.ToHex(), keptXs, keptYs));
             }
 
-            var finiteYs = drawn.SelectMany(s => s.Ys).Where(double.IsFinite).ToList();
+            var finiteYs = plottedYs.Where(double.IsFinite).ToList();
             var finite = finiteYs.Count > 0;
             // One value all along (a constant learning rate): ScottPlot would centre it in ±1, flattening it onto the axis.
             if (finite && finiteYs.Min() == finiteYs.Max())
@@ -81,7 +91,11 @@ namespace AvaSdk.Charts
                 plot.Axes.DateTimeTicksBottom();
                 plot.XLabel("time (UTC)");
             }
-            if (options.LogScale)
+            if (!options.LogScale)
+            {
+                plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ValueLabel };
+            }
+            else
             {
                 plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
                 {
@@ -97,6 +111,11 @@ namespace AvaSdk.Charts
         }
 
         public void Dispose() => Plot.Dispose();
+
+        // ScottPlot writes out every digit ("1,000,000,000,000,…" for 1e300, wider than the panel): a large value is in
+        // scientific notation.
+        private static string ValueLabel(double value) =>
+            Math.Abs(value) >= 1e6 ? value.ToString("0.##E+0", CultureInfo.InvariantCulture) : ScottPlot.TickGenerators.LabelFormatters.Numeric(value);
     }
 
     /// <summary>A series as drawn: its label, its colour (#rrggbb), and its decimated points (a NaN y is a gap).</summary>

@@ -57,6 +57,11 @@ namespace AvaSdk.Charts
                 throw new AvaException(AvaErrors.ChartRendererUnavailable,
                     $"The chart could not be drawn: SkiaSharp's native library does not load on this platform ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}): {e.GetBaseException().Message}", path, e);
             }
+            catch (Exception e) when (e is not AvaException)
+            {
+                // ScottPlot and SkiaSharp throw what they like (an autoscaler's InvalidOperationException): a caller gets one id.
+                throw new AvaException(AvaErrors.ChartFailed, $"The chart '{path}' could not be drawn: {e.GetType().Name}: {e.Message}", path, e);
+            }
             finally
             {
                 foreach (var panel in panels)

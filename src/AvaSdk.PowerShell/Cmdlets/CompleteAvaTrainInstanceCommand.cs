@@ -83,7 +83,8 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override string? Hint(AvaError error) =>
             error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand :
+            error == AvaErrors.ChartWriteFailed || error == AvaErrors.ChartFailed || error == AvaErrors.ChartRendererUnavailable ? "-NoChart leaves the chart out." : null;
 
         protected override void StopProcessing() => stopping.Cancel();
 

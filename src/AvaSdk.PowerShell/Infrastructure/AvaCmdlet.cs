@@ -95,8 +95,12 @@ namespace AvaSdk.PowerShell.Infrastructure
         /// <summary>What this cmdlet's user can do about <paramref name="error"/> with its parameters; null when nothing.</summary>
         protected virtual string? Hint(AvaError error) => null;
 
-        /// <summary>A warning the core raised about <paramref name="error"/>, with this cmdlet's hint.</summary>
-        internal string WithHint(string message, AvaError? error) => error != null && Hint(error) is string hint ? $"{message} {hint}" : message;
+        /// <summary>
+        /// A warning the core raised about <paramref name="error"/>, with this cmdlet's hint and the error's id last: a
+        /// warning has no ErrorId of its own, and the id is what a script or a search can go by.
+        /// </summary>
+        internal string WithHint(string message, AvaError? error) =>
+            error == null ? message : Hint(error) is string hint ? $"{message} {hint} [{error.Id}]" : $"{message} [{error.Id}]";
 
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {
