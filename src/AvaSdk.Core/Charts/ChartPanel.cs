@@ -21,6 +21,9 @@ namespace AvaSdk.Charts
         /// </summary>
         private const double LargestDrawnMagnitude = 1e300;
 
+        /// <summary>A series whose points are at least this many pixels apart, on average, marks each with a dot.</summary>
+        private const int MarkedPointSpacing = 8;
+
         private ChartPanel(string name, bool byIteration, bool logScale, Plot plot, IReadOnlyList<DrawnSeries> series)
         {
             Name = name;
@@ -63,13 +66,23 @@ namespace AvaSdk.Charts
                 var color = Palette.GetColor(data.SeriesIndex(key));
                 var line = plot.Add.ScatterLine(keptXs, clampedYs, color);
                 line.LineWidth = 1.5f;
-                line.LegendText = key.Label;
-                // A point alone between gaps has no line to be part of: it is drawn as a dot.
-                var alone = MinMaxDecimator.Segments(keptYs).Where(s => s.Length == 1).Select(s => s.Start).ToArray();
-                if (alone.Length > 0)
-                    plot.Add.ScatterPoints(alone.Select(i => keptXs[i]).ToArray(), alone.Select(i => clampedYs[i]).ToArray(), color).MarkerSize = 5;
+                var label = data.Label(key);
+                line.LegendText = label;
+                // Few points (a test every epoch, a short run) are each worth seeing, not only the line between them.
+                if (keptXs.Length * MarkedPointSpacing <= columns)
+                {
+                    line.MarkerShape = MarkerShape.FilledCircle;
+                    line.MarkerSize = 5;
+                }
+                else
+                {
+                    // A point alone between gaps has no line to be part of: it is drawn as a dot.
+                    var alone = MinMaxDecimator.Segments(keptYs).Where(s => s.Length == 1).Select(s => s.Start).ToArray();
+                    if (alone.Length > 0)
+                        plot.Add.ScatterPoints(alone.Select(i => keptXs[i]).ToArray(), alone.Select(i => clampedYs[i]).ToArray(), color).MarkerSize = 5;
+                }
                 // The hover tells the values as logged, not where they are drawn.
-                drawn.Add(new DrawnSeries(key.Label, color.ToHex(), keptXs, keptYs));
+                drawn.Add(new DrawnSeries(label, color.ToHex(), keptXs, keptYs));
             }
 
             var finiteYs = plottedYs.Where(double.IsFinite).ToList();
@@ -91,6 +104,10 @@ namespace AvaSdk.Charts
                 plot.Axes.DateTimeTicksBottom();
                 plot.XLabel("time (UTC)");
             }
+            // The x axis spans the data, without margins: a run from iteration 0 starts at 0, not at -10. (Set once the
+            // time axis has replaced the bottom one.)
+            if (xMax > xMin)
+                plot.Axes.SetLimitsX(xMin, xMax);
             if (!options.LogScale)
             {
                 plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ValueLabel };
@@ -105,8 +122,9 @@ namespace AvaSdk.Charts
                     LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
                 };
             }
+            // Beside the data area, not in it: a legend inside covers whatever curve runs under it.
             if (drawn.Count > 0)
-                plot.ShowLegend(Alignment.UpperRight);
+                plot.ShowLegend(Edge.Right);
             return new ChartPanel(panel.Name, panel.ByIteration, options.LogScale, plot, drawn);
         }
 
