@@ -102,6 +102,7 @@ Describe 'Export-AvaChart' {
         $loss = @($svg.svg.svg)[0].SelectNodes('.//*[local-name()="text"]').InnerText.Trim()
         $loss | Should -Contain 'train'
         $loss | Should -Contain 'train output'
+        @(@($svg.svg.svg)[0].SelectNodes('.//*[local-name()="path"][@stroke-width="4" and @stroke-opacity]')).Count | Should -BeGreaterThan 0 -Because 'the output line is wide and half transparent, so the loss on it shows through'
 
         $alone = 1..5 | ForEach-Object { New-Metric 'output:loss' (1 / $_) $_ }
         $svg = [xml](Get-Content -Raw ($alone | Export-AvaChart (Join-Path $TestDrive 'alone.svg')).FullName)

@@ -21,6 +21,9 @@ namespace AvaSdk.Charts
         /// </summary>
         private const double LargestDrawnMagnitude = 1e300;
 
+        /// <summary>The width of a net output's line, twice a line's and more: it lies under the loss it is part of.</summary>
+        private const float NetOutputLineWidth = 4;
+
         /// <summary>A series whose points are at least this many pixels apart, on average, marks each with a dot.</summary>
         private const int MarkedPointSpacing = 8;
 
@@ -68,6 +71,13 @@ namespace AvaSdk.Charts
                 line.LineWidth = 1.5f;
                 var label = data.Label(key);
                 line.LegendText = label;
+                // A net output often runs on the loss it is part of: wide and half transparent, the line under it shows
+                // through. (Not dashed: SkiaSharp's SVG canvas draws no dashes, and says so on stderr.)
+                if (key.NetOutput)
+                {
+                    line.LineWidth = NetOutputLineWidth;
+                    line.Color = color.WithOpacity(0.5);
+                }
                 // Few points (a test every epoch, a short run) are each worth seeing, not only the line between them.
                 if (keptXs.Length * MarkedPointSpacing <= columns)
                 {
