@@ -68,6 +68,13 @@ Describe 'Export-AvaChart' {
             }
         }
 
+        It 'stacks the data areas exactly one above the other, so an iteration is at the same x in every panel' {
+            $areas = @($small.svg.svg | ForEach-Object { @($_.clipPath)[0].rect })
+            $areas.Count | Should -Be 2
+            $areas.x | Select-Object -Unique | Should -HaveCount 1 -Because "the data areas start at $($areas.x)"
+            $areas.width | Select-Object -Unique | Should -HaveCount 1 -Because "the data areas are $($areas.width) wide"
+        }
+
         It 'labels the lines of one instance without its id, of several with theirs' {
             $small.SelectNodes('//*[local-name()="text"]').InnerText.Trim() | Should -Not -Match 'run1'
             $small.SelectNodes('//*[local-name()="text"]').InnerText.Trim() | Should -Contain 'train'

@@ -104,6 +104,11 @@ namespace AvaSdk.Charts
                 var margin = options.LogScale ? 0.5 : value == 0 ? 1 : Math.Abs(value) * 0.5;
                 plot.Axes.SetLimitsY(value - margin, value + margin);
             }
+            else if (finite)
+            {
+                // Now, not at the first render: the y ticks, which take the room of the y axis, are then known to the layout.
+                plot.Axes.AutoScaleY();
+            }
             plot.Title(finite ? panel.Name : $"{panel.Name} (no finite value{(options.LogScale ? " above 0" : string.Empty)})");
             if (panel.ByIteration)
             {
