@@ -134,3 +134,64 @@ Describe 'Complete-AvaTrainInstance' {
         Join-Path $train.LogPath 'ava.log' | Should -FileContentMatch 'Training instance logged failed after .*: out of memory'
     }
 }
+
+Describe 'Instances a session leaves running' {
+    BeforeAll { Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force }
+    BeforeEach {
+        $script:workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+        $script:job = Join-Path $workspace 'job.ps1'
+    }
+
+    It 'fails the instance with the trainer''s error when the plain script New; Invoke; Complete stops at a failed training (pwsh -File)' {
+        Set-Content $job @"
+Import-Module '$manifestPath'
+New-AvaTrainInstance -Id plain -Workspace '$workspace' | Out-Null
+Invoke-AvaTraining sh -ArgumentList '-c', 'echo "CUDA out of memory" >&2; exit 1'
+Complete-AvaTrainInstance
+"@
+        $output = Invoke-ChildScript $job
+        $status = Get-Content "$workspace/run/plain/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -BeLike "The training process 'sh' exited with code 1.*CUDA out of memory"
+        $output -join "`n" | Should -Match "WARNING: Training instance 'plain' was still running when its PowerShell session ended, so AvaSdk marked it failed \(The training process 'sh' exited with code 1"
+        "$workspace/run/plain/owner.json" | Should -Not -Exist
+    }
+
+    It 'marks the instance done, with a warning, when the script ends normally without completing it' {
+        Set-Content $job "Import-Module '$manifestPath'; New-AvaTrainInstance -Id forgotten -Workspace '$workspace' | Out-Null; try { throw 'handled' } catch { 'caught' }; 'end'"
+        $output = Invoke-ChildScript $job
+        $output | Should -Contain 'end'
+        $status = Get-Content "$workspace/run/forgotten/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'done'
+        $status.errorMessage | Should -BeNullOrEmpty
+        $output -join "`n" | Should -Match "WARNING: Training instance 'forgotten' was still running when its PowerShell session ended, so AvaSdk marked it done for you"
+        "$workspace/run/forgotten/logs/ava.log" | Should -FileContentMatch 'marked it done for you'
+    }
+
+    It 'fails the instance with the message of a script''s own terminating error' {
+        Set-Content $job "Import-Module '$manifestPath'; New-AvaTrainInstance -Id thrown -Workspace '$workspace' | Out-Null; throw 'the dataset is gone'"
+        $null = Invoke-ChildScript $job
+        $status = Get-Content "$workspace/run/thrown/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -Be 'the dataset is gone'
+    }
+
+    It 'completes the session''s instances when the module is removed' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$manifestPath'; `$t = New-AvaTrainInstance -Id removed -Workspace '$workspace'; Remove-Module AvaSdk; (Get-Content `$t.StatusPath -Raw | ConvertFrom-Json).status")
+            $ps.Invoke() | Should -Be 'done'
+        } finally { $ps.Dispose() }
+    }
+
+    It 'makes Complete-AvaTrainInstance -ErrorMessage a no-op, with a verbose line, on an instance the session''s end already failed' {
+        Set-Content $job "Import-Module '$manifestPath'; New-AvaTrainInstance -Id ended -Workspace '$workspace' | Out-Null; throw 'first failure'"
+        $null = Invoke-ChildScript $job
+        $verbose = Get-AvaTrainInstance ended -Workspace $workspace | Complete-AvaTrainInstance -ErrorMessage 'the wrapper saw it fail' -Verbose -ErrorVariable errors 4>&1
+        $errors | Should -BeNullOrEmpty
+        "$verbose" | Should -BeLike "*'ended' already failed when the session that ran it ended*"
+        $status = Get-Content "$workspace/run/ended/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -Be 'first failure'
+    }
+}

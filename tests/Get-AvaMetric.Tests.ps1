@@ -82,6 +82,61 @@ Describe 'Get-AvaMetric' {
     }
 }
 
+Describe 'Get-AvaMetric with a workspace and tab completion' {
+    BeforeAll {
+        $script:workspace = (New-Item -ItemType Directory (Join-Path $TestDrive 'completion')).FullName
+        foreach ($id in 'run-1', 'run-2') {
+            $train = New-AvaTrainInstance -Workspace $workspace -Id $id
+            Write-AvaMetric -Name loss -Value 0.5 -Iteration 1 -TrainInstance $train
+            Write-AvaMetric -Name "accuracy $id" -Value 0.7 -Phase Test -TrainInstance $train
+            Complete-AvaTrainInstance $train
+        }
+        $script:savedWorkspace = $env:AVA_WORKSPACE
+        $env:AVA_WORKSPACE = Join-Path $TestDrive 'not-this-one'
+        function Get-Completion([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+    }
+    AfterAll { $env:AVA_WORKSPACE = $savedWorkspace }
+
+    It 'reads every instance of -Workspace when no -Id is given, instead of asking for one' {
+        $read = @(Get-AvaMetric -Workspace $workspace -Name loss)
+        $read.Count | Should -Be 2
+    }
+
+    It 'completes -Id of <_> from the -Workspace already typed' -ForEach 'Get-AvaMetric', 'Get-AvaTrainInstance', 'New-AvaTrainInstance' {
+        Get-Completion "$_ -Workspace '$workspace' -Id run-" | Should -Be @('run-1', 'run-2')
+        Get-Completion "$_ -Workspace '$workspace' -Id run-2" | Should -Be @('run-2')
+    }
+
+    It 'completes -Id from $env:AVA_WORKSPACE when no -Workspace is typed' {
+        $env:AVA_WORKSPACE = $workspace
+        try { Get-Completion 'Get-AvaTrainInstance r' | Should -Be @('run-1', 'run-2') }
+        finally { $env:AVA_WORKSPACE = Join-Path $TestDrive 'not-this-one' }
+    }
+
+    It 'completes -Name from the names recorded, in the instances of the -Id typed, quoted when they have spaces' {
+        Get-Completion "Get-AvaMetric -Workspace '$workspace' -Name " | Should -Be @("'accuracy run-1'", "'accuracy run-2'", 'loss')
+        Get-Completion "Get-AvaMetric -Workspace '$workspace' -Id run-2 -Name acc" | Should -Be @("'accuracy run-2'")
+    }
+
+    It 'reads only the start and the end of a huge metrics file to complete -Name' {
+        $big = (New-Item -ItemType Directory (Join-Path $TestDrive 'big')).FullName
+        $train = New-AvaTrainInstance -Workspace $big -Id huge
+        Write-AvaMetric -Name template -Value 1 -TrainInstance $train
+        Complete-AvaTrainInstance $train
+        $file = Join-Path $train.RunPath 'metrics.jsonl'
+        $template = Get-Content $file -First 1
+        # 200 000 records: the first 1000 and the last 64 KiB are read, a name seen only in the middle is not.
+        $records = [Collections.Generic.List[string]]::new()
+        foreach ($i in 1..200000) { $records.Add($template.Replace('"template"', '"early"')) }
+        $records[100000] = $template.Replace('"template"', '"middle"')
+        $records[199999] = $template.Replace('"template"', '"late"')
+        [IO.File]::WriteAllLines($file, $records)
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        Get-Completion "Get-AvaMetric -Workspace '$big' -Name " | Should -Be @('early', 'late')
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'completion reads a bounded part of the file'
+    }
+}
+
 Describe 'Get-AvaMetric -Wait' {
     BeforeEach {
         $script:workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
@@ -114,7 +169,8 @@ Complete-AvaTrainInstance `$train
 
     It 'ends with a warning when the run''s owner is gone without completing it' {
         $script = Join-Path $TestDrive 'abandon.ps1'
-        "Import-Module '$manifest'; `$t = New-AvaTrainInstance -Workspace '$workspace' -Id left; Write-AvaMetric -Name loss -Value 0.9 -TrainInstance `$t" | Set-Content $script
+        # Killed, so the end of its session does not complete the instance either.
+        "Import-Module '$manifest'; `$t = New-AvaTrainInstance -Workspace '$workspace' -Id left; Write-AvaMetric -Name loss -Value 0.9 -TrainInstance `$t; Stop-Process -Id `$PID -Force" | Set-Content $script
         $child = Start-ChildPwsh -Script $script
         $child.WaitForExit(60000) | Should -BeTrue
         $read = Get-AvaMetric -Id left -Workspace $workspace -Wait -WarningVariable warned -WarningAction SilentlyContinue

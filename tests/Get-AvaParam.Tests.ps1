@@ -15,6 +15,7 @@ Describe 'Get-AvaParam' {
         New-Item -ItemType Directory -Path $env:AVA_WORKSPACE | Out-Null
         $script:file = Write-Params '{
             "lr": 0.01, "epochs": 30, "name": "resnet", "gpu": true, "nothing": null,
+            "solver": { "lr": 0.001 },
             "k2": { "k3": "v3" },
             "layers": [ { "name": "conv1" }, { "name": "fc" } ],
             "huge": 123456789012345678901234567890,
@@ -81,13 +82,76 @@ Describe 'Get-AvaParam' {
             Push-Location (Join-Path $TestDrive 'other')
             try { Get-AvaParam batch -Path ./sweep.json | Should -Be 64 } finally { Pop-Location }
         }
+
+        # The platform's /workspace, when AVA_WORKSPACE is not set, is AvaWorkspaceTests' (xunit): a spec here would read
+        # whatever this machine's /workspace holds.
+        It 'uses the workspace AVA_WORKSPACE names, relative to the current location' {
+            Write-Params '{"lr": 0.2}' (Join-Path $TestDrive 'relative/job/params/default.json') | Out-Null
+            Push-Location (Join-Path $TestDrive 'relative')
+            try {
+                $env:AVA_WORKSPACE = 'job'
+                Get-AvaParam lr | Should -Be 0.2
+            } finally { Pop-Location }
+        }
     }
 
     Context 'missing keys' {
-        It 'returns -Default for a missing key, and $null without one' {
+        It 'returns -Default for a missing key' {
             Get-AvaParam solver.momentum -Default 0.9 | Should -Be 0.9
-            Get-AvaParam solver.momentum | Should -BeNullOrEmpty
             Get-AvaParam layers.7.name -Default 'none' | Should -Be 'none'
+        }
+
+        It 'writes one non-terminating AvaParamNotFound naming the closest keys, and nothing to the pipeline, without -Default' {
+            $output = @(Get-AvaParam solver.rl -ErrorVariable errors -ErrorAction SilentlyContinue)
+            $output.Count | Should -Be 0
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaParamNotFound,*'
+            $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errors[0].TargetObject | Should -Be 'solver.rl'
+            $errors[0].Exception.Message | Should -BeLike "*'solver.rl'*$file*did you mean solver.lr*"
+        }
+
+        It 'lets the script go on after a missing key, and stops it with -ErrorAction Stop' {
+            $ErrorActionPreference = 'Continue'
+            $output = @(& { Get-AvaParam solver.rl; 'went on' } 2>$null)
+            $output | Should -Be @('went on')
+            { Get-AvaParam solver.rl -ErrorAction Stop } | Should -Throw -ErrorId 'AvaParamNotFound,*'
+        }
+
+        It 'suggests nothing when no key is close' {
+            $null = Get-AvaParam zzzzzz -ErrorVariable errors -ErrorAction SilentlyContinue
+            $errors.Count | Should -Be 1
+            $errors[0].Exception.Message | Should -Not -BeLike '*did you mean*'
+        }
+
+        It 'returns -Default <Name> quietly for a missing key and for a missing file' -ForEach @(
+            @{ Name = '5'; Default = 5 }
+            @{ Name = '$null'; Default = $null }
+        ) {
+            $fromKey = @(Get-AvaParam solver.momentum -Default $Default -ErrorVariable keyErrors -WarningVariable keyWarnings)
+            Remove-Item $file
+            $fromFile = @(Get-AvaParam solver.momentum -Default $Default -ErrorVariable fileErrors -WarningVariable fileWarnings)
+            foreach ($output in $fromKey, $fromFile) {
+                $output.Count | Should -Be 1
+                $output[0] | Should -Be $Default
+            }
+            @($keyErrors) + @($fileErrors) + @($keyWarnings) + @($fileWarnings) | Should -BeNullOrEmpty
+        }
+
+        It 'takes a key present with a JSON null as a value, not as a missing key' {
+            $output = @('nothing', 'nothign' | Get-AvaParam -ErrorVariable errors -ErrorAction SilentlyContinue)
+            $output.Count | Should -Be 1
+            $output[0] | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].TargetObject | Should -Be 'nothign'
+            $errors[0].Exception.Message | Should -BeLike '*did you mean nothing*'
+        }
+
+        It 'writes one error for each missing key of the pipeline and still returns the others' {
+            $output = 'lr', 'solver.rl', 'epochs', 'epoch' | Get-AvaParam -ErrorVariable errors -ErrorAction SilentlyContinue
+            $output | Should -Be @(0.01, 30)
+            $errors.FullyQualifiedErrorId | Should -BeLike 'AvaParamNotFound,*'
+            $errors.TargetObject | Should -Be @('solver.rl', 'epoch')
         }
 
         It 'stops with AvaParamNotFound naming the key and the file when -Required' {
@@ -96,6 +160,12 @@ Describe 'Get-AvaParam' {
             $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err.Exception.Message | Should -BeLike "*'solver.momentum'*"
             $err.Exception.Message | Should -BeLike "*$file*"
+        }
+
+        It 'stops with AvaParamNotFound when -Required, naming the closest keys, whatever -ErrorAction says' {
+            $err = { Get-AvaParam solver.rl -Required -ErrorAction SilentlyContinue } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamNotFound,*'
+            $err.Exception.Message | Should -BeLike '*did you mean solver.lr*'
         }
 
         It 'rejects a malformed key with AvaParamKeyInvalid' {
@@ -108,11 +178,24 @@ Describe 'Get-AvaParam' {
     Context 'missing file' {
         BeforeEach { Remove-Item $file }
 
-        It 'returns the default and warns which file was not found' {
+        It 'returns -Default without a warning' {
             $value = Get-AvaParam lr -Default 0.5 -WarningVariable warnings -WarningAction SilentlyContinue
             $value | Should -Be 0.5
-            $warnings.Count | Should -Be 1
-            $warnings[0].Message | Should -BeLike "*$file*not found*"
+            $warnings.Count | Should -Be 0
+        }
+
+        It 'writes a non-terminating AvaParamFileNotFound naming the file, and no warning, without -Default, for <Asked>' -ForEach @(
+            @{ Asked = 'a key'; Key = @('lr') }
+            @{ Asked = 'the whole document'; Key = @() }
+        ) {
+            $output = @(Get-AvaParam @Key -ErrorVariable errors -ErrorAction SilentlyContinue -WarningVariable warnings -WarningAction SilentlyContinue)
+            $output.Count | Should -Be 0
+            $warnings.Count | Should -Be 0
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaParamFileNotFound,*'
+            $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errors[0].TargetObject | Should -Be $file
+            $errors[0].Exception.Message | Should -BeLike "*$file*not found*"
         }
 
         It 'stops with AvaParamFileNotFound when -Required' {
@@ -120,13 +203,6 @@ Describe 'Get-AvaParam' {
             $err.FullyQualifiedErrorId | Should -BeLike 'AvaParamFileNotFound,*'
             $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err.Exception.Message | Should -BeLike "*$file*"
-        }
-
-        It 'uses /workspace when AVA_WORKSPACE is not set' {
-            if (Test-Path /workspace/params/default.json) { Set-ItResult -Skipped -Because 'this machine has a real /workspace' }
-            $env:AVA_WORKSPACE = $null
-            $null = Get-AvaParam lr -WarningVariable warnings -WarningAction SilentlyContinue
-            $warnings[0].Message | Should -BeLike "*$([IO.Path]::Combine('/workspace', 'params', 'default.json'))*"
         }
     }
 

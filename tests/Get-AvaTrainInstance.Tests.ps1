@@ -28,6 +28,20 @@ Describe 'Get-AvaTrainInstance' {
         (Get-AvaTrainInstance exp-1 -Workspace $workspace).UndeliveredMetrics | Should -Be 0
     }
 
+    It 'shows the log format each instance''s run detected, and none for a run that detected none' {
+        $caffe = New-AvaTrainInstance -Id caffe -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "I0101 00:00:00.000000 1 solver.cpp:218] Iteration 100 (2.5 iter/s, 40s/100 iters), loss = 2.1"' -TrainInstance $caffe
+        Complete-AvaTrainInstance $caffe
+        $json = New-AvaTrainInstance -Id json -Workspace $workspace
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "{\"step\": 1, \"loss\": 0.5}"' -TrainInstance $json
+        Complete-AvaTrainInstance $json
+
+        $listed = Get-AvaTrainInstance -Workspace $workspace
+        ($listed | Where-Object Id -eq caffe).Framework | Should -Be 'Caffe'
+        ($listed | Where-Object Id -eq json).Framework | Should -BeNullOrEmpty
+        ($listed | Where-Object Id -eq caffe | Format-List | Out-String) | Should -Match 'Framework\s+: Caffe'
+    }
+
     It 'pipes into Complete-AvaTrainInstance, which completes what a lost job left running' {
         $lost = New-AvaTrainInstance -Id lost -Workspace $workspace
         Get-AvaTrainInstance -Workspace $workspace -Status Running | Complete-AvaTrainInstance -ErrorMessage 'the job was lost'

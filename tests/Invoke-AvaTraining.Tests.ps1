@@ -127,6 +127,50 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'progress bars and endless lines' {
+        It 'reads each \r-ended update of a progress bar as a line of its own, as it arrives' {
+            $go = Join-Path $TestDrive "go-$([guid]::NewGuid())"
+            # The later updates come only after the consumer has seen the first metric; were updates parsed only at the
+            # stream's end, the trainer would give up waiting and say so.
+            $trainer = 'printf "{\"loss\": 1}\r"; i=0; while [ ! -f "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -f "$1" ] || printf "{\"waited\": 1}\r"; printf "{\"loss\": 2}\r{\"loss\": 3}\r\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer, 'trainer', $go |
+                ForEach-Object { if (-not (Test-Path $go)) { New-Item -ItemType File -Path $go | Out-Null }; $_ }
+            $metrics.Name | Should -Be @('loss', 'loss', 'loss')
+            $metrics.Value | Should -Be @(1, 2, 3)
+            $metrics.Line | Should -Be @(1, 2, 3)
+            [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log')) | Should -BeExactly "{`"loss`": 1}`r{`"loss`": 2}`r{`"loss`": 3}`r`n"
+        }
+
+        It 'ends a line at a run of \b, as Keras erases its bar, and at \r\n' {
+            $trainer = 'printf "Iteration 1, loss = 1\b\b\b\bIteration 2, loss = 0.5\r\nIteration 3, loss = 0.25\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe
+            $metrics.Iteration | Should -Be @(1, 2, 3)
+            $metrics.Line | Should -Be @(1, 2, 3)
+        }
+
+        It 'takes a \r\n cut between two writes as one line break, and the other stream''s empty line between them as a line' {
+            $trainer = 'printf "Iteration 1, loss = 1\r"; sleep 0.5; printf "\n" >&2; sleep 0.5; printf "\nIteration 2, loss = 2\n"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe
+            $metrics.Iteration | Should -Be @(1, 2)
+            $metrics.Line | Should -Be @(1, 3)
+            [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log')) | Should -BeExactly "Iteration 1, loss = 1`r`n`nIteration 2, loss = 2`n"
+        }
+
+        It 'keeps a 2 MiB line without a line break in training.log but does not parse it, warns once, and parses the other stream''s line written between its pieces' {
+            # 1.5 MB of the line, then a metric on stderr, then the other 0.6 MB; the log's second long line warns no more.
+            $trainer = 'head -c 1500000 /dev/zero | tr "\0" x; sleep 1; echo "Iteration 5, loss = 0.25" >&2; sleep 1; head -c 600000 /dev/zero | tr "\0" y; echo; head -c 1100000 /dev/zero | tr "\0" z; echo "Iteration 6, loss = 0.125"'
+            $metrics = Invoke-AvaTraining sh -ArgumentList '-c', $trainer -Framework Caffe -WarningVariable warnings -WarningAction SilentlyContinue
+            $metrics.Iteration | Should -Be @(5)
+            $metrics[0].Value | Should -Be 0.25
+            $metrics[0].Line | Should -Be 1
+            $warnings.Count | Should -Be 1
+            "$warnings" | Should -Match 'AvaLogLineTooLong'
+            $log = [IO.File]::ReadAllText((Join-Path $train.LogPath 'training.log'))
+            $log.Length | Should -Be (1500000 + 25 + 600000 + 1 + 1100000 + 26)
+            $log | Should -Match "^x{1500000}Iteration 5, loss = 0.25`ny{600000}`nz{1100000}Iteration 6, loss = 0.125`n$"
+        }
+    }
+
     Context 'exit and errors' {
         It 'sets $LASTEXITCODE to 0 on success' {
             $global:LASTEXITCODE = 42
@@ -190,6 +234,88 @@ Describe 'Invoke-AvaTraining' {
         }
     }
 
+    Context 'the log''s format, detected without -Framework' {
+        BeforeAll {
+            # Shaped as a fixture's solver lines (caffe/aieater-rocm_caffe_informations-cifar10.log), so that this runs without ../shared.
+            $script:caffeLines = @(
+                'I0331 11:06:32.847487 24302 solver.cpp:48] Initializing solver from parameters: '
+                'I0331 11:06:34.923990 24302 solver.cpp:228] Iteration 0, loss = 2.30337'
+                'I0331 11:06:34.924007 24302 sgd_solver.cpp:106] Iteration 0, lr = 0.001'
+                'I0331 11:06:35.254720 24302 solver.cpp:228] Iteration 100, loss = 2.1'
+            )
+            $script:mxnetLines = @(
+                'INFO:root:start with arguments Namespace(batch_size=128)'
+                "INFO:root:Epoch[0] Batch [50]`tSpeed: 707.55 samples/sec`tTrain-accuracy=0.198750"
+                'INFO:root:Epoch[0] Validation-accuracy=0.502670'
+            )
+            function Invoke-Trainer([string[]] $Lines, [hashtable] $Extra = @{}) {
+                $log = Join-Path $TestDrive "$([guid]::NewGuid()).log"
+                Set-Content $log $Lines
+                Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'replay', $log -TrainInstance $train @Extra
+            }
+        }
+
+        It 'reads a Caffe trainer''s metrics as Caffe''s, in the pipeline and in metrics.jsonl' {
+            $metrics = Invoke-Trainer $caffeLines
+            $metrics.Name | Should -Be @('loss', 'lr', 'loss')
+            $metrics.Iteration | Should -Be @(0, 0, 100)
+            $metrics.Framework | Should -Be @('Caffe', 'Caffe', 'Caffe')
+            (Read-Jsonl (Join-Path $train.RunPath 'metrics.jsonl')).framework | Should -Be @('caffe', 'caffe', 'caffe')
+            (Get-AvaMetric $train).Framework | Should -Be @('Caffe', 'Caffe', 'Caffe')
+        }
+
+        It 'reads an MXNet trainer''s metrics as MXNet''s' {
+            $metrics = Invoke-Trainer $mxnetLines
+            $metrics.Name | Should -Be @('speed', 'accuracy', 'accuracy')
+            $metrics.Phase | Should -Be @('Train', 'Train', 'Validation')
+            $metrics.Framework | Should -Be @('MXNet', 'MXNet', 'MXNet')
+        }
+
+        It 'reads JSON lines alone as Generic, and detects no format' {
+            $metrics = Invoke-Trainer @('{"step": 1, "loss": 0.5}', 'warming up', '{"step": 2, "loss": 0.25}')
+            $metrics.Value | Should -Be @(0.5, 0.25)
+            $metrics.Framework | Should -Be @('Generic', 'Generic')
+            $listed = Get-AvaTrainInstance run -Workspace $workspace
+            $listed.PSObject.Properties.Name | Should -Contain 'Framework'
+            $listed.Framework | Should -BeNullOrEmpty
+        }
+
+        It 'applies -MetricDefinition as with any framework' {
+            $metrics = Invoke-Trainer ($caffeLines + 'top1 = 0.75') -Extra @{ MetricDefinition = @{ Name = 'top1'; Regex = 'top1 = ([0-9.]+)' } }
+            $top1 = $metrics | Where-Object Name -eq 'top1'
+            ($top1.Value, $top1.Framework) | Should -Be @(0.75, 'Caffe')
+        }
+
+        It 'says in the verbose stream which format it detected, and on which line' {
+            $verbose = Invoke-Trainer $caffeLines -Extra @{ Verbose = $true } 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            $verbose.Message | Should -Contain 'Detected the log''s format: Caffe (line 2)'
+        }
+
+        It 'records the detected format with the instance, for Get-AvaTrainInstance' {
+            $null = Invoke-Trainer $mxnetLines
+            $train.Framework | Should -Be 'MXNet'
+            (Get-AvaTrainInstance run -Workspace $workspace).Framework | Should -Be 'MXNet'
+            (Get-Content (Join-Path $train.RunPath 'status.json') -Raw | ConvertFrom-Json).framework | Should -Be 'mxnet'
+        }
+
+        It 'warns once with AvaNoMetricsRecognised, naming the formats tried and what to pass, when the whole log yields no metric' {
+            $output = Invoke-Trainer @('starting', 'epoch 1 done', 'bye') 3>&1
+            $warnings = @($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+            $output | Where-Object { $_ -is [AvaSdk.Metric] } | Should -BeNullOrEmpty
+            $warnings | Should -HaveCount 1
+            $warnings[0].Message | Should -BeLike '*AvaNoMetricsRecognised*'
+            $warnings[0].Message | Should -BeLike '*Caffe, MXNet and JSON lines*'
+            $warnings[0].Message | Should -BeLike '*-Framework*'
+            $warnings[0].Message | Should -BeLike '*-MetricDefinition*'
+        }
+
+        It 'does not warn when the log yields metrics' {
+            $output = Invoke-Trainer $caffeLines 3>&1
+            $output | Where-Object { $_ -is [AvaSdk.Metric] } | Should -HaveCount 3
+            $output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'instances' {
         It 'uses the instance this session created last when none is given' {
             $latest = New-AvaTrainInstance -Id latest -Workspace $workspace
@@ -217,16 +343,62 @@ Describe 'Invoke-AvaTraining' {
             Join-Path $workspace 'ava-run' | Should -Not -Exist
         }
 
-        It 'runs without any instance, keeping its files in ./ava-run' {
+        It 'without an instance starts one in the workspace as New-AvaTrainInstance does, says so, and a bare Complete-AvaTrainInstance completes it' {
+            $current = Join-Path $TestDrive "cwd-$([guid]::NewGuid())"
+            New-Item -ItemType Directory -Path $current | Out-Null
+            $saved = $env:AVA_WORKSPACE
             $ps = [powershell]::Create()
             try {
-                $null = $ps.AddScript("Set-Location '$workspace'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', 'echo ""Iteration 7, loss = 0.5""' -Framework Caffe")
-                $metric = $ps.Invoke() | Select-Object -First 1
-                $metric.Value | Should -Be 0.5
-                $metric.TrainInstanceId | Should -BeNullOrEmpty
-                Join-Path $workspace 'ava-run/training.log' | Should -Exist
-                Join-Path $workspace 'ava-run/metrics.jsonl' | Should -Exist
-            } finally { $ps.Dispose() }
+                $env:AVA_WORKSPACE = $workspace
+                $null = $ps.AddScript("Set-Location '$current'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', 'echo ""Iteration 7, loss = 0.5""' -Framework Caffe; Complete-AvaTrainInstance -PassThru")
+                $metric, $completed = $ps.Invoke()
+                $warning = "$($ps.Streams.Warning)"
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $saved }
+            $completed.Id | Should -Not -Be 'run'
+            $completed.Workspace | Should -Be $workspace
+            $completed.Status | Should -Be 'Done'
+            (Get-Content $completed.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'done'
+            $warning | Should -BeLike "*training instance '$($completed.Id)' was started in '$workspace'*New-AvaTrainInstance*Complete-AvaTrainInstance*"
+            $metric.Value | Should -Be 0.5
+            $metric.TrainInstanceId | Should -Be $completed.Id
+            (Read-Jsonl (Join-Path $completed.RunPath 'metrics.jsonl')).trainInstanceId | Should -Be $completed.Id
+            Join-Path $current 'ava-run' | Should -Not -Exist
+        }
+
+        It 'without an instance, in a workspace that does not exist, stops with New-AvaTrainInstance''s AvaWorkspaceNotFound, running nothing' {
+            $missing = Join-Path $workspace 'missing'
+            $saved = $env:AVA_WORKSPACE
+            $ps = [powershell]::Create()
+            try {
+                $env:AVA_WORKSPACE = $missing
+                $null = $ps.AddScript("Set-Location '$workspace'; Import-Module '$manifestPath'; try { New-AvaTrainInstance } catch { `$_ }; try { Invoke-AvaTraining sh -ArgumentList '-c', 'echo ran > ran.txt' } catch { `$_ }")
+                $fromNew, $fromInvoke = $ps.Invoke()
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $saved }
+            $fromNew.FullyQualifiedErrorId | Should -BeLike 'AvaWorkspaceNotFound,*'
+            $fromInvoke.FullyQualifiedErrorId | Should -BeLike 'AvaWorkspaceNotFound,*'
+            $fromInvoke.CategoryInfo.Category | Should -Be $fromNew.CategoryInfo.Category
+            $fromInvoke.Exception.Message | Should -Be $fromNew.Exception.Message
+            Join-Path $workspace 'ran.txt' | Should -Not -Exist
+            Join-Path $workspace 'ava-run' | Should -Not -Exist
+        }
+
+        It 'never completes the instance when it fails: a try/catch around it goes on in the running instance, and a restart trains on' {
+            $job = Join-Path $workspace 'restart.ps1'
+            Set-Content $job @"
+Import-Module '$manifestPath'
+`$env:AVA_WORKSPACE = '$workspace'
+`$train = New-AvaTrainInstance -Id restarted
+try { Invoke-AvaTraining sh -ArgumentList '-c', 'exit 1' } catch { 'caught: ' + `$_.FullyQualifiedErrorId }
+'after the failure: ' + (Get-Content `$train.StatusPath -Raw | ConvertFrom-Json).status
+Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 8, loss = 0.25" >&2' -Framework Caffe | ForEach-Object { 'restarted: ' + `$_.TrainInstanceId }
+"@
+            $output = Invoke-ChildScript $job
+            $output | Should -Contain 'caught: AvaTrainingFailed,AvaSdk.PowerShell.Cmdlets.InvokeAvaTrainingCommand'
+            $output | Should -Contain 'after the failure: running'
+            $output | Should -Contain 'restarted: restarted'
+            # The script ended normally without completing it: the session's end did.
+            $status = Get-Content "$workspace/run/restarted/status.json" -Raw | ConvertFrom-Json
+            $status.status | Should -Be 'done'
         }
     }
 
@@ -293,10 +465,14 @@ Describe 'Invoke-AvaTraining' {
             New-Item -ItemType Directory -Path $folder | Out-Null
             $trainer = 'sleep 1000 & echo $! > grandchild.pid; echo $$ > child.pid; i=0; while true; do echo "Iteration $i, loss = 1" >&2; i=$((i+1)); sleep 0.05; done'
             $ps = [powershell]::Create()
+            $savedWorkspace = $env:AVA_WORKSPACE
             try {
+                # Its instance is started in the workspace (the test's folder), as Invoke-AvaTraining starts one without -TrainInstance.
+                $env:AVA_WORKSPACE = $folder
                 $null = $ps.AddScript("Set-Location '$folder'; Import-Module '$manifestPath'; Invoke-AvaTraining sh -ArgumentList '-c', '$($trainer -replace "'", "''")' -Framework Caffe")
                 $async = $ps.BeginInvoke()
-                $jsonl = Join-Path $folder 'ava-run/metrics.jsonl'
+                Wait-Until { Test-Path "$folder/run/*/metrics.jsonl" } -Seconds 30 | Out-Null
+                $jsonl = (Resolve-Path "$folder/run/*/metrics.jsonl").Path
                 $deadline = [DateTime]::UtcNow.AddSeconds(30)
                 while (-not ((Test-Path $jsonl) -and @(Get-Content $jsonl).Count -ge 3) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
                 $ps.Stop()
@@ -306,9 +482,27 @@ Describe 'Invoke-AvaTraining' {
                     $state = if (Test-Path "/proc/$processId/stat") { ((Get-Content "/proc/$processId/stat" -Raw) -split '\) ')[1][0] } else { 'gone' }
                     $state | Should -BeIn @('gone', 'Z') -Because "$pidFile ($processId) must not be running"
                 }
-                $logged = @(Get-Content (Join-Path $folder 'ava-run/training.log') | Where-Object { $_ -match 'loss' }).Count
+                $logged = @(Get-Content (Resolve-Path "$folder/run/*/logs/training.log").Path | Where-Object { $_ -match 'loss' }).Count
                 @(Get-Content $jsonl).Count | Should -Be $logged
-            } finally { $ps.Dispose() }
+            } finally { $ps.Dispose(); $env:AVA_WORKSPACE = $savedWorkspace }
+        }
+
+        It 'ends a pwsh -File script it stops (SIGINT) with its instance failed, stopped by the user, and a warning' {
+            $folder = (New-Item -ItemType Directory (Join-Path $TestDrive "sigint-$([guid]::NewGuid())")).FullName
+            $job = Join-Path $folder 'job.ps1'
+            Set-Content $job "Import-Module '$manifestPath'; `$env:AVA_WORKSPACE = '$folder'; `$null = New-AvaTrainInstance -Id interrupted; Invoke-AvaTraining sh -ArgumentList '-c', 'touch ''$folder/started''; sleep 60'; 'went on'"
+            $child = Start-ChildPwsh $job
+            try {
+                Wait-Until { Test-Path "$folder/started" } | Should -BeTrue
+                kill -INT $child.Id
+                $child.WaitForExit(60000) | Should -BeTrue -Because "pwsh ends once SIGINT stopped Invoke-AvaTraining"
+            } finally { if (-not $child.HasExited) { $child.Kill() } }
+            $child.Output.Result | Should -Not -Match 'went on'
+            $child.Errors.Result | Should -Match "WARNING: Training instance 'interrupted' was still running when its PowerShell session ended, so AvaSdk marked it failed \(stopped by the user\)"
+            $status = Get-Content "$folder/run/interrupted/status.json" -Raw | ConvertFrom-Json
+            $status.status | Should -Be 'failed'
+            $status.errorMessage | Should -Be 'stopped by the user'
+            "$folder/run/interrupted/logs/ava.log" | Should -FileContentMatch 'marked it failed \(stopped by the user\) for you'
         }
     }
 }

@@ -26,8 +26,10 @@ function Get-BlockTree($Block) { $Block; foreach ($child in $Block.Blocks) { Get
 
 $containerFailures = @(foreach ($container in $result.Containers) {
         $blocks = @(foreach ($block in $container.Blocks) { Get-BlockTree $block })
-        $failedBlocks = @($blocks | Where-Object Result -eq 'Failed')
-        if ($container.Result -ne 'Failed' -and $failedBlocks.Count -eq 0) { continue }
+        # A block fails of itself when its BeforeAll or AfterAll does (a failed test marks its block failed too).
+        $failedBlocks = @($blocks | Where-Object { $_.ErrorRecord.Count -gt 0 })
+        # The container's own errors: discovery, or a BeforeAll/AfterAll at the top of the file.
+        if ($container.ErrorRecord.Count -eq 0 -and $failedBlocks.Count -eq 0) { continue }
         $failedTests = @($blocks | ForEach-Object Tests | Where-Object Result -eq 'Failed').Count
         $errors = @($container.ErrorRecord) + @($failedBlocks | ForEach-Object ErrorRecord) | Where-Object { $_ }
         [pscustomobject]@{

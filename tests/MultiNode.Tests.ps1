@@ -223,7 +223,8 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
 
     It 'starts a new instance when every node of the job''s last one is gone, and refuses to resume it with another node count' {
         $script = Join-Path $TestDrive 'dies.ps1'
-        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 0).Id" | Set-Content $script
+        # Killed, so the end of its session does not complete the instance either.
+        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 0).Id; Stop-Process -Id `$PID -Force" | Set-Content $script
         $dead = (Invoke-ChildScript $script | Select-Object -Last 1).Trim()
         $dead | Should -Match '^\d{8}-'
         $fresh = New-AvaTrainInstance -Node 1
@@ -250,6 +251,22 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
         $listed.NodeCount | Should -Be 2
         $listed.Nodes.Rank | Should -Be 0, 1
         $listed.Nodes.Status | Should -Be 'Done', 'Done'
+    }
+
+    It 'records the log format each node''s run detected in its node record, and node 0''s for the instance' {
+        $leader = New-AvaTrainInstance -Node 0
+        $other = New-AvaTrainInstance -Node 1
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "INFO:root:Epoch[0] Batch [20] Speed: 650.1 samples/sec accuracy=0.10"' -TrainInstance $other
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "{\"loss\": 0.5}"' -TrainInstance $leader -WarningAction SilentlyContinue
+        $listed = Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace
+        ($listed.Nodes | Where-Object Rank -eq 1).Framework | Should -Be 'MXNet'
+        ($listed.Nodes | Where-Object Rank -eq 0).Framework | Should -BeNullOrEmpty
+        $listed.Framework | Should -BeNullOrEmpty -Because 'the instance shows node 0''s, which detected none'
+        $null = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 0.5"' -TrainInstance $leader
+        (Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace).Framework | Should -Be 'Caffe'
+        Complete-AvaTrainInstance $other
+        Complete-AvaTrainInstance $leader
+        ((Get-AvaTrainInstance -Id $leader.Id -Workspace $workspace).Nodes | Where-Object Rank -eq 1).Framework | Should -Be 'MXNet' -Because 'a node''s end keeps what its run detected'
     }
 }
 

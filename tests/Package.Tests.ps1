@@ -37,6 +37,27 @@ Describe 'The published package' {
         $entries | Where-Object { $_ -like '*System.Management.Automation*' } | Should -BeNullOrEmpty -Because 'the engine assembly never ships'
     }
 
+    It 'ships the README with every page and picture it links, so its links work in the installed folder' {
+        $readme = Get-Content "$root/README.md"
+        $readme.Count | Should -BeLessThan 200 -Because 'the README is what a user reads in five minutes; the rest is in docs/guide'
+        $links = @([regex]::Matches(($readme -join "`n"), '\]\((?!https?:)([^)#]+)') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique)
+        $links | Should -Contain 'docs/guide/reliability.md'
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead((Join-Path $out "AvaSdk.$version.nupkg"))
+        try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
+        $entries | Should -Contain 'README.md'
+        foreach ($link in $links) {
+            Join-Path $root $link | Should -Exist -Because "the README links '$link'"
+            $entries | Should -Contain $link -Because "the README links '$link'"
+        }
+        # The guide's own relative links, to each other and back to the README.
+        foreach ($page in Get-ChildItem "$root/docs/guide" -Filter *.md) {
+            foreach ($link in [regex]::Matches((Get-Content $page -Raw), '\]\((?!https?:)([^)#]+)') | ForEach-Object { $_.Groups[1].Value }) {
+                Join-Path $page.DirectoryName $link | Should -Exist -Because "$($page.Name) links '$link'"
+            }
+        }
+    }
+
     It 'publishes to a file-system feed, installs by name, and runs a job from the installed copy in a fresh pwsh' {
         $feed = (New-Item -ItemType Directory (Join-Path $TestDrive 'feed')).FullName
         $published = @(Invoke-AsNewUser @"

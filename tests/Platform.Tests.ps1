@@ -113,6 +113,13 @@ Describe 'Platform mode' {
         Get-ChildItem (Join-Path $workspace 'run') -Directory -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'no local instance stands for an id nobody knows'
     }
 
+    It 'says so when the platform answers a create with a 200 that is not JSON' {
+        Set-TestKodoFailure $server -Path '/v1/trainings/' -Method POST -Status 200 -Body '<html><body><h1>Welcome to nginx!</h1></body></html>'
+        $err = { New-AvaTrainInstance } | Should -Throw -ErrorId 'AvaPlatformInstanceUncertain,*' -PassThru
+        $err.Exception.Message | Should -Match 'HTTP 200: the answer is not the JSON the AVA API answers with: Welcome to nginx!'
+        $err.Exception.Message | Should -Not -Match 'has no id'
+    }
+
     It 'resumes an instance the platform knows with -Id' {
         $first = New-AvaTrainInstance
         Complete-AvaTrainInstance $first -ErrorMessage 'node lost'
@@ -122,6 +129,39 @@ Describe 'Platform mode' {
         (Get-TestAvaRecord $server).instances."cifar-train/$($first.Id)".errMsg | Should -Be 'node lost'
         Complete-AvaTrainInstance $again
         (Get-TestAvaRecord $server).instances."cifar-train/$($first.Id)".status | Should -Be 'done'
+    }
+
+    It 'tells the platform of an instance a pwsh -File script left running, when the script ends' {
+        Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+        $job = Join-Path $workspace 'job.ps1'
+        Set-Content $job "Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance).Id; throw 'the data is gone'"
+        $output = Invoke-ChildScript $job
+        $id = $output | Select-Object -First 1
+        $id | Should -Match '^[0-9a-f]{24}$'
+        $stored = (Get-TestAvaRecord $server).instances."cifar-train/$id"
+        $stored.status | Should -Be 'failed' -Because ($output -join "`n")
+        $stored.errMsg | Should -Be 'the data is gone'
+        (Get-Content "$workspace/run/$id/status.json" -Raw | ConvertFrom-Json).platform.reported | Should -BeTrue
+    }
+
+    It 'gives the platform at most 5 s when the script ends, and leaves a report it did not take for the next command' {
+        Import-Module "$PSScriptRoot/helpers/TestProcess.psm1" -Force
+        $job = Join-Path $workspace 'job.ps1'
+        Set-Content $job "Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance).Id; [DateTime]::UtcNow.Ticks"
+        Set-TestKodoFailure $server -Path '/v1/trainings' -Method PUT -DelayMs 60000 -Count 100
+        $child = Start-ChildPwsh $job
+        $child.WaitForExit(60000) | Should -BeTrue
+        $id, $ended = $child.Output.Result -split "`n" | Where-Object { $_.Trim() } | ForEach-Object Trim
+        ($child.ExitTime.ToUniversalTime() - [DateTime]::new([long]$ended, 'Utc')).TotalSeconds | Should -BeLessThan 8 -Because 'the completion at the end is bounded by 5 s (and pwsh ends after it)'
+        $child.Errors.Result | Should -Match "marked it done for you"
+        $child.Errors.Result | Should -Match "The AVA platform was not told that instance '$id' is done"
+        $status = Get-Content "$workspace/run/$id/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'done'
+        $status.platform.reported | Should -BeFalse
+
+        Reset-TestKodo $server
+        Complete-AvaTrainInstance -Retry -Workspace $workspace
+        (Get-TestAvaRecord $server).instances."cifar-train/$id".status | Should -Be 'done'
     }
 
     It 'keeps a completion the platform cannot take and sends it with the next command' {
@@ -303,6 +343,9 @@ Describe 'Get-AvaConfig' {
     }
 
     It 'still runs the training when the worker file is damaged, keeping the metrics local' {
+        # The instance is started before the file is damaged: New-AvaTrainInstance (and so Invoke-AvaTraining without an instance) needs it.
+        Remove-Item "$workspace/config/worker"
+        $train = New-AvaTrainInstance -Id damaged-worker
         Set-Content "$workspace/config/worker" 'not json' -NoNewline
         $env:AVA_API_HOST = $null
         Push-Location $workspace
@@ -312,6 +355,6 @@ Describe 'Get-AvaConfig' {
         finally { Pop-Location }
         $metrics.Value | Should -Be 0.5
         $warnings.Message -join "`n" | Should -Match "only be kept locally.*config/worker"
-        Join-Path $workspace 'ava-run/metrics.jsonl' | Should -Exist
+        Join-Path $train.RunPath 'metrics.jsonl' | Should -Exist
     }
 }

@@ -23,6 +23,44 @@ Describe 'examples/quickstart.ps1' {
         Join-Path $run.FullName 'curves.png' | Should -Exist -Because 'Complete-AvaTrainInstance draws the run too'
     }
 
+    It 'build.ps1 Demo leaves git status and the docs picture as they were, removes its temp workspace and prints where its chart went' {
+        $root = (Resolve-Path "$PSScriptRoot/..").Path
+        $docsPicture = Join-Path $root 'docs/images/quickstart.png'
+        $pictureBefore = (Get-FileHash $docsPicture).Hash
+        $statusBefore = @(git -C $root status --porcelain --untracked-files=all)
+        # The child's temp folder is this spec's, so a workspace left behind is seen.
+        $temp = (New-Item -ItemType Directory (Join-Path $TestDrive 'demo-tmp')).FullName
+        $out = Join-Path $TestDrive 'demo-out'
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $savedTemp = $env:TMPDIR
+        $env:TMPDIR = $temp
+        # -NoBuild: the test run has just built module/bin; building again would replace assemblies this session holds.
+        try { $output = & $pwsh @prefix -NoProfile -NonInteractive -File "$root/build.ps1" Demo -NoBuild -OutputPath $out 2>&1 }
+        finally { $env:TMPDIR = $savedTemp }
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        $chart = Join-Path $out 'demo/quickstart.png'
+        ($output | Out-String) | Should -Match ('Curves: ' + [regex]::Escape($chart))
+        $chart | Should -Exist
+        (Get-FileHash $docsPicture).Hash | Should -Be $pictureBefore -Because 'only Demo -RefreshDocsImage redraws the README''s picture'
+        @(git -C $root status --porcelain --untracked-files=all) | Should -Be $statusBefore
+        Get-ChildItem $temp -Filter 'ava-quickstart-*' | Should -BeNullOrEmpty -Because 'the quickstart removes the workspace it made'
+    }
+
+    It 'build.ps1 Demo -Nodes 2 removes the temporary workspace its nodes shared' {
+        $root = (Resolve-Path "$PSScriptRoot/..").Path
+        $temp = (New-Item -ItemType Directory (Join-Path $TestDrive 'multi-node-tmp')).FullName
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $savedTemp = $env:TMPDIR
+        $env:TMPDIR = $temp
+        try { $output = & $pwsh @prefix -NoProfile -NonInteractive -File "$root/build.ps1" Demo -Nodes 2 -NoBuild 2>&1 }
+        finally { $env:TMPDIR = $savedTemp }
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        ($output | Out-String) | Should -Match 'node 1: done'
+        Get-ChildItem $temp -Filter 'ava-multi-node-*' | Should -BeNullOrEmpty -Because 'the launcher removes the workspace it made'
+    }
+
     It 'runs examples/multi-node.ps1: two nodes in two processes share one instance, which node 0 completes' {
         $workspace = Join-Path $TestDrive 'multi-node'
         $pwsh = [Environment]::ProcessPath

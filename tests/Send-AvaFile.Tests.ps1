@@ -137,6 +137,43 @@ Describe 'Send-AvaFile' {
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'names every missing setting at once when nothing is configured, and where the config file is' {
+        $file = New-TestFile "$folder/f.bin" 10
+        $err = { Send-AvaFile $file.FullName } | Should -Throw -ErrorId 'AvaConfigMissing,*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        foreach ($setting in 'AVA_BUCKET', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', (Join-Path $env:AVA_WORKSPACE 'config/user')) {
+            $err.Exception.Message | Should -Match ([regex]::Escape($setting))
+        }
+        $err.ErrorDetails.Message | Should -Match '-Bucket and -Credential'
+        $err.ErrorDetails.Message | Should -Not -Match '<\w+>' -Because 'a message fills in what it knows'
+    }
+
+    It 'quotes a short summary of an HTML error page, without its markup' {
+        $page = '<!DOCTYPE html><html><head><title>404 Not Found</title><style>body { color: red }</style></head><body><h1>Not Found</h1>' +
+            '<p>The requested URL was not found on this server.</p>' + ('<p>More &amp; more of the page.</p>' * 60) + '</body></html>'
+        Set-TestKodoFailure $kodo -Path '/' -Method POST -Status 404 -Body $page
+        $file = New-TestFile "$folder/f.bin" 10
+        Send-AvaFile $file.FullName @to -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $message = $errors[0].Exception.Message
+        $message | Should -Match 'HTTP 404: 404 Not Found Not Found The requested URL was not found on this server\. More & more'
+        $message | Should -Not -Match '[<>]|color'
+        $message.Length | Should -BeLessThan 400
+    }
+
+    It 'says a 200 whose body is not JSON is not what Kodo answers with' {
+        Set-TestKodoFailure $kodo -Path '/' -Method POST -Status 200 -Body 'OK' -ContentType 'text/plain'
+        $file = New-TestFile "$folder/f.bin" 10
+        Send-AvaFile $file.FullName @to -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors[0].Exception.Message | Should -Match 'HTTP 200: the answer is not the JSON Kodo answers with: OK'
+        $errors[0].Exception.Message | Should -Not -Match 'hash'
+    }
+
+    It 'names the folder it was given in the command to send a folder''s files' {
+        Send-AvaFile $folder @to -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaPathIsFolder,*'
+        $errors[0].Exception.Message | Should -BeLike "*Get-ChildItem '$folder' -File -Recurse | Send-AvaFile -KeyPrefix '$(Split-Path $folder -Leaf)/'"
+    }
+
     It 'reports a missing file and still sends the others' {
         New-TestFile "$folder/ok.bin" 10 | Out-Null
         $stored = Send-AvaFile "$folder/missing.bin", "$folder/ok.bin" @to -ErrorVariable errors -ErrorAction SilentlyContinue

@@ -108,6 +108,7 @@ Describe 'Write-AvaMetric' {
         Complete-AvaTrainInstance $train
         $err = { Write-AvaMetric -Name x -Value 1 -TrainInstance $train } | Should -Throw -ErrorId 'AvaTrainInstanceCompleted,*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err.ErrorDetails.Message | Should -BeLike "*resume this one with New-AvaTrainInstance -Id $($train.Id)." -Because 'the hint fills in the id it knows'
         $script = Join-Path $TestDrive 'no-instance.ps1'
         "Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; Write-AvaMetric -Name x -Value 1" | Set-Content $script
         "$(Invoke-ChildScript $script)" | Should -Match 'AvaTrainInstanceNotFound|New-AvaTrainInstance'

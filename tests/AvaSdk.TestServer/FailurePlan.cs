@@ -83,5 +83,11 @@ namespace AvaSdk.TestServer
 
         /// <summary>Redirect: the host:port the Location points at.</summary>
         public string? Target { get; init; }
+
+        /// <summary>Status: the body to answer instead of Kodo's JSON error (an HTML error page, or a 200 that is not JSON).</summary>
+        public string? Body { get; init; }
+
+        /// <summary>Status with a Body: its Content-Type.</summary>
+        public string? ContentType { get; init; }
     }
 }

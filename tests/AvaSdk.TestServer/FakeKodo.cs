@@ -132,7 +132,10 @@ namespace AvaSdk.TestServer
                     await Drain(request.Body);
                     if (failure.RetryAfter > 0)
                         context.Response.Headers["Retry-After"] = failure.RetryAfter.ToString();
-                    await Error(context, failure.Status, "injected failure");
+                    if (failure.Body != null)
+                        await Text(context, failure.Status, failure.ContentType ?? "text/html", failure.Body);
+                    else
+                        await Error(context, failure.Status, "injected failure");
                     return;
                 }
                 if (failure?.Kind == FailureKind.Redirect)
@@ -290,6 +293,8 @@ namespace AvaSdk.TestServer
             {
                 Resume = query["resume"] == "1" || query["resume"] == "true",
                 Target = query["to"].FirstOrDefault(),
+                Body = query["body"].FirstOrDefault(),
+                ContentType = query["contentType"].FirstOrDefault(),
             });
             return Results.Ok();
         }
@@ -931,6 +936,15 @@ namespace AvaSdk.TestServer
 
         private static Task Error(HttpContext context, int status, string message) =>
             Json(context, status, new JsonObject { ["error"] = message });
+
+        private static async Task Text(HttpContext context, int status, string contentType, string body)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = contentType;
+            var bytes = Encoding.UTF8.GetBytes(body);
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes);
+        }
 
         internal static async Task Json(HttpContext context, int status, JsonObject body)
         {

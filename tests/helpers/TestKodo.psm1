@@ -39,10 +39,13 @@ function Stop-TestKodo {
 }
 
 # Makes the next -Count requests whose path starts with -Path fail: -Status (503 …), -Drop (connection cut mid-body) or -DelayMs.
+# -Body (with -ContentType, text/html by default) answers the status with that body instead of Kodo's JSON error.
 function Set-TestKodoFailure {
-    param($Server, [int] $Count = 1, [int] $Status = 503, [string] $Path, [string] $Method, [switch] $Drop, [int] $DelayMs, [int] $RetryAfter)
+    param($Server, [int] $Count = 1, [int] $Status = 503, [string] $Path, [string] $Method, [switch] $Drop, [int] $DelayMs, [int] $RetryAfter, [string] $Body, [string] $ContentType)
     $kind = if ($Drop) { 'drop' } elseif ($DelayMs) { 'delay' } else { 'fail' }
     $query = "count=$Count&status=$Status&ms=$DelayMs&retryAfter=$RetryAfter"
+    if ($PSBoundParameters.ContainsKey('Body')) { $query += '&body=' + [uri]::EscapeDataString($Body) }
+    if ($ContentType) { $query += '&contentType=' + [uri]::EscapeDataString($ContentType) }
     if ($Path) { $query += '&path=' + [uri]::EscapeDataString($Path) }
     if ($Method) { $query += "&method=$Method" }
     Invoke-RestMethod -Method Post -Uri "$($Server.Url)/_control/$kind`?$query" | Out-Null

@@ -31,15 +31,15 @@ namespace AvaSdk.Errors
     public static class AvaErrors
     {
         // Parameters
-        public static readonly AvaError ParamNotFound = new AvaError("AvaParamNotFound", AvaErrorKind.ObjectNotFound, "the key is not in the params file and -Required was given");
-        public static readonly AvaError ParamFileNotFound = new AvaError("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound, "the params file does not exist");
+        public static readonly AvaError ParamNotFound = new AvaError("AvaParamNotFound", AvaErrorKind.ObjectNotFound, "the key is not in the params file and no -Default was given: a non-terminating error naming the closest keys, terminating with -Required (before 0.3.0, $null without an error)");
+        public static readonly AvaError ParamFileNotFound = new AvaError("AvaParamFileNotFound", AvaErrorKind.ObjectNotFound, "the params file does not exist and no -Default was given: a non-terminating error, terminating with -Required (before 0.3.0, a warning)");
         public static readonly AvaError ParamFileInvalid = new AvaError("AvaParamFileInvalid", AvaErrorKind.InvalidData, "the params file is not valid JSON; the message gives the line and position");
         public static readonly AvaError ParamFileUnreadable = new AvaError("AvaParamFileUnreadable", AvaErrorKind.ReadError, "the params file exists but cannot be read");
         public static readonly AvaError ParamKeyInvalid = new AvaError("AvaParamKeyInvalid", AvaErrorKind.InvalidArgument, "the key is not a dotted path such as solver.lr or layers[0].name");
 
         // Settings
         public static readonly AvaError ConfigInvalid = new AvaError("AvaConfigInvalid", AvaErrorKind.InvalidData, "a setting cannot be used: an environment variable or a platform config file value that is not what it must be");
-        public static readonly AvaError ConfigMissing = new AvaError("AvaConfigMissing", AvaErrorKind.ObjectNotFound, "a setting the platform needs (the training name, the API host) is not set");
+        public static readonly AvaError ConfigMissing = new AvaError("AvaConfigMissing", AvaErrorKind.ObjectNotFound, "a setting the platform needs (the training name, the API host) is not set, or an upload has neither a bucket nor credentials (the message names every missing one)");
         public static readonly AvaError CredentialNotFound = new AvaError("AvaCredentialNotFound", AvaErrorKind.ObjectNotFound, "no Kodo or AVA credentials were given or found");
         public static readonly AvaError BucketNotFound = new AvaError("AvaBucketNotFound", AvaErrorKind.ObjectNotFound, "no bucket was given or found, or Kodo does not know it");
         public static readonly AvaError UploadHostInvalid = new AvaError("AvaUploadHostInvalid", AvaErrorKind.InvalidArgument, "the upload host is not an http(s) URL");
@@ -72,9 +72,11 @@ namespace AvaSdk.Errors
         public static readonly AvaError TrainingFailed = new AvaError("AvaTrainingFailed", AvaErrorKind.InvalidResult, "the training process exited with a non-zero code; the message quotes the end of its log");
         public static readonly AvaError TrainingTerminated = new AvaError("AvaTrainingTerminated", AvaErrorKind.OperationStopped, "pwsh received SIGTERM while training; the instance is marked failed");
         public static readonly AvaError WorkingDirectoryNotFound = new AvaError("AvaWorkingDirectoryNotFound", AvaErrorKind.ObjectNotFound, "-WorkingDirectory does not exist");
+        public static readonly AvaError NoMetricsRecognised = new AvaError("AvaNoMetricsRecognised", AvaErrorKind.InvalidData, "a warning: the run's whole log yielded no metric in any of the formats tried (the frameworks' own, JSON lines, the metric definitions)");
         public static readonly AvaError MetricDefinitionInvalid = new AvaError("AvaMetricDefinitionInvalid", AvaErrorKind.InvalidArgument, "a -MetricDefinition has no name or no valid regex with one capture");
         public static readonly AvaError OtherFileNotFound = new AvaError("AvaOtherFileNotFound", AvaErrorKind.ObjectNotFound, "a file given with -OtherFiles does not exist; the training did not start");
         public static readonly AvaError MetricsFileUnreadable = new AvaError("AvaMetricsFileUnreadable", AvaErrorKind.ReadError, "a recorded metrics file exists but cannot be read (permissions, an I/O error)");
+        public static readonly AvaError LogLineTooLong = new AvaError("AvaLogLineTooLong", AvaErrorKind.InvalidData, "a line of the training log is longer than 1 MiB: it is kept in training.log, in pieces as it arrives (the other stream's lines may come between them), counted but not parsed; a warning, once a run");
         public static readonly AvaError DiskFull = new AvaError("AvaDiskFull", AvaErrorKind.WriteError, "training.log or metrics.jsonl could not be written (a full disk); the training went on, what came after was given up");
         public static readonly AvaError SnapshotEpochUnknown = new AvaError("AvaSnapshotEpochUnknown", AvaErrorKind.InvalidOperation, "a snapshot has no epoch, so it is not a model (give -BatchOfEpoch)");
         public static readonly AvaError SnapshotFileNotFound = new AvaError("AvaSnapshotFileNotFound", AvaErrorKind.ObjectNotFound, "a file a snapshot line names does not exist");

@@ -26,6 +26,9 @@ namespace AvaSdk.Http
 
         public abstract bool RequiresRequestId { get; }
 
+        /// <summary>Whether every success carries a JSON object, so that a 2xx with anything else is a failure.</summary>
+        public abstract bool AnswersWithJson { get; }
+
         public virtual bool IsRetryable(int status) => status == 429 || status == 408 || status >= 500;
 
         /// <summary>How many times a failure with this status may be retried within one call (at most the call's own limit).</summary>
@@ -43,6 +46,8 @@ namespace AvaSdk.Http
 
             public override bool RequiresRequestId => true;
 
+            public override bool AnswersWithJson => true;
+
             // 406 is a checksum (crc32) mismatch: the bytes changed on the way or while being read, so one more try reads
             // the file again (the C# SDK's upload rule, test vector T21).
             public override bool IsRetryable(int status) =>
@@ -56,6 +61,8 @@ namespace AvaSdk.Http
             public override string Service => "the AVA API";
 
             public override bool RequiresRequestId => true;
+
+            public override bool AnswersWithJson => true;
         }
 
         private sealed class ProbeRules : HttpServiceRules
@@ -63,6 +70,9 @@ namespace AvaSdk.Http
             public override string Service => "the metrics endpoint";
 
             public override bool RequiresRequestId => false;
+
+            // An InfluxDB /write answers 204 with no body.
+            public override bool AnswersWithJson => false;
 
             public override string? RefusalIn(JObject? json) =>
                 json?["code"] is JValue { Type: JTokenType.Integer } code && (long)code != 0 ? $"it answered code {(long)code}" : null;
@@ -73,6 +83,8 @@ namespace AvaSdk.Http
             public override string Service => "the server";
 
             public override bool RequiresRequestId => false;
+
+            public override bool AnswersWithJson => false;
         }
     }
 }

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
@@ -110,10 +112,14 @@ namespace AvaSdk.Http
                 if (reqId == null && (requireRequestId ?? Rules.RequiresRequestId))
                     throw new TransientHttpException(status, null, $"the answer has no X-Reqid header, so it did not come from {Rules.Service}", null, null);
                 if (Rules.RefusalIn(json) is string refusal)
-                    throw new TransientHttpException(status, reqId, $"{refusal}: {Shorten(body)}", null, null);
+                    throw new TransientHttpException(status, reqId, $"{refusal}: {Summarize(body)}", null, null);
+                if (json == null && Rules.AnswersWithJson)
+                    throw new ServiceHttpException(status, reqId, string.IsNullOrWhiteSpace(body)
+                        ? $"the answer is empty, not the JSON {Rules.Service} answers with"
+                        : $"the answer is not the JSON {Rules.Service} answers with: {Summarize(body)}");
                 return json ?? new JObject();
             }
-            var error = (string?)json?["error"] ?? (string?)json?["message"] ?? Shorten(body);
+            var error = Summarize((string?)json?["error"] ?? (string?)json?["message"] ?? body);
             if (Rules.IsRetryable(status))
                 throw new TransientHttpException(status, reqId, error, RetryAfter(response), null);
             throw new ServiceHttpException(status, reqId, error);
@@ -125,8 +131,26 @@ namespace AvaSdk.Http
         public static bool NeverSent(Exception? failure) =>
             failure is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError };
 
-        /// <summary>A reply body as it may appear in a message: at most 200 characters.</summary>
-        public static string Shorten(string text) => text.Length > 200 ? text.Substring(0, 200) + "…" : text;
+        /// <summary>
+        /// A reply body as it may appear in a message: the text of an HTML or XML page (an error page from a proxy or a
+        /// web server) without its markup, whitespace collapsed, at most 200 characters.
+        /// </summary>
+        public static string Summarize(string body)
+        {
+            // The start of a page says what it is about; a huge one is not worth reading whole.
+            var text = (body.Length > 64 * 1024 ? body.Substring(0, 64 * 1024) : body).Trim();
+            if (text.StartsWith("<", StringComparison.Ordinal))
+            {
+                text = Markup.Replace(text, " ");
+                text = WebUtility.HtmlDecode(text);
+            }
+            text = Whitespace.Replace(text, " ").Trim();
+            return text.Length > 200 ? text.Substring(0, 200) + "…" : text;
+        }
+
+        // Tags, comments, and the content of script and style elements: none of it is the page's words.
+        private static readonly Regex Markup = new Regex(@"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", RegexOptions.Singleline | RegexOptions.IgnoreCase | RegexOptions.Compiled);
+        private static readonly Regex Whitespace = new Regex(@"\s+", RegexOptions.Compiled);
 
         /// <summary>How long an answer asks us to wait, from its Retry-After header (seconds or a date).</summary>
         internal static TimeSpan? RetryAfter(HttpResponseMessage response)

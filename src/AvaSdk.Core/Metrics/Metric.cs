@@ -14,6 +14,8 @@ namespace AvaSdk
         Generic,
         Caffe,
         MXNet,
+        /// <summary>A run's choice, never a metric's: the format is detected from the log (see <see cref="Parsing.AutoDetectLogParser"/>).</summary>
+        Auto,
     }
 
     /// <summary>One value read from a training log: a loss, a learning rate, an accuracy, a speed…</summary>
@@ -65,6 +67,9 @@ namespace AvaSdk
 
         internal Metric OnNode(int node) =>
             new Metric(Name, Value, Iteration, Epoch, Phase, Framework, Timestamp, TrainInstanceId, Line, Batch, node);
+
+        internal Metric Of(TrainingFramework framework) =>
+            new Metric(Name, Value, Iteration, Epoch, Phase, framework, Timestamp, TrainInstanceId, Line, Batch, Node);
 
         internal Metric At(DateTimeOffset timestamp) =>
             new Metric(Name, Value, Iteration, Epoch, Phase, Framework, timestamp, TrainInstanceId, Line, Batch, Node);

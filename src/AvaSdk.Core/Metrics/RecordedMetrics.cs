@@ -19,6 +19,9 @@ namespace AvaSdk.Metrics
         /// <summary>How often a followed run is looked at again.</summary>
         public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+        // How much of the end of a metrics file NamesIn reads.
+        private const int NameTailBytes = 64 * 1024;
+
         private readonly IReadOnlyList<TrainInstance> instances;
         private readonly Func<Metric, bool> wanted;
         private readonly Dictionary<string, Cursor> cursors = new Dictionary<string, Cursor>(StringComparer.Ordinal);
@@ -93,6 +96,38 @@ namespace AvaSdk.Metrics
                 if (following.Count > 0)
                     stopping.WaitHandle.WaitOne(PollInterval);
             }
+        }
+
+        /// <summary>
+        /// The names of the metrics a run recorded, cheaply enough for tab completion whatever the size of its files: only
+        /// the first <paramref name="recordsPerFile"/> records and the last <see cref="NameTailBytes"/> of each node's file,
+        /// since a run records its names again and again (the test phase's first and last among them).
+        /// </summary>
+        public static IReadOnlyCollection<string> NamesIn(string runPath, int recordsPerFile)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            void Read(TextReader reader, int most)
+            {
+                for (var read = 0; read < most && reader.ReadLine() is string record; read++)
+                {
+                    if (MetricJournal.Parse(record) is { } metric)
+                        names.Add(metric.Name);
+                }
+            }
+            foreach (var (_, file) in RunFolder.Of(runPath).AllNodeMetrics())
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                Read(reader, recordsPerFile);
+                if (stream.Length - stream.Position > NameTailBytes)
+                {
+                    stream.Seek(-NameTailBytes, SeekOrigin.End);
+                    reader.DiscardBufferedData();
+                    reader.ReadLine(); // the part of a record the seek landed in
+                }
+                Read(reader, int.MaxValue);
+            }
+            return names;
         }
 
         private enum RunState

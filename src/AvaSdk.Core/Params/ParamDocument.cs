@@ -65,6 +65,26 @@ namespace AvaSdk.Params
             return Walk(Root, path).Take(maxKeys);
         }
 
+        /// <summary>
+        /// The keys of the document nearest to <paramref name="key"/>, for a "did you mean" hint: those at the smallest
+        /// optimal string alignment distance found, ignoring case as lookups do, in document order, at most
+        /// <paramref name="count"/>; only the nearest, as git suggests commands, so a near key is not crowded by far ones.
+        /// Empty when no key is within a third of the typed key's length (at least 1, at most 3).
+        /// </summary>
+        public IReadOnlyList<string> ClosestKeys(ParamKeyPath key, int count = 3)
+        {
+            var typed = key.Text;
+            var limit = Math.Min(3, Math.Max(1, typed.Length / 3));
+            var near = EnumerateKeys()
+                .Select(candidate => (Key: candidate, Distance: EditDistance.OptimalStringAlignment(typed, candidate)))
+                .Where(c => c.Distance <= limit)
+                .ToList();
+            if (near.Count == 0)
+                return Array.Empty<string>();
+            var nearest = near.Min(c => c.Distance);
+            return near.Where(c => c.Distance == nearest).Take(count).Select(c => c.Key).ToList();
+        }
+
         private static IEnumerable<string> Walk(JToken token, List<ParamKeySegment> path)
         {
             IEnumerable<(ParamKeySegment Segment, JToken Child)> children = token switch

@@ -70,6 +70,8 @@ namespace AvaSdk.Parsing
                 EmitSnapshot(output);
         }
 
+        public IReadOnlyList<string> Formats { get; } = new[] { "Caffe" };
+
         // Iteration lines are most of a Caffe log, so they are scanned directly rather than with regexes:
         // "Iteration N, loss = X", "Iteration N (x iter/s, ys/D iters), loss = X", "Iteration N, lr = X",
         // "Iteration N, Testing net (#k)".

@@ -23,7 +23,18 @@ namespace AvaSdk.Parsing
             this.definitions = definitions;
             this.readJsonLines = readJsonLines;
             this.framework = framework;
+            var formats = new List<string>();
+            if (readJsonLines)
+                formats.Add("JSON lines");
+            if (definitions.Count > 0)
+                formats.Add($"{definitions.Count} metric definition(s)");
+            Formats = formats;
         }
+
+        public IReadOnlyList<string> Formats { get; }
+
+        /// <summary>The same rules, stamping their metrics with <paramref name="other"/>.</summary>
+        public GenericLogParser For(TrainingFramework other) => new GenericLogParser(definitions, readJsonLines, other);
 
         public void Parse(string line, in LogLineContext context, ParseOutput output)
         {

@@ -11,6 +11,9 @@ namespace AvaSdk.Parsing
 
         /// <summary>The log has ended: emits whatever was waiting for a following line.</summary>
         void Complete(in LogLineContext context, ParseOutput output);
+
+        /// <summary>The formats it reads, named for messages: "Caffe", "JSON lines", …</summary>
+        IReadOnlyList<string> Formats { get; }
     }
 
     /// <summary>What every metric of a line shares.</summary>
@@ -44,11 +47,15 @@ namespace AvaSdk.Parsing
         /// <summary>The node the line says it comes from (MXNet's Node[n] prefix), when it says so.</summary>
         public int? Node { get; set; }
 
+        /// <summary>The log's format, when this line decided it (<see cref="AutoDetectLogParser"/>); null on every other line.</summary>
+        public TrainingFramework? DetectedFramework { get; set; }
+
         public void Clear()
         {
             Metrics.Clear();
             Snapshots.Clear();
             Node = null;
+            DetectedFramework = null;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace AvaSdk.Parsing
 {
@@ -14,6 +15,9 @@ namespace AvaSdk.Parsing
                     return WithDefinitions(new CaffeLogParser(batchOfEpoch), framework, definitions);
                 case TrainingFramework.MXNet:
                     return WithDefinitions(new MXNetLogParser(batchOfEpoch), framework, definitions);
+                case TrainingFramework.Auto:
+                    return new AutoDetectLogParser(new GenericLogParser(definitions, readJsonLines: true),
+                        (TrainingFramework.Caffe, new CaffeLogParser(batchOfEpoch)), (TrainingFramework.MXNet, new MXNetLogParser(batchOfEpoch)));
                 default:
                     return new GenericLogParser(definitions, readJsonLines: true);
             }
@@ -42,6 +46,8 @@ namespace AvaSdk.Parsing
                 foreach (var parser in parsers)
                     parser.Complete(context, output);
             }
+
+            public IReadOnlyList<string> Formats => parsers.SelectMany(p => p.Formats).ToList();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -93,6 +94,8 @@ namespace AvaSdk.Parsing
         public void Complete(in LogLineContext context, ParseOutput output)
         {
         }
+
+        public IReadOnlyList<string> Formats { get; } = new[] { "MXNet" };
 
         // A line naming a later epoch means the one before is complete: its largest batch is the epoch length, when
         // none was given.

@@ -53,7 +53,7 @@ namespace AvaSdk.Platform
             var reply = await SendAsync(HttpMethod.Post, InstancesPath(training), spec, cancellationToken, idempotent: false).ConfigureAwait(false);
             return reply["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } id && !string.IsNullOrEmpty((string?)id)
                 ? (string)id!
-                : throw new AvaException(AvaErrors.PlatformReplyInvalid, $"The AVA API created a training instance of '{training}' but its reply has no id: {ServiceHttp.Shorten(reply.ToString(Formatting.None))}", training);
+                : throw new AvaException(AvaErrors.PlatformReplyInvalid, $"The AVA API created a training instance of '{training}', but its reply is not the JSON expected: it has no id ({ServiceHttp.Summarize(reply.ToString(Formatting.None))})", training);
         }
 
         public Task<JObject> GetTrainInstanceAsync(string training, string id, CancellationToken cancellationToken) =>

@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Channels;
@@ -22,6 +24,9 @@ namespace AvaSdk.Running
     /// (in arrival order), parses them and feeds metrics.jsonl, the reporters and the snapshot handlers, and hands the
     /// caller a bounded <see cref="Output"/>. A caller that stops reading holds the processor, never the child, and
     /// memory stays flat however long the log grows.
+    /// training.log keeps the trainer's bytes as written, so what the file alone cannot tell the processor goes beside
+    /// it as marks (<see cref="LogMark"/>): the pieces of a line too long to wait for whole (they may have the other
+    /// stream's lines between them), and the line breaks that seem to go on across two writes but do not.
     /// </summary>
     public sealed class TrainingRun : IDisposable
     {
@@ -40,8 +45,14 @@ namespace AvaSdk.Running
         private bool recordGivenUp;
         private readonly SeriesTimes seriesTimes = new SeriesTimes();
         private readonly long logStart;
-        // training.log up to here holds whole lines only; the processor reads no further.
+        // training.log up to here holds whole lines, or pieces its marks name; the processor reads no further.
         private long committed;
+        // Taken by the processor in order; the pumps add them before committed passes their bytes.
+        private readonly ConcurrentQueue<LogMark> logMarks = new ConcurrentQueue<LogMark>();
+        // Inside logGate: the end of what the append under way wrote, its last byte, and the marks it owes.
+        private long appended;
+        private byte lastLogByte;
+        private readonly List<LogMark> appendMarks = new List<LogMark>();
         private int readersDone;
         private readonly SemaphoreSlim logGrew = new SemaphoreSlim(0);
         private readonly Channel<SnapshotEvent> snapshots = Channel.CreateUnbounded<SnapshotEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -63,6 +74,11 @@ namespace AvaSdk.Running
         private readonly List<Metric> metricsWaitingForNode = new List<Metric>();
         // The node the log named (options.NodeFromLog); only the processor reads and writes it.
         private int? logNode;
+        // Metrics the parser found in the log (not the script's own): none at the end is worth a warning.
+        private long parsedMetrics;
+        // The processor's too: whether an over-long line was warned about, and the bytes so far of the one it is passing.
+        private bool longLineWarned;
+        private long longLineBytes;
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
@@ -71,18 +87,19 @@ namespace AvaSdk.Running
             this.process = process;
             this.guard = guard;
             this.logWriter = logWriter;
-            logStart = committed = logWriter.Length;
+            logStart = committed = appended = logWriter.Length;
             tail = new string[Math.Max(1, options.TailLines)];
             if (guard != null)
                 process.WaitForExitAsync().ContinueWith(_ => guard.Release(), TaskScheduler.Default);
             var splitters = new[] { new LineSplitter(), new LineSplitter() };
-            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, splitters[0]), TaskCreationOptions.LongRunning);
-            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, splitters[1]), TaskCreationOptions.LongRunning);
+            var toLog = new LogAppender(this);
+            var stdout = Task.Factory.StartNew(() => Pump(process.StandardOutput.BaseStream, splitters[0], toLog), TaskCreationOptions.LongRunning);
+            var stderr = Task.Factory.StartNew(() => Pump(process.StandardError.BaseStream, splitters[1], toLog), TaskCreationOptions.LongRunning);
             Task.WhenAll(stdout, stderr).ContinueWith(_ =>
             {
                 // A last line without its line break is still a line.
                 foreach (var splitter in splitters)
-                    Append(() => splitter.Finish(logWriter, null));
+                    Append(() => splitter.Finish(toLog));
                 Volatile.Write(ref readersDone, 1);
                 logGrew.Release();
             }, TaskScheduler.Default);
@@ -277,8 +294,8 @@ namespace AvaSdk.Running
             logGrew.Dispose();
         }
 
-        // Moves one stream's bytes into training.log, whole lines at a time, as fast as they come.
-        private void Pump(Stream pipe, LineSplitter splitter)
+        // Moves one stream's bytes into training.log, whole lines at a time (an over-long one in pieces), as fast as they come.
+        private void Pump(Stream pipe, LineSplitter splitter, LogAppender toLog)
         {
             var buffer = new byte[ChunkSize];
             while (true)
@@ -286,8 +303,21 @@ namespace AvaSdk.Running
                 var read = pipe.Read(buffer, 0, buffer.Length);
                 if (read <= 0)
                     return;
-                Append(() => splitter.Split(buffer, read, logWriter, null));
+                Append(() => splitter.Split(buffer, read, toLog));
             }
+        }
+
+        // Inside logGate: writes bytes of one stream to training.log, marked as kind (null: whole lines of its own).
+        private void WriteLog(byte[] bytes, int offset, int count, LogMarkKind? kind)
+        {
+            // The other stream's line break just before would seem to go on into these lines.
+            if (kind == null && LineSplitter.ContinuesLineBreak(lastLogByte, bytes[offset]))
+                appendMarks.Add(new LogMark(appended, 0, LogMarkKind.LinesStart));
+            logWriter.Write(bytes, offset, count);
+            if (kind is LogMarkKind marked)
+                appendMarks.Add(new LogMark(appended, count, marked));
+            appended += count;
+            lastLogByte = bytes[offset + count - 1];
         }
 
         private void Append(Action write)
@@ -300,11 +330,16 @@ namespace AvaSdk.Running
                 try
                 {
                     write();
-                    Volatile.Write(ref committed, logWriter.Length);
+                    foreach (var mark in appendMarks)
+                        logMarks.Enqueue(mark);
+                    appendMarks.Clear();
+                    Volatile.Write(ref committed, appended);
                 }
                 catch (IOException ex)
                 {
                     logFull = true;
+                    appendMarks.Clear();
+                    appended = Volatile.Read(ref committed);
                     GiveUp($"{LogFile} could not be written ({ex.Message})", "the trainer's output after its last whole line there was read but neither kept nor parsed");
                     try
                     {
@@ -358,7 +393,7 @@ namespace AvaSdk.Running
         {
             var parsed = new ParseOutput();
             var splitter = new LineSplitter();
-            var lines = new List<string>();
+            var lines = new LineCollector();
             var buffer = new byte[ChunkSize];
             long lineNumber = 0;
             var timestamp = DateTimeOffset.MinValue;
@@ -373,9 +408,19 @@ namespace AvaSdk.Running
                     var end = Volatile.Read(ref committed);
                     if (file.Position < end)
                     {
-                        var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, end - file.Position));
-                        splitter.Split(buffer, read, Stream.Null, lines);
-                        Process(lines, ref lineNumber, ref timestamp, parsed);
+                        var hasMark = logMarks.TryPeek(out var mark);
+                        if (hasMark && mark.Offset == file.Position)
+                        {
+                            logMarks.TryDequeue(out _);
+                            splitter.StartAfresh();
+                            file.Position += mark.Length;
+                            PassMark(mark, ref lineNumber);
+                            continue;
+                        }
+                        var upTo = hasMark ? Math.Min(end, mark.Offset) : end;
+                        var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, upTo - file.Position));
+                        splitter.Split(buffer, read, lines);
+                        Process(lines.Lines, ref lineNumber, ref timestamp, parsed);
                         // A log that never pauses is still made durable (and so sendable) a few times a second.
                         if (sinceFlush.ElapsedMilliseconds >= 200)
                         {
@@ -396,6 +441,9 @@ namespace AvaSdk.Running
             options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
             ReleaseMetricsWaitingForNode();
+            // A log cut short by a full disk was not all read: its lack of metrics says nothing of its format.
+            if (parsedMetrics == 0 && DiskFull == null)
+                WarnNoMetrics(lineNumber);
             lock (scriptGate)
             {
                 takesScriptMetrics = false;
@@ -451,15 +499,62 @@ namespace AvaSdk.Running
             foreach (var line in lines)
             {
                 lineNumber++;
-                tail[tailCount++ % tail.Length] = line;
-                if (options.ForwardLines)
-                    Emit(TrainingOutput.Line(line));
+                Show(line);
                 parsed.Clear();
                 timestamp = NextTimestamp(timestamp);
                 options.Parser.Parse(line, new LogLineContext(lineNumber, timestamp, options.TrainInstanceId, options.Node), parsed);
+                if (parsed.DetectedFramework is TrainingFramework detected)
+                    OnFrameworkDetected(detected, lineNumber);
                 Dispatch(parsed);
             }
             lines.Clear();
+        }
+
+        private void OnFrameworkDetected(TrainingFramework framework, long lineNumber)
+        {
+            var note = $"Detected the log's format: {framework} (line {lineNumber})";
+            log.Information("{Note:l}", note);
+            Emit(TrainingOutput.Note(note));
+            options.FrameworkDetected?.Invoke(framework);
+        }
+
+        private void WarnNoMetrics(long lines)
+        {
+            var formats = options.Parser.Formats;
+            var tried = formats.Count > 1 ? string.Join(", ", formats.Take(formats.Count - 1)) + " and " + formats[^1] : string.Join(string.Empty, formats);
+            var problem = $"No metric was recognised in the log ({AvaErrors.NoMetricsRecognised.Id}): its {lines} line(s) were read as {tried}.";
+            log.Warning("{Problem:l}", problem);
+            Emit(TrainingOutput.Warning(problem, AvaErrors.NoMetricsRecognised));
+        }
+
+        private void Show(string line)
+        {
+            tail[tailCount++ % tail.Length] = line;
+            if (options.ForwardLines)
+                Emit(TrainingOutput.Line(line));
+        }
+
+        // Marked bytes are not lines as they stand: a piece of an over-long line is counted, never parsed (the first one
+        // warns, once a run); the rest of a line break, or the start of the other stream's lines, only has the splitter
+        // start afresh.
+        private void PassMark(LogMark mark, ref long lineNumber)
+        {
+            if (mark.Kind != LogMarkKind.Piece && mark.Kind != LogMarkKind.LastPiece)
+                return;
+            if (!longLineWarned)
+            {
+                longLineWarned = true;
+                var problem = $"A line of the training log is longer than {LineSplitter.LongestLine} bytes (1 MiB): it is kept in {LogFile} as it arrives, " +
+                    $"in pieces the other stream's lines may come between, but it is not parsed; so is any other such line of this run ({AvaErrors.LogLineTooLong.Id}).";
+                log.Warning("{Problem:l}", problem);
+                Emit(TrainingOutput.Warning(problem, AvaErrors.LogLineTooLong));
+            }
+            longLineBytes += mark.Length;
+            if (mark.Kind != LogMarkKind.LastPiece)
+                return;
+            lineNumber++;
+            Show($"(a line of {longLineBytes} bytes, too long to parse: see {LogFile})");
+            longLineBytes = 0;
         }
 
         // A line's time is the clock's reading as it is processed, never earlier than the line before it (the system clock
@@ -472,6 +567,7 @@ namespace AvaSdk.Running
 
         private void Dispatch(ParseOutput parsed)
         {
+            parsedMetrics += parsed.Metrics.Count;
             if (!options.NodeFromLog)
             {
                 foreach (var parsedMetric in parsed.Metrics)
@@ -599,6 +695,80 @@ namespace AvaSdk.Running
                 await output.Writer.WriteAsync(item, stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private enum LogMarkKind
+        {
+            // The other stream's lines start here, though a line break before seems to go on into them.
+            LinesStart,
+            // The rest of the line break that ended this stream's last write: no line of its own.
+            LineBreakContinued,
+            // A piece of an over-long line, not its last.
+            Piece,
+            // The last piece of an over-long line, its line break included.
+            LastPiece,
+        }
+
+        // Bytes of training.log the processor takes as the mark says instead of cutting them into lines.
+        private readonly struct LogMark
+        {
+            public LogMark(long offset, int length, LogMarkKind kind)
+            {
+                Offset = offset;
+                Length = length;
+                Kind = kind;
+            }
+
+            public long Offset { get; }
+
+            public int Length { get; }
+
+            public LogMarkKind Kind { get; }
+        }
+
+        // A pump's way into training.log: the lines themselves are the processor's business.
+        private sealed class LogAppender : ILineSink
+        {
+            private readonly TrainingRun run;
+
+            public LogAppender(TrainingRun run)
+            {
+                this.run = run;
+            }
+
+            public void Line(byte[] bytes, int offset, int count)
+            {
+            }
+
+            public void WholeLines(byte[] bytes, int offset, int count) => run.WriteLog(bytes, offset, count, null);
+
+            public void LineBreakContinued(byte[] bytes, int offset, int count) => run.WriteLog(bytes, offset, count, LogMarkKind.LineBreakContinued);
+
+            public void Piece(byte[] bytes, int offset, int count, bool last) => run.WriteLog(bytes, offset, count, last ? LogMarkKind.LastPiece : LogMarkKind.Piece);
+        }
+
+        // The processor's lines, decoded. training.log's unmarked bytes hold whole lines no longer than LongestLine, so no
+        // piece comes out of them (pieces are marked, and passed by their marks), and the rest of a line break cut by a
+        // read needs nothing more.
+        private sealed class LineCollector : ILineSink
+        {
+            private static readonly Encoding Utf8 = new UTF8Encoding(false, false);
+
+            public List<string> Lines { get; } = new List<string>();
+
+            public void Line(byte[] bytes, int offset, int count) => Lines.Add(Utf8.GetString(bytes, offset, count));
+
+            public void WholeLines(byte[] bytes, int offset, int count)
+            {
+            }
+
+            public void LineBreakContinued(byte[] bytes, int offset, int count)
+            {
+            }
+
+            public void Piece(byte[] bytes, int offset, int count, bool last)
             {
             }
         }

@@ -44,6 +44,9 @@ namespace AvaSdk.Running
         /// <summary>How many nodes the job has: a node the log names must be one of them.</summary>
         public int NodeCount { get; set; } = 1;
 
+        /// <summary>Told, on the processor's thread, the log's format once a line has decided it (an auto-detecting parser).</summary>
+        public Action<TrainingFramework>? FrameworkDetected { get; set; }
+
         /// <summary>metrics.jsonl: written before the reporters hear of a metric, so they only send what it holds.</summary>
         public MetricsJsonLinesWriter? Record { get; set; }
 

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using AvaSdk.Errors;
-using AvaSdk.Logging;
 using AvaSdk.Parsing;
 using AvaSdk.Platform;
 using AvaSdk.Reporting;
@@ -16,14 +14,12 @@ namespace AvaSdk.Running
     /// <summary>What to train, and where: everything Invoke-AvaTraining binds, resolved to full paths.</summary>
     public sealed class TrainingRequest
     {
-        public TrainingRequest(string program, IReadOnlyList<string> arguments, string workingDirectory, TrainInstance? instance, string currentLocation)
+        public TrainingRequest(string program, IReadOnlyList<string> arguments, string workingDirectory, TrainInstance instance)
         {
             Program = program;
             Arguments = arguments;
             WorkingDirectory = workingDirectory;
             Instance = instance;
-            Folder = instance?.Folder ?? RunFolder.Detached(currentLocation);
-            Workspace = instance?.Workspace ?? AvaWorkspace.DefaultRoot();
         }
 
         public string Program { get; }
@@ -32,15 +28,10 @@ namespace AvaSdk.Running
 
         public string WorkingDirectory { get; }
 
-        /// <summary>The instance trained in; null for a run of its own in ./ava-run.</summary>
-        public TrainInstance? Instance { get; }
+        /// <summary>The instance trained in: its workspace's configuration applies, and the run's files go to its run folder.</summary>
+        public TrainInstance Instance { get; }
 
-        public RunFolder Folder { get; }
-
-        /// <summary>The workspace whose configuration applies (the instance's, else the default one).</summary>
-        public string Workspace { get; set; }
-
-        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Auto;
 
         public IReadOnlyList<MetricDefinition> MetricDefinitions { get; set; } = Array.Empty<MetricDefinition>();
 
@@ -104,28 +95,26 @@ namespace AvaSdk.Running
         private void Begin(CancellationToken cancellationToken)
         {
             var instance = Request.Instance;
-            var folder = Request.Folder;
-            var log = instance?.Log ?? InstanceLog.Detached;
+            var folder = instance.Folder;
+            var log = instance.Log;
             // One run of an instance at a time: two would interleave their writes to training.log and metrics.jsonl.
-            if (instance != null)
-            {
-                owned.Add(InstanceOwnership.BeginRun(instance.Folder, out var note));
-                if (note != null)
-                    warnings.Add(note);
-            }
-            var config = new PlatformConfig(Request.Workspace);
+            owned.Add(InstanceOwnership.BeginRun(instance.Folder, out var note));
+            if (note != null)
+                warnings.Add(note);
+            var config = new PlatformConfig(instance.Workspace);
             // In a job of several nodes, node 0 alone records models and tells the platform; every node reports its metrics.
-            var leader = instance == null || instance.JobNode.IsLeader;
+            var leader = instance.JobNode.IsLeader;
             var api = leader ? PlatformApi(instance, config, log, cancellationToken) : null;
-            var batchOfEpoch = Request.BatchOfEpoch ?? (instance != null ? config.BatchOfEpoch(instance.ParamsPath) : null);
+            var batchOfEpoch = Request.BatchOfEpoch ?? config.BatchOfEpoch(instance.ParamsPath);
             var options = new TrainingRunOptions(Request.Program, Request.Arguments, Request.WorkingDirectory,
-                LogParsers.For(Request.Framework, Request.MetricDefinitions, batchOfEpoch), folder, instance?.Id)
+                LogParsers.For(Request.Framework, Request.MetricDefinitions, batchOfEpoch), folder, instance.Id)
             {
                 ForwardLines = Request.ForwardLines,
-                Node = instance?.JobNode.Tag,
+                Node = instance.JobNode.Tag,
                 // Only MXNet's log names the node (Node[n]); with another parser the metrics would wait for nothing.
-                NodeFromLog = instance?.JobNode.RankFromLog == true && Request.Framework == TrainingFramework.MXNet,
-                NodeCount = instance?.NodeCount ?? 1,
+                NodeFromLog = instance.JobNode.RankFromLog && Request.Framework == TrainingFramework.MXNet,
+                NodeCount = instance.NodeCount,
+                FrameworkDetected = framework => RecordFramework(instance, framework, log),
             };
             foreach (var variable in ChildEnvironment(instance, folder))
                 options.Environment[variable.Key] = variable.Value;
@@ -136,9 +125,9 @@ namespace AvaSdk.Running
             options.Record = record;
             if (RemoteReporter(folder, config, instance, log) is { } remote)
             {
-                remote.PlatformProgress = instance?.Platform != null && leader;
-                remote.SamplesPerIteration = instance?.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
-                remote.TrainSamples = instance?.Platform != null ? config.TrainSamples : null;
+                remote.PlatformProgress = instance.Platform != null && leader;
+                remote.SamplesPerIteration = instance.Platform != null ? config.SamplesPerIteration(instance.ParamsPath) : null;
+                remote.TrainSamples = instance.Platform != null ? config.TrainSamples : null;
                 if (remote.Recover() is var left and > 0)
                     log.Information("Sending again the {Count} metric record(s) an interrupted run wrote but did not send", left);
                 owned.Add(remote);
@@ -152,8 +141,20 @@ namespace AvaSdk.Running
                     options.SnapshotHandlers.Add(models);
             }
             Run = TrainingRun.Start(options, log);
-            if (instance != null)
-                InstanceOwnership.ShareRun(instance.Folder, Run.TryRecord);
+            InstanceOwnership.ShareRun(instance.Folder, Run.TryRecord);
+        }
+
+        // On the run's processor: a status file that cannot be written costs the record of the format, never the run.
+        private static void RecordFramework(TrainInstance instance, TrainingFramework framework, Serilog.ILogger log)
+        {
+            try
+            {
+                TrainInstanceStore.RecordFramework(instance, framework);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                log.Warning("The detected log format ({Framework}) was not recorded with the instance: {Problem:l}", framework, ex.Message);
+            }
         }
 
         /// <summary>
@@ -161,23 +162,23 @@ namespace AvaSdk.Running
         /// workspace, params, snapshots and logs are, the instance id, and its node of the job. A trainer that writes its
         /// snapshots to AVA_SNAPSHOT_PATH has them picked up (node 0's).
         /// </summary>
-        public static IReadOnlyDictionary<string, string?> ChildEnvironment(TrainInstance? instance, RunFolder folder) => new Dictionary<string, string?>
+        public static IReadOnlyDictionary<string, string?> ChildEnvironment(TrainInstance instance, RunFolder folder) => new Dictionary<string, string?>
         {
-            [AvaWorkspace.EnvironmentVariable] = instance?.Workspace,
-            [TrainInstanceId.EnvironmentVariable] = instance?.Id,
-            ["AVA_PARAMS_PATH"] = instance?.ParamsPath,
+            [AvaWorkspace.EnvironmentVariable] = instance.Workspace,
+            [TrainInstanceId.EnvironmentVariable] = instance.Id,
+            ["AVA_PARAMS_PATH"] = instance.ParamsPath,
             ["AVA_SNAPSHOT_PATH"] = folder.Output,
             ["AVA_LOG_PATH"] = folder.TrainerLogs,
-            [JobNode.RankVariable] = (instance?.Node ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [JobNode.SizeVariable] = (instance?.NodeCount ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Where(v => v.Value != null).ToDictionary(v => v.Key, v => v.Value);
+            [JobNode.RankVariable] = instance.Node.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [JobNode.SizeVariable] = instance.NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
 
         // A damaged config file must not cost the training run: the metrics stay local (metrics.jsonl) and a warning says why.
-        private LineProtocolReporter? RemoteReporter(RunFolder folder, PlatformConfig config, TrainInstance? instance, Serilog.ILogger log)
+        private LineProtocolReporter? RemoteReporter(RunFolder folder, PlatformConfig config, TrainInstance instance, Serilog.ILogger log)
         {
             try
             {
-                return MetricDelivery.ReporterFor(folder, config, instance?.Id, log);
+                return MetricDelivery.ReporterFor(folder, config, instance.Id, log);
             }
             catch (AvaConfigException ex)
             {
@@ -187,9 +188,9 @@ namespace AvaSdk.Running
         }
 
         // The platform's API for a platform instance (it records snapshot models); owed reports are sent on the way.
-        private AvaApiClient? PlatformApi(TrainInstance? instance, PlatformConfig config, Serilog.ILogger log, CancellationToken cancellationToken)
+        private AvaApiClient? PlatformApi(TrainInstance instance, PlatformConfig config, Serilog.ILogger log, CancellationToken cancellationToken)
         {
-            if (instance?.Platform == null)
+            if (instance.Platform == null)
                 return null;
             try
             {
@@ -210,7 +211,7 @@ namespace AvaSdk.Running
 
         // Snapshot models go to Kodo when the job has a bucket and credentials (environment or <workspace>/config/user);
         // on the platform each one also becomes a model record. The uploads start with what an earlier run left.
-        private ISnapshotHandler? SnapshotModels(TrainInstance? instance, PlatformConfig config, AvaApiClient? api, int? batchOfEpoch, Serilog.ILogger log)
+        private ISnapshotHandler? SnapshotModels(TrainInstance instance, PlatformConfig config, AvaApiClient? api, int? batchOfEpoch, Serilog.ILogger log)
         {
             KodoSettings settings;
             try
@@ -224,15 +225,14 @@ namespace AvaSdk.Running
             }
             if (settings.Credentials == null || settings.Bucket == null)
                 return null;
-            var outbox = new SnapshotOutbox(Request.Folder);
+            var outbox = new SnapshotOutbox(instance.Folder);
             outbox.RemoveLeftovers();
             // The drainer outlives this command (Complete-AvaTrainInstance waits for the outbox), so it gets its own API client.
             var uploads = new BackgroundSnapshotUploads(new SnapshotOutboxDrainer(outbox, settings, api == null ? null : AvaApiClient.Configured(config), log));
             Uploads = uploads;
-            var instanceId = instance?.Id ?? "local";
-            if (api == null || instance == null)
-                return new SnapshotModelHandler(uploads, settings.Bucket, instanceId, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles);
-            return new SnapshotModelHandler(uploads, settings.Bucket, instanceId, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles,
+            if (api == null)
+                return new SnapshotModelHandler(uploads, settings.Bucket, instance.Id, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles);
+            return new SnapshotModelHandler(uploads, settings.Bucket, instance.Id, Request.SnapshotKeyPrefix, Request.EpochInterval, Request.OtherFiles,
                 (epoch, bucket, key) => PlatformReports.SnapshotModel(instance, config, bucket, key, epoch, batchOfEpoch));
         }
 

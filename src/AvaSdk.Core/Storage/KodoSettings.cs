@@ -24,8 +24,9 @@ namespace AvaSdk.Storage
         /// <summary>The host that answers region queries (kodo-protocol.md §7.1); its backups follow it.</summary>
         public const string DefaultUcHost = "https://uc.qiniuapi.com";
 
-        private KodoSettings(KodoCredentials? credentials, string? bucket, Uri? uploadHost, string? domain, Uri ucHost, Http.HttpSettings http, string? resumeFolder)
+        private KodoSettings(KodoCredentials? credentials, string? bucket, Uri? uploadHost, string? domain, Uri ucHost, Http.HttpSettings http, string? resumeFolder, string userFile)
         {
+            UserFile = userFile;
             ResumeFolder = resumeFolder;
             Credentials = credentials;
             Bucket = bucket;
@@ -36,6 +37,9 @@ namespace AvaSdk.Storage
         }
 
         public KodoCredentials? Credentials { get; }
+
+        /// <summary>The platform's config/user file of the workspace, where credentials and bucket may come from.</summary>
+        public string UserFile { get; }
 
         public string? Bucket { get; }
 
@@ -63,7 +67,7 @@ namespace AvaSdk.Storage
             var host = uploadHost ?? config.Value("UploadHost");
             var uc = config.Value("UcHost") ?? DefaultUcHost;
             return new KodoSettings(credentials, bucket, host == null ? null : HttpUri(host, "upload host", AvaErrors.UploadHostInvalid), domain ?? config.Value("BucketDomain"),
-                HttpUri(uc, $"region query host (${UcHostVariable})", AvaErrors.ConfigInvalid), config.HttpSettings(), config.Value("ResumeFolder"));
+                HttpUri(uc, $"region query host (${UcHostVariable})", AvaErrors.ConfigInvalid), config.HttpSettings(), config.Value("ResumeFolder"), config.FilePath("user"));
         }
 
         /// <summary>Where uploads go: the named host, else the bucket's region (which needs the access key).</summary>
@@ -116,8 +120,21 @@ namespace AvaSdk.Storage
                     : new AvaException(error, $"The {what} '{text}' is not an http(s) URL. Give one such as https://upload.qiniup.com or http://127.0.0.1:9000.", text));
 
         /// <exception cref="AvaException">AvaCredentialNotFound when no credentials were found anywhere.</exception>
-        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException(AvaErrors.CredentialNotFound, $"No Kodo credentials to {forWhat}: none were given, and neither ${AccessKeyVariable} with ${SecretKeyVariable} nor <workspace>/config/user has them.");
+        public KodoCredentials RequireCredentials(string forWhat) => Credentials ?? throw new AvaException(AvaErrors.CredentialNotFound, $"No Kodo credentials to {forWhat}: {NoCredentials}.");
 
-        public string RequireBucket() => Bucket ?? throw new AvaException(AvaErrors.BucketNotFound, $"No bucket to upload to: none was given, and neither ${BucketVariable} nor 'bucket' in <workspace>/config/user names one.");
+        public string RequireBucket() => Bucket ?? throw new AvaException(AvaErrors.BucketNotFound, $"No bucket to upload to: {NoBucket}.");
+
+        /// <summary>The bucket and the credentials an upload needs, checked together so that one try names all that is missing.</summary>
+        /// <exception cref="AvaException">AvaBucketNotFound or AvaCredentialNotFound when one is missing; AvaConfigMissing, naming both, when both are.</exception>
+        public (string Bucket, KodoCredentials Credentials) RequireUpload(string forWhat)
+        {
+            if (Bucket == null && Credentials == null)
+                throw new AvaException(AvaErrors.ConfigMissing, $"Cannot {forWhat}: no bucket ({NoBucket}), and no Kodo credentials ({NoCredentials}).", UserFile);
+            return (RequireBucket(), RequireCredentials(forWhat));
+        }
+
+        private string NoBucket => $"none was given, and neither ${BucketVariable} nor 'bucket' in '{UserFile}' names one";
+
+        private string NoCredentials => $"none were given, and neither ${AccessKeyVariable} with ${SecretKeyVariable} nor '{UserFile}' has them";
     }
 }

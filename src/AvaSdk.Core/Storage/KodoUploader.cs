@@ -462,7 +462,9 @@ namespace AvaSdk.Storage
 
         private static string CheckHash(JObject answer, string ourHash)
         {
-            var theirs = (string?)answer["hash"];
+            var theirs = answer["hash"] is JValue { Type: JTokenType.String } hash ? (string?)hash : null;
+            if (string.IsNullOrEmpty(theirs))
+                throw new ServiceHttpException(200, null, $"Kodo's answer is not the JSON expected: it names no hash ({ServiceHttp.Summarize(answer.ToString(Newtonsoft.Json.Formatting.None))})");
             if (theirs != ourHash)
                 throw new ServiceHttpException(200, null, $"Kodo stored the object with hash '{theirs}', but the file's own hash is '{ourHash}': the stored copy differs from the file");
             return ourHash;

@@ -15,7 +15,7 @@ namespace AvaSdk.Storage
             return failure switch
             {
                 ServiceHttpException { Status: 614 } => new AvaException(AvaErrors.ObjectExists, $"Could not send {where}: an object with that key already exists with other content{RequestId(failure)}.", key, failure),
-                ServiceHttpException { Status: 631 } => new AvaException(AvaErrors.BucketNotFound, $"Could not send {where}: Kodo has no such bucket{RequestId(failure)}. Check the bucket's name (${KodoSettings.BucketVariable}, or 'bucket' in <workspace>/config/user, when it came from there).", bucket, failure),
+                ServiceHttpException { Status: 631 } => new AvaException(AvaErrors.BucketNotFound, $"Could not send {where}: Kodo has no such bucket{RequestId(failure)}. Check the bucket's name (${KodoSettings.BucketVariable}, or 'bucket' in the workspace's config/user file, when it came from there).", bucket, failure),
                 ServiceHttpException { Status: 401 } or ServiceHttpException { Status: 403 } => new AvaException(AvaErrors.StorageAccessDenied, $"Kodo refused to store {where}: {Describe(failure)}. Check the access key, the secret key and that the bucket belongs to them.", key, failure),
                 _ => new AvaException(AvaErrors.UploadFailed, IsNetwork(failure) ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
                     $"Could not send {where}: {Describe(failure)}.", path, failure),
@@ -28,7 +28,7 @@ namespace AvaSdk.Storage
             return failure switch
             {
                 ServiceHttpException { Status: 404 } or ServiceHttpException { Status: 612 } => new AvaException(AvaErrors.RemoteFileNotFound, $"Could not download '{shown}': the server has no such file ({Describe(failure)}).", shown, failure),
-                ServiceHttpException { Status: 401 } or ServiceHttpException { Status: 403 } => new AvaException(AvaErrors.StorageAccessDenied, $"Could not download '{shown}': access denied ({Describe(failure)}). A private bucket needs credentials (${KodoSettings.AccessKeyVariable} and ${KodoSettings.SecretKeyVariable}, or <workspace>/config/user).", shown, failure),
+                ServiceHttpException { Status: 401 } or ServiceHttpException { Status: 403 } => new AvaException(AvaErrors.StorageAccessDenied, $"Could not download '{shown}': access denied ({Describe(failure)}). A private bucket needs credentials (${KodoSettings.AccessKeyVariable} and ${KodoSettings.SecretKeyVariable}, or key and secret in the workspace's config/user file).", shown, failure),
                 _ => new AvaException(AvaErrors.DownloadFailed, IsNetwork(failure) ? AvaErrorKind.ConnectionError : AvaErrorKind.InvalidOperation,
                     $"Could not download '{shown}': {Describe(failure)}.", shown, failure),
             };

@@ -78,12 +78,69 @@ namespace AvaSdk.Training
             TrainInstanceStore.MarkComplete(instance, errorMessage, DateTimeOffset.Now);
             try
             {
-                ReportToPlatform(instance, config, observer, sending.Token);
+                ReportToPlatform(instance, config, observer, sending.Token, sendOtherPending: true);
             }
             finally
             {
                 instance.CloseLog();
                 InstanceOwnership.Release(instance.Folder);
+            }
+        }
+
+        /// <summary>How long completing the instances a session left running may take as it ends: it only marks and reports.</summary>
+        public static readonly TimeSpan SessionEndLimit = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// Completes an instance its session started or joined and left running, as the session ends: marks it done or
+        /// failed (a node other than 0: records the node's end) and tells the platform, before <paramref name="deadline"/>
+        /// (see <see cref="SessionEndLimit"/>). It waits for no other node and no upload: the outbox, undelivered metrics
+        /// and a report the platform did not take stay owed to the next AvaSdk command. Never throws: what goes wrong is a warning.
+        /// </summary>
+        /// <param name="ending">What ended, for the warning: "its PowerShell session ended".</param>
+        public static void CompleteAtSessionEnd(TrainInstance instance, string? errorMessage, string ending, IWorkObserver observer, CancellationToken deadline)
+        {
+            var outcome = string.IsNullOrEmpty(errorMessage) ? "done" : $"failed ({errorMessage})";
+            var node = instance.JobNode;
+            var what = node.IsLeader ? $"Training instance '{instance.Id}'" : $"Node {instance.Node} of training instance '{instance.Id}'";
+            // Its run folder was deleted (a test's temporary workspace): there is nothing left to mark, nor to recreate.
+            if (!Directory.Exists(instance.Folder.Path))
+                return;
+            try
+            {
+                if (node.IsMultiNode)
+                    TrainInstanceStore.MarkNodeEnd(instance, errorMessage, DateTimeOffset.Now);
+                if (node.IsLeader)
+                {
+                    instance.CompletedAtSessionEnd = true;
+                    TrainInstanceStore.MarkComplete(instance, errorMessage, DateTimeOffset.Now);
+                }
+                var note = $"{what} was still running when {ending}, so AvaSdk marked it {outcome} for you, waiting for no upload and no other node: " +
+                    "the next AvaSdk command in its workspace sends what it still owes. End the script with Complete-AvaTrainInstance to complete it yourself.";
+                instance.Log.Warning("{Note:l}", note);
+                observer.Warning(note);
+                if (node.IsLeader)
+                    ReportToPlatform(instance, new PlatformConfig(instance.Workspace), observer, deadline, sendOtherPending: false);
+            }
+            catch (AvaException ex) when (ex.Error == AvaErrors.TrainInstanceCompleted)
+            {
+                // Another process or runspace completed it meanwhile.
+                instance.Log.Information("{What:l} was already completed when its session ended", what);
+            }
+            catch (Exception ex) when (ex is AvaException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                observer.Warning($"{what} was still running when {ending}, but AvaSdk could not mark it {outcome}: {ex.Message}");
+            }
+            finally
+            {
+                instance.CloseLog();
+                try
+                {
+                    InstanceOwnership.Release(instance.Folder);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // Its owner file names a process that is ending: the next owner takes it over.
+                }
             }
         }
 
@@ -246,7 +303,8 @@ namespace AvaSdk.Training
             }
         }
 
-        private static void ReportToPlatform(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        /// <param name="sendOtherPending">Once the platform took the completion, also send what else it is owed in the workspace.</param>
+        private static void ReportToPlatform(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping, bool sendOtherPending)
         {
             if (instance.Platform == null)
                 return;
@@ -255,7 +313,7 @@ namespace AvaSdk.Training
             {
                 using var api = AvaApiClient.Configured(config) ?? throw new AvaException(AvaErrors.ConfigMissing, $"Instance '{instance.Id}' belongs to the AVA platform, but no API host is configured any more (${PlatformConfig.ApiHostVariable} or atnet_apiserver_host in '{config.FilePath("worker")}').");
                 failure = PlatformReports.ReportCompletionAsync(instance, api, stopping).GetAwaiter().GetResult();
-                if (failure == null)
+                if (failure == null && sendOtherPending)
                     SendPendingLogged(config, api, instance.Log, observer, stopping);
             }
             catch (AvaException ex)

@@ -15,8 +15,10 @@ namespace AvaSdk
     /// </summary>
     public sealed class NodeRecord
     {
-        internal NodeRecord(int rank, int size, string host, int pid, TrainInstanceStatus status, DateTimeOffset startTime, DateTimeOffset? endTime, string? errorMessage)
+        internal NodeRecord(int rank, int size, string host, int pid, TrainInstanceStatus status, DateTimeOffset startTime, DateTimeOffset? endTime, string? errorMessage,
+            TrainingFramework? framework = null)
         {
+            Framework = framework;
             Rank = rank;
             Size = size;
             Host = host;
@@ -44,6 +46,9 @@ namespace AvaSdk
 
         public string? ErrorMessage { get; internal set; }
 
+        /// <summary>The log's format as this node's run detected it; null until one did.</summary>
+        public TrainingFramework? Framework { get; internal set; }
+
         public override string ToString() => $"node {Rank}: {Status.ToString().ToLowerInvariant()}";
 
         internal static NodeRecord Starting(Training.JobNode node, DateTimeOffset now) =>
@@ -62,6 +67,7 @@ namespace AvaSdk
                 ["startTime"] = Training.TrainInstanceStore.FormatTime(StartTime),
                 ["endTime"] = EndTime is DateTimeOffset end ? Training.TrainInstanceStore.FormatTime(end) : null,
                 ["errorMessage"] = ErrorMessage,
+                ["framework"] = Training.TrainInstanceStore.FormatFramework(Framework),
             }.ToString(Formatting.Indented));
         }
 
@@ -80,7 +86,7 @@ namespace AvaSdk
                 var json = JsonText.ParseObject(File.ReadAllText(path));
                 var status = (TrainInstanceStatus)Enum.Parse(typeof(TrainInstanceStatus), (string?)json["status"] ?? string.Empty, ignoreCase: true);
                 return new NodeRecord((int)json["rank"]!, (int?)json["size"] ?? 1, (string?)json["host"] ?? string.Empty, (int?)json["pid"] ?? 0, status,
-                    Time(json["startTime"]) ?? DateTimeOffset.MinValue, Time(json["endTime"]), (string?)json["errorMessage"]);
+                    Time(json["startTime"]) ?? DateTimeOffset.MinValue, Time(json["endTime"]), (string?)json["errorMessage"], Training.TrainInstanceStore.ParseFramework(json["framework"]));
             }
             catch (Exception ex) when (ex is IOException || ex is JsonException || ex is ArgumentException || ex is FormatException || ex is InvalidCastException)
             {

@@ -4,14 +4,11 @@ using System.IO;
 namespace AvaSdk.Training
 {
     /// <summary>
-    /// The layout of one run folder: <c>run/&lt;id&gt;/</c> of an instance, or <c>./ava-run/</c> of a training without one.
+    /// The layout of one run folder: <c>run/&lt;id&gt;/</c> of an instance.
     /// The one place that names the files a run keeps; every reader and writer takes its paths from here.
     /// </summary>
     public sealed class RunFolder
     {
-        /// <summary>The folder of a training run without an instance, under the current location.</summary>
-        public const string DetachedName = "ava-run";
-
         private RunFolder(string path, string logs, int? node)
         {
             Path = path;
@@ -25,13 +22,6 @@ namespace AvaSdk.Training
         /// a single-node job's files have no rank in their names.
         /// </summary>
         public static RunFolder Of(string runPath, int? node = null) => new RunFolder(runPath, System.IO.Path.Combine(runPath, "logs"), node);
-
-        /// <summary>./ava-run without an instance: one flat folder, logs included.</summary>
-        public static RunFolder Detached(string currentLocation)
-        {
-            var path = System.IO.Path.Combine(currentLocation, DetachedName);
-            return new RunFolder(path, path, null);
-        }
 
         public string Path { get; }
 

@@ -70,6 +70,12 @@ namespace AvaSdk
 
         public string? ErrorMessage { get; internal set; }
 
+        /// <summary>The log's format as a run detected it (-Framework Auto); null until one did. In a job of several nodes,
+        /// node 0's; each node's is in <see cref="Nodes"/>.</summary>
+        public TrainingFramework? Framework { get; internal set; }
+        /// <summary>AvaSdk completed it because the session that ran it ended without completing it.</summary>
+        public bool CompletedAtSessionEnd { get; internal set; }
+
         /// <summary>The AVA training this instance belongs to on the platform; null in local mode.</summary>
         public string? TrainingName => Platform?.TrainingName;
 

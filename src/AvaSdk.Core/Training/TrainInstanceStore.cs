@@ -58,6 +58,7 @@ namespace AvaSdk.Training
             var instance = new TrainInstance(id, workspace, previous?.StartTime ?? now, InstanceLog.Create(folder.InstanceLog, node.Tag), node)
             {
                 Platform = platform,
+                Framework = previous?.Framework,
                 PreviousOwnerNote = takeOver ?? (WasLeftRunning(folder, node, previous) && !ownedHere
                     ? $"Training instance '{id}' was left running by a process that did not record itself (an older AvaSdk, or one killed before it could); resuming it."
                     : null),
@@ -140,6 +141,8 @@ namespace AvaSdk.Training
                         Status = record.Status,
                         EndTime = record.EndTime,
                         ErrorMessage = record.ErrorMessage,
+                        Framework = record.Framework,
+                        CompletedAtSessionEnd = (bool?)json[CompletedAtSessionEndField] == true,
                         Platform = Platform.PlatformLink.FromJson(json["platform"]),
                     });
                 }
@@ -223,11 +226,48 @@ namespace AvaSdk.Training
 
         internal static void Save(TrainInstance instance) => WriteStatus(instance);
 
+        /// <summary>
+        /// Records the log's format a run detected: in status.json (when this node writes it) and, in a job of several
+        /// nodes, in this node's record.
+        /// </summary>
+        internal static void RecordFramework(TrainInstance instance, TrainingFramework framework)
+        {
+            instance.Framework = framework;
+            if (instance.JobNode.IsLeader)
+                WriteStatus(instance);
+            if (instance.JobNode.IsMultiNode)
+            {
+                var path = instance.Folder.NodeRecord(instance.Node);
+                var record = NodeRecord.TryRead(path) ?? NodeRecord.Starting(instance.JobNode, instance.StartTime);
+                record.Framework = framework;
+                record.Write(path);
+            }
+        }
+
+        private const string CompletedAtSessionEndField = "completedAtSessionEnd";
+
+        /// <summary>
+        /// True when status.json says the instance failed because its session ended without completing it (see
+        /// InstanceCompletion.CompleteAtSessionEnd). A damaged status file is no such instance: completing it says what is wrong with it.
+        /// </summary>
+        public static bool WasFailedAtSessionEnd(TrainInstance instance)
+        {
+            try
+            {
+                return File.Exists(instance.StatusPath) && ReadStatus(instance.StatusPath, out var json).Status == TrainInstanceStatus.Failed && (bool?)json[CompletedAtSessionEndField] == true;
+            }
+            catch (AvaException)
+            {
+                return false;
+            }
+        }
+
         /// <summary>The status record of an instance as kept in its status.json.</summary>
         public sealed class StatusRecord
         {
-            public StatusRecord(TrainInstanceStatus status, DateTimeOffset startTime, DateTimeOffset? endTime, string? errorMessage)
+            public StatusRecord(TrainInstanceStatus status, DateTimeOffset startTime, DateTimeOffset? endTime, string? errorMessage, TrainingFramework? framework = null)
             {
+                Framework = framework;
                 Status = status;
                 StartTime = startTime;
                 EndTime = endTime;
@@ -241,6 +281,9 @@ namespace AvaSdk.Training
             public DateTimeOffset? EndTime { get; }
 
             public string? ErrorMessage { get; }
+
+            /// <summary>The log's format as a run detected it; null until one did.</summary>
+            public TrainingFramework? Framework { get; }
         }
 
         /// <summary>
@@ -269,7 +312,7 @@ namespace AvaSdk.Training
             {
                 var status = (TrainInstanceStatus)Enum.Parse(typeof(TrainInstanceStatus), (string?)json["status"] ?? string.Empty, ignoreCase: true);
                 return new StatusRecord(status, ParseTime(json["startTime"]) ?? throw new FormatException("startTime is missing"),
-                    ParseTime(json["endTime"]), (string?)json["errorMessage"]);
+                    ParseTime(json["endTime"]), (string?)json["errorMessage"], ParseFramework(json["framework"]));
             }
             catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is ArgumentException || ex is InvalidCastException)
             {
@@ -288,12 +331,22 @@ namespace AvaSdk.Training
                 ["endTime"] = instance.EndTime is DateTimeOffset end ? FormatTime(end) : null,
                 ["errorMessage"] = instance.ErrorMessage,
             };
+            if (instance.Framework != null)
+                json["framework"] = FormatFramework(instance.Framework);
+            if (instance.CompletedAtSessionEnd)
+                json[CompletedAtSessionEndField] = true;
             if (instance.NodeCount > 1)
                 json["nodes"] = instance.NodeCount;
             if (instance.Platform != null)
                 json["platform"] = instance.Platform.ToJson();
             AtomicFile.WriteAllText(instance.StatusPath, json.ToString(Formatting.Indented));
         }
+
+        internal static string? FormatFramework(TrainingFramework? framework) => framework?.ToString().ToLowerInvariant();
+
+        // A name this AvaSdk does not know (a newer one's) is no detection it can show.
+        internal static TrainingFramework? ParseFramework(JToken? token) =>
+            token?.Type == JTokenType.String && Enum.TryParse<TrainingFramework>((string)token!, ignoreCase: true, out var framework) && Enum.IsDefined(framework) ? framework : null;
 
         internal static string FormatTime(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
 

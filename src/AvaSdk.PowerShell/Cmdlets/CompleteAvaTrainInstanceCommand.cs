@@ -42,21 +42,29 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void ProcessRecord()
         {
+            RunspaceInstances.CommandStarting();
             if (Retry)
             {
                 SendPending();
                 return;
             }
-            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            var instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound, "No training instance to complete: this session has not created one. Pass -TrainInstance, or create one with New-AvaTrainInstance first.")));
 
+            // The script's own failure handling, come after the session-end rule already failed it (in another session).
+            if (!string.IsNullOrEmpty(ErrorMessage) && TrainInstanceStore.WasFailedAtSessionEnd(instance!))
+            {
+                WriteVerbose($"Training instance '{instance!.Id}' already failed when the session that ran it ended; it is left as it is.");
+                return;
+            }
             var outcome = string.IsNullOrEmpty(ErrorMessage) ? "done" : $"failed ({ErrorMessage})";
             if (!ShouldProcess($"training instance '{instance!.Id}'", $"Mark {outcome}" + (instance.Platform != null ? " and report it to the AVA platform" : string.Empty) + (UploadLogs ? ", then upload its logs" : string.Empty)))
                 return;
             try
             {
                 RunCore(() => InstanceCompletion.Complete(instance, ErrorMessage, new CmdletObserver(this), stopping.Token));
+                RunspaceInstances.Completed(instance);
                 // Once the completion has closed the log: what is sent is final. A failed upload is a warning.
                 // Node 0 draws every node's curves and uploads the shared logs folder, once every node has ended.
                 if (!NoChart && instance.Node == 0)
@@ -80,13 +88,17 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteObject(instance);
         }
 
-        protected override string? Hint(AvaError error) =>
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+        protected override string? Hint(AvaError error, object? target) =>
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
             error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand :
             error == AvaErrors.ChartWriteFailed || error == AvaErrors.ChartFailed || error == AvaErrors.ChartRendererUnavailable ? "-NoChart leaves the chart out." : null;
 
-        protected override void StopProcessing() => stopping.Cancel();
+        protected override void StopProcessing()
+        {
+            RunspaceInstances.UserStopped(CommandRunspace);
+            stopping.Cancel();
+        }
 
         public void Dispose() => stopping.Dispose();
 

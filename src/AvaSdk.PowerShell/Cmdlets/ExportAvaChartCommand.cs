@@ -84,7 +84,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             WriteObject(written);
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.ChartEmpty ? "Pipe AvaSdk.Metric objects into Export-AvaChart, as Invoke-AvaTraining writes them."
             : error == AvaErrors.ChartFormatUnknown ? "Give -Format Png, Svg or Html, or a -Path ending in .png, .svg or .html."
             : error == AvaErrors.ChartTooSmall ? "Give a larger -Height, leave it out (300 pixels a panel), or draw fewer metrics (Where-Object Name -in ...)."

@@ -22,10 +22,12 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = InstanceSet)]
         public TrainInstance? TrainInstance { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+        // Without -Id, -Workspace reads every instance of the workspace.
+        [Parameter(ParameterSetName = IdSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = Array.Empty<string>();
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
+        public string[]? Id { get; set; }
 
         [Parameter(ParameterSetName = IdSet)]
         [ValidateNotNullOrEmpty]
@@ -34,6 +36,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(MetricNameCompleter))]
         public string[]? Name { get; set; }
 
         [Parameter]
@@ -54,10 +57,10 @@ namespace AvaSdk.PowerShell.Cmdlets
         {
             if (ParameterSetName == IdSet)
             {
-                instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id));
+                instances.AddRange(ListInstances(ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot()), Id ?? new[] { "*" }));
                 return;
             }
-            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            var instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to read the metrics of: none was given and this session has not created one.")));
@@ -90,12 +93,12 @@ namespace AvaSdk.PowerShell.Cmdlets
         private void Abandoned(TrainInstance instance) =>
             WriteWarning($"Training instance '{instance.Id}' is still running, but the process that owned it is gone without completing it: no more metrics will come. " +
                 (instance.NodeCount > 1
-                    ? $"Resume it by starting its job again (each node's New-AvaTrainInstance -Id {instance.Id} -Node <rank>, with AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
+                    ? $"Resume it by starting its job again (on each node, New-AvaTrainInstance -Id {instance.Id} with -Node set to that node's rank, and AVA_NUM_NODES={instance.NodeCount}), or end it with Complete-AvaTrainInstance."
                     : $"Resume it with New-AvaTrainInstance -Id {instance.Id}, or end it with Complete-AvaTrainInstance."));
 
         protected override void StopProcessing() => stopping.Cancel();
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance or -Id, or pipe in Get-AvaTrainInstance." :
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
 

@@ -1,5 +1,5 @@
 using System;
-using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using AvaSdk.Errors;
 using AvaSdk.Params;
@@ -27,7 +27,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.ParamFileInvalid ? "Fix the file, or point -Path at another one." : null;
 
         protected override void ProcessRecord()
@@ -41,9 +41,12 @@ namespace AvaSdk.PowerShell.Cmdlets
                 if (Required)
                     ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamFileNotFound, $"The params file '{file}' was not found, so the required key '{Key}' has no value. Create the file, pass -Path, or set $env:{AvaWorkspace.EnvironmentVariable}.",
                         file)));
-                WriteWarning($"The params file '{file}' was not found; " +
-                    (key == null ? "returning the default." : $"'{key}' takes its default."));
-                WriteObject(Default);
+                else if (DefaultGiven)
+                    WriteDefault($"The params file '{file}' was not found; returning the default.");
+                else
+                    WriteError(ToErrorRecord(new AvaException(AvaErrors.ParamFileNotFound, $"The params file '{file}' was not found" +
+                        (key == null ? "." : $", so the key '{key}' has no value.") + $" Create the file, pass -Path, set $env:{AvaWorkspace.EnvironmentVariable}, or give -Default.",
+                        file)));
                 return;
             }
 
@@ -61,10 +64,33 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
 
             if (Required)
-                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamNotFound, $"The required key '{key}' was not found in the params file '{file}'. Add it to the file, or drop -Required and give -Default.",
+                ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.ParamNotFound, $"The required key '{key}' was not found in the params file '{file}'.{DidYouMean(document, key)} Add it to the file, or drop -Required and give -Default.",
                     key.Text)));
-            WriteVerbose($"'{key}' is not in '{file}'; returning the default.");
+            else if (DefaultGiven)
+                WriteDefault($"'{key}' is not in '{file}'; returning the default.");
+            else
+                WriteError(ToErrorRecord(new AvaException(AvaErrors.ParamNotFound, $"The key '{key}' was not found in the params file '{file}'.{DidYouMean(document, key)} Add it to the file, or give -Default.",
+                    key.Text)));
+        }
+
+        // -Default $null is a default too, so whether it was given is asked of the binder, not of its value.
+        private bool DefaultGiven => MyInvocation.BoundParameters.ContainsKey(nameof(Default));
+
+        private void WriteDefault(string why)
+        {
+            WriteVerbose(why);
             WriteObject(Default);
+        }
+
+        private static string DidYouMean(ParamDocument document, ParamKeyPath key)
+        {
+            var closest = document.ClosestKeys(key);
+            return closest.Count switch
+            {
+                0 => string.Empty,
+                1 => $" Did you mean {closest[0]}?",
+                _ => $" Did you mean {string.Join(", ", closest.Take(closest.Count - 1))} or {closest[closest.Count - 1]}?",
+            };
         }
 
         private ParamKeyPath? ParseKey()

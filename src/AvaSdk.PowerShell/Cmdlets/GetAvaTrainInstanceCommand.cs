@@ -14,6 +14,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         [Parameter(Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
         public string[]? Id { get; set; }
 
         [Parameter]
@@ -30,7 +31,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 WriteObject(instance);
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." : null;
     }
 }

@@ -12,7 +12,6 @@ using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Reporting;
 using AvaSdk.Running;
 using AvaSdk.Platform;
-using AvaSdk.Snapshots;
 using AvaSdk.Storage;
 using AvaSdk.Training;
 using System.Runtime.InteropServices;
@@ -46,7 +45,7 @@ namespace AvaSdk.PowerShell.Cmdlets
         public string[] ArgumentList { get; set; } = new string[0];
 
         [Parameter]
-        public TrainingFramework Framework { get; set; } = TrainingFramework.Generic;
+        public TrainingFramework Framework { get; set; } = TrainingFramework.Auto;
 
         [Parameter]
         public Hashtable[] MetricDefinition { get; set; } = new Hashtable[0];
@@ -80,6 +79,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void ProcessRecord()
         {
+            RunspaceInstances.CommandStarting();
             var capture = LogCapture.Begin();
             try
             {
@@ -96,10 +96,6 @@ namespace AvaSdk.PowerShell.Cmdlets
                 var exitCode = run.Completion.GetAwaiter().GetResult();
                 WriteCaptured(capture);
                 session.FinishUploads();
-                // Without an instance there is no Complete-AvaTrainInstance to wait for the snapshot uploads, so wait here.
-                if (session.Request.Instance == null && session.Uploads != null)
-                    WaitForUploads(session.Uploads);
-                WriteCaptured(capture);
                 SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
                 if (run.WasTerminated)
                     EndTerminated(exitCode);
@@ -119,14 +115,17 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.SnapshotEpochUnknown ? "Give the epoch length with -BatchOfEpoch." :
+            error == AvaErrors.WorkspaceNotFound ? "Or start the instance with New-AvaTrainInstance -Workspace and pass it with -TrainInstance." :
             error == AvaErrors.ParamFileInvalid ? "Fix the params file." :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand :
+            error == AvaErrors.NoMetricsRecognised ? "Pass -Framework Caffe or MXNet if the log is theirs, or -MetricDefinition rules for its metric lines." : null;
 
         protected override void StopProcessing()
         {
+            RunspaceInstances.UserStopped(CommandRunspace);
             stopping.Cancel();
             Volatile.Read(ref startedRun)?.Stop();
             // What is not uploaded stays in the run's outbox for the next command.
@@ -148,9 +147,8 @@ namespace AvaSdk.PowerShell.Cmdlets
             var otherFiles = ResolveOtherFiles();
             try
             {
-                var request = new TrainingRequest(ResolveProgram(), ArgumentList, workingDirectory, instance, SessionState.Path.CurrentFileSystemLocation.ProviderPath)
+                var request = new TrainingRequest(ResolveProgram(), ArgumentList, workingDirectory, instance)
                 {
-                    Workspace = instance?.Workspace ?? ResolvePath(AvaWorkspace.DefaultRoot()),
                     Framework = Framework,
                     MetricDefinitions = MetricDefinition.Select(ToDefinition).ToList(),
                     BatchOfEpoch = BatchOfEpoch > 0 ? BatchOfEpoch : null,
@@ -187,32 +185,47 @@ namespace AvaSdk.PowerShell.Cmdlets
         {
             var reason = $"terminated: the job received SIGTERM (a cancel or a preemption); the training process exited with code {exitCode}";
             var instance = session!.Request.Instance;
-            if (instance != null)
+            try
             {
-                try
-                {
-                    RunCore(() => InstanceCompletion.Complete(instance, reason, new CmdletObserver(this), stopping.Token, TerminationFlushLimit));
-                }
-                catch (AvaException ex)
-                {
-                    WriteError(ToErrorRecord(ex));
-                }
+                RunCore(() => InstanceCompletion.Complete(instance, reason, new CmdletObserver(this), stopping.Token, TerminationFlushLimit));
+                RunspaceInstances.Completed(instance);
             }
-            throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainingTerminated, $"The training '{FilePath}' was {reason}." + (instance != null
-                    ? $" Instance '{instance.Id}' is marked failed; its snapshots are in '{instance.SnapshotPath}'."
-                    : string.Empty), FilePath)));
+            catch (AvaException ex)
+            {
+                WriteError(ToErrorRecord(ex));
+            }
+            throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainingTerminated, $"The training '{FilePath}' was {reason}." +
+                $" Instance '{instance.Id}' is marked failed; its snapshots are in '{instance.SnapshotPath}'.", FilePath)));
         }
 
-        // Without -TrainInstance the session's running instance, if any; an explicit $null is a mistake (usually a failed
-        // New-AvaTrainInstance), not a wish to run without one under the shared 'local' snapshot keys.
-        private TrainInstance? ChosenInstance()
+        // Without -TrainInstance the session's running instance, else a new one started as New-AvaTrainInstance starts it;
+        // an explicit $null is a mistake (usually a failed New-AvaTrainInstance), not a wish for a new instance.
+        private TrainInstance ChosenInstance()
         {
             if (!MyInvocation.BoundParameters.ContainsKey(nameof(TrainInstance)))
-                return SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last ? last : null;
+                return RunspaceInstances.Current is { Status: TrainInstanceStatus.Running } current ? current : StartInstance();
             if (TrainInstance == null)
                 throw ScriptTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNull, "-TrainInstance is $null, so there is no instance to train in (did New-AvaTrainInstance fail?). Pass the instance " +
                     "New-AvaTrainInstance returned, or leave -TrainInstance out to use this session's running instance.", null)));
             return TrainInstance;
+        }
+
+        // The session's instance when it has none: started in the default workspace, on the platform in platform mode.
+        private TrainInstance StartInstance()
+        {
+            try
+            {
+                using var start = InstanceStart.Prepare(ResolvePath(AvaWorkspace.DefaultRoot()), null, null);
+                var instance = RunCore(() => start.Start(new CmdletObserver(this), stopping.Token));
+                RunspaceInstances.Started(instance, Host);
+                WriteWarning($"No training instance was given and this session has none running, so training instance '{instance.Id}' was started in '{instance.Workspace}', as New-AvaTrainInstance " +
+                    "starts one. It is this session's instance now: Complete-AvaTrainInstance completes it (AvaSdk does when the session ends).");
+                return instance;
+            }
+            catch (AvaException ex)
+            {
+                throw ScriptTerminatingError(ToErrorRecord(ex));
+            }
         }
 
         // The -OtherFiles, checked before the training starts: a model without them would be found out only at evaluation.
@@ -222,25 +235,6 @@ namespace AvaSdk.PowerShell.Cmdlets
             foreach (var missing in files.Where(f => !File.Exists(f)))
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.OtherFileNotFound, $"The file '{missing}' given with -OtherFiles does not exist, so the training was not started.", missing)));
             return files;
-        }
-
-        // With progress, until the run's uploads are over; then a warning for each model left in the outbox.
-        private void WaitForUploads(BackgroundSnapshotUploads uploads)
-        {
-            var drainer = uploads.Drainer;
-            var progress = new ProgressRecord(2, SnapshotOutboxDrainer.ProgressActivity, "Waiting");
-            while (!uploads.Finished.Wait(200))
-            {
-                if (stopping.IsCancellationRequested)
-                    return;
-                progress.StatusDescription = drainer.ProgressStatus;
-                progress.PercentComplete = drainer.ProgressPercent;
-                WriteProgress(progress);
-            }
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-            foreach (var failure in uploads.TakeFailures())
-                WriteWarning(WithHint(failure.DescribeFailure(drainer.Outbox.Path), failure.Failure));
         }
 
         private void Stream(TrainingRun training, LogCapture capture)
@@ -272,6 +266,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                         }
                         break;
                     case TrainingOutputKind.Line:
+                    case TrainingOutputKind.Note:
                         WriteVerbose(item.Text);
                         break;
                     case TrainingOutputKind.Warning:

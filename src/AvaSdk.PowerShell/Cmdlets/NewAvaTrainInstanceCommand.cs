@@ -2,8 +2,6 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using AvaSdk.Errors;
-using AvaSdk.Logging;
-using AvaSdk.Platform;
 using AvaSdk.PowerShell.Infrastructure;
 using AvaSdk.Training;
 
@@ -17,6 +15,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         // By property name, so Get-AvaTrainInstance's objects resume the instances they are.
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(TrainInstanceIdCompleter))]
         public string? Id { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -29,35 +28,15 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void ProcessRecord()
         {
+            RunspaceInstances.CommandStarting();
             var workspace = ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
             try
             {
-                var config = new PlatformConfig(workspace);
-                var node = JobNode.Resolve(System.Environment.GetEnvironmentVariable, MyInvocation.BoundParameters.ContainsKey(nameof(Node)) ? Node : null);
-                node.RequireWorker();
-                var requested = string.IsNullOrEmpty(Id) ? config.Value("TrainInstanceId") : Id;
-                using var api = AvaApiClient.Configured(config);
-                var where = api == null ? $"workspace '{workspace}'" : $"training '{config.RequireTrainingName()}' on the AVA platform at {config.ApiHost}";
-                var action = requested != null ? $"Start or resume training instance '{requested}'" :
-                    node.IsMultiNode ? $"Create or join the instance of job '{node.JobKey}' as {node}" : "Create a training instance";
-                if (!ShouldProcess(where, action))
+                using var start = InstanceStart.Prepare(workspace, Id, MyInvocation.BoundParameters.ContainsKey(nameof(Node)) ? Node : null);
+                if (!ShouldProcess(start.Target, start.Action))
                     return;
-                // Node 0 alone tells the platform; the other nodes leave what is owed to it.
-                if (api != null && node.IsLeader)
-                    RunCore(() => InstanceCompletion.SendPending(config, api, new CmdletObserver(this), stopping.Token));
-                TrainInstance Start(string? id) => api == null
-                    ? TrainInstanceStore.Start(workspace, id ?? TrainInstanceId.NewId(DateTimeOffset.UtcNow), DateTimeOffset.Now, node)
-                    : PlatformReports.StartAsync(workspace, id, config, api, DateTimeOffset.Now, node, stopping.Token).GetAwaiter().GetResult();
-                var instance = requested == null && node.IsMultiNode
-                    ? RunCore(() => JobRendezvous.StartOrJoin(workspace, node, config.NodeWait, api == null ? null : () => Start(null), DateTimeOffset.Now, stopping.Token))
-                    : RunCore(() => Start(requested));
-                SessionTrainInstance.Last = instance;
-                if (instance.PreviousOwnerNote != null)
-                {
-                    WriteWarning(instance.PreviousOwnerNote);
-                    // Its owner died: what it parsed but never sent goes now.
-                    RunCore(() => InstanceCompletion.ReplayMetrics(instance, config, new CmdletObserver(this), stopping.Token));
-                }
+                var instance = RunCore(() => start.Start(new CmdletObserver(this), stopping.Token));
+                RunspaceInstances.Started(instance, Host);
                 WriteObject(instance);
             }
             catch (AvaException ex)
@@ -66,15 +45,19 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.WorkspaceNotFound ? "Or pass -Workspace." :
-            error == AvaErrors.PlatformInstanceUncertain ? "Then: New-AvaTrainInstance -Id <id>." :
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume :
+            error == AvaErrors.PlatformInstanceUncertain ? "Then pass that id to New-AvaTrainInstance -Id." :
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.NodeInvalid ? "Or pass -Node <rank>." :
+            error == AvaErrors.NodeInvalid ? "Or pass this node's rank as -Node." :
             error == AvaErrors.JobKeyMissing ? "Or pass the same -Id on every node." : null;
 
-        protected override void StopProcessing() => stopping.Cancel();
+        protected override void StopProcessing()
+        {
+            RunspaceInstances.UserStopped(CommandRunspace);
+            stopping.Cancel();
+        }
 
         public void Dispose() => stopping.Dispose();
     }

@@ -60,7 +60,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNull, "The training instance given is $null (did New-AvaTrainInstance fail?), so the model has no instance to be published from.")));
             // As Invoke-AvaTraining: the session's last instance while it runs; a completed one, or one whose run folder is
             // gone, belongs to a past run.
-            instance = TrainInstance ?? (SessionTrainInstance.Last is { Status: TrainInstanceStatus.Running } last && Directory.Exists(last.RunPath) ? last : null);
+            instance = TrainInstance ?? (RunspaceInstances.Current is { Status: TrainInstanceStatus.Running } last && Directory.Exists(last.RunPath) ? last : null);
         }
 
         // Only collects: every input goes into the one archive, made in EndProcessing.
@@ -122,15 +122,15 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.ObjectExists ? "Give another -Key, or leave -Key out for a key of its own (the default key carries the time)." :
             error == AvaErrors.SnapshotArchiveInvalid ? "Rename one of the files, or publish them as two models." :
-            error == AvaErrors.PathIsFolder ? "Pass the files in it, e.g. Get-ChildItem <folder> -File | Publish-AvaModel -Name <name>." :
+            error == AvaErrors.PathIsFolder ? $"Pass the files in it: Get-ChildItem '{target}' -File | Publish-AvaModel -Name '{Name}'." :
             error == AvaErrors.ModelNameInvalid ? "Give -Name without slashes, e.g. resnet50-final." :
             error == AvaErrors.TrainInstanceNull ? "Pass the instance New-AvaTrainInstance returned, or leave -TrainInstance out." :
             error == AvaErrors.PlatformUnreachable || error == AvaErrors.PlatformRequestFailed ? "Run the same command again with -Key set to the key above: the same files are taken as the same archive, and the model is recorded." :
-            error == AvaErrors.CredentialNotFound ? "Set $env:AVA_ACCESS_KEY and $env:AVA_SECRET_KEY, or key and secret in <workspace>/config/user." :
-            error == AvaErrors.BucketNotFound ? "Set $env:AVA_BUCKET, or bucket in <workspace>/config/user." : null;
+            error == AvaErrors.CredentialNotFound ? "Set $env:AVA_ACCESS_KEY and $env:AVA_SECRET_KEY, or key and secret in the config/user file named above." :
+            error == AvaErrors.BucketNotFound ? "Set $env:AVA_BUCKET, or bucket in the config/user file named above." : null;
 
         protected override void StopProcessing() => stopping.Cancel();
 

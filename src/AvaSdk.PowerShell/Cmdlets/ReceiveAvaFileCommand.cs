@@ -44,7 +44,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             downloader = FileDownloader.For(settings, Http);
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.DestinationExists ? "Use -Force to overwrite it, or choose another -Destination." :
             error == AvaErrors.DestinationRequired ? "Pass -Destination with a file name." :
             error == AvaErrors.DownloadNameUnsafe ? "Pass an explicit file path as -Destination to save it under a name you choose." :

@@ -54,7 +54,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             settings = BeginTransfers(11, "Send-AvaFile", Bucket, UploadHost, null);
             try
             {
-                settings.RequireBucket();
+                settings.RequireUpload("send files to Kodo");
             }
             catch (AvaException ex)
             {
@@ -62,9 +62,10 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.ObjectExists ? "Use -Force to overwrite it, or another -Key." :
             error == AvaErrors.BucketNotFound ? "Check -Bucket." :
+            error == AvaErrors.ConfigMissing ? "Or pass -Bucket and -Credential (user name = access key, password = secret key)." :
             error == AvaErrors.CredentialNotFound ? Hints.PassCredential : null;
 
         protected override void ProcessRecord()
@@ -120,7 +121,7 @@ namespace AvaSdk.PowerShell.Cmdlets
                 foreach (var path in paths)
                 {
                     if (Directory.Exists(path))
-                        WriteError(ToErrorRecord(new AvaException(AvaErrors.PathIsFolder, $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix <prefix>/", path)));
+                        WriteError(ToErrorRecord(new AvaException(AvaErrors.PathIsFolder, $"'{path}' is a folder. Send its files instead: Get-ChildItem '{path}' -File -Recurse | Send-AvaFile -KeyPrefix '{System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path))}/'", path)));
                     else if (!File.Exists(path))
                         WriteError(ToErrorRecord(new AvaException(AvaErrors.FileNotFound, $"The file '{path}' does not exist.", path)));
                     else

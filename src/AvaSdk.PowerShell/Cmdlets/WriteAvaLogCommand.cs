@@ -22,7 +22,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void BeginProcessing()
         {
-            instance = TrainInstance ?? SessionTrainInstance.Last;
+            instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to log to: this session has not created one.")));
@@ -46,7 +46,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             }
         }
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance, or create one with New-AvaTrainInstance first." : null;
     }
 }

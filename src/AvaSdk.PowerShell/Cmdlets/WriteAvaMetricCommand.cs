@@ -44,7 +44,7 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void BeginProcessing()
         {
-            var instance = TrainInstance ?? SessionTrainInstance.Last;
+            var instance = TrainInstance ?? RunspaceInstances.Current;
             if (instance == null)
                 ThrowTerminatingError(ToErrorRecord(new AvaException(AvaErrors.TrainInstanceNotFound,
                     "No training instance to record the metrics in: this session has not created one.")));
@@ -101,9 +101,9 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         protected override void StopProcessing() => stopping.Cancel();
 
-        protected override string? Hint(AvaError error) =>
+        protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceNotFound ? "Pass -TrainInstance, or create one with New-AvaTrainInstance first." :
-            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume : null;
+            error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) : null;
 
         public void Dispose()
         {

@@ -8,6 +8,9 @@ namespace AvaSdk.PowerShell.Infrastructure
     /// <summary>What every AvaSdk cmdlet shares: path resolution, error records, and showing the core's log as Verbose.</summary>
     public abstract class AvaCmdlet : PSCmdlet
     {
+        /// <summary>The session this command runs in, kept for StopProcessing, which PowerShell calls on another thread.</summary>
+        private protected System.Management.Automation.Runspaces.Runspace? CommandRunspace { get; } = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+
         /// <summary>Resolves a path the way PowerShell users expect: relative to the current location, with ~ and PSDrives.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
@@ -58,7 +61,7 @@ namespace AvaSdk.PowerShell.Infrastructure
         internal ErrorRecord ToErrorRecord(AvaException exception)
         {
             var record = new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target);
-            if (Hint(exception.Error) is string hint)
+            if (Hint(exception.Error, exception.Target) is string hint)
                 record.ErrorDetails = new ErrorDetails($"{exception.Message} {hint}") { RecommendedAction = hint };
             return record;
         }
@@ -92,15 +95,18 @@ namespace AvaSdk.PowerShell.Infrastructure
             return System.Linq.Enumerable.Where(listed, i => patterns.Exists(p => p.IsMatch(i.Id)));
         }
 
-        /// <summary>What this cmdlet's user can do about <paramref name="error"/> with its parameters; null when nothing.</summary>
-        protected virtual string? Hint(AvaError error) => null;
+        /// <summary>
+        /// What this cmdlet's user can do about <paramref name="error"/> with its parameters, filled in with the error's
+        /// <paramref name="target"/> (an instance's id, a path) when it names one; null when nothing.
+        /// </summary>
+        protected virtual string? Hint(AvaError error, object? target) => null;
 
         /// <summary>
         /// A warning the core raised about <paramref name="error"/>, with this cmdlet's hint and the error's id last: a
         /// warning has no ErrorId of its own, and the id is what a script or a search can go by.
         /// </summary>
         internal string WithHint(string message, AvaError? error) =>
-            error == null ? message : Hint(error) is string hint ? $"{message} {hint} [{error.Id}]" : $"{message} [{error.Id}]";
+            error == null ? message : Hint(error, null) is string hint ? $"{message} {hint} [{error.Id}]" : $"{message} [{error.Id}]";
 
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {

@@ -5,7 +5,9 @@ namespace AvaSdk.PowerShell.Infrastructure
     {
         public const string RetryCompletion = "Complete-AvaTrainInstance -Retry sends it as soon as the platform answers.";
         public const string SendArchiveByHand = "Send-AvaFile can send it by hand: the archive, with -Key set to the key above.";
-        public const string StartOrResume = "Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id <id>.";
+        public static string StartOrResume(object? id) => id == null
+            ? "Start a new instance with New-AvaTrainInstance."
+            : $"Start a new instance with New-AvaTrainInstance, or resume this one with New-AvaTrainInstance -Id {id}.";
         public const string PassCredential = "Pass -Credential (user name = access key, password = secret key).";
     }
 }

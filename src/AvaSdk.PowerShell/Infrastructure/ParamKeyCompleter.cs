@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -16,7 +15,7 @@ namespace AvaSdk.PowerShell.Infrastructure
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
+            var typed = Completion.Typed(wordToComplete);
             ParamDocument? document;
             try
             {
@@ -32,26 +31,14 @@ namespace AvaSdk.PowerShell.Infrastructure
 
             return document.EnumerateKeys()
                 .Where(key => key.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-                .Select(key => new CompletionResult(Quote(key), key, CompletionResultType.ParameterValue, Preview(document, key)));
+                .Select(key => new CompletionResult(Completion.Quote(key), key, CompletionResultType.ParameterValue, Preview(document, key)));
         }
 
         private static string ParamsFile(IDictionary fakeBoundParameters)
         {
             var given = fakeBoundParameters.Contains("Path") ? fakeBoundParameters["Path"] as string : null;
-            var path = given ?? new AvaWorkspace(CurrentLocation(AvaWorkspace.DefaultRoot())).ParamsPath;
-            return CurrentLocation(path);
+            return Completion.FullPath(given ?? new AvaWorkspace(Completion.FullPath(AvaWorkspace.DefaultRoot())).ParamsPath);
         }
-
-        // Completers run inside the engine's pipeline, so the location is asked for with a nested command.
-        private static string CurrentLocation(string path)
-        {
-            using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-            var location = shell.AddCommand("Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>().FirstOrDefault();
-            return location == null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(location.ProviderPath, path));
-        }
-
-        private static string Quote(string key) =>
-            key.Any(c => char.IsWhiteSpace(c) || "'\"`$;,(){}@#&|<>".IndexOf(c) >= 0) ? "'" + key.Replace("'", "''") + "'" : key;
 
         private static string Preview(ParamDocument document, string key)
         {

@@ -49,6 +49,40 @@ namespace AvaSdk.Core.Tests.Http
         }
 
         [Fact]
+        public async Task An_error_page_is_quoted_as_a_short_summary_of_its_text_without_markup()
+        {
+            var page = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><script>var x = 1 < 2;</script></head>\n<body><h1>Bad &amp; Gateway</h1>" +
+                string.Concat(System.Linq.Enumerable.Repeat("<p>filler</p>", 500)) + "</body></html>";
+            using var http = Http(HttpServiceRules.Kodo, 0, new Replies((404, page, true)));
+            var error = await Assert.ThrowsAsync<ServiceHttpException>(() => Attempt(http));
+            Assert.StartsWith("502 Bad Gateway Bad & Gateway filler filler", error.Error);
+            Assert.True(error.Error.Length <= 201, error.Error);
+            Assert.DoesNotContain("<", error.Error);
+            Assert.DoesNotContain("var x", error.Error);
+        }
+
+        [Theory]
+        [InlineData("OK", "the answer is not the JSON Kodo answers with: OK")]
+        [InlineData("", "the answer is empty, not the JSON Kodo answers with")]
+        [InlineData("[1, 2]", "the answer is not the JSON Kodo answers with: [1, 2]")]
+        public async Task A_success_that_is_not_the_JSON_the_service_answers_with_is_a_final_failure(string body, string error)
+        {
+            var handler = new Replies((200, body, true), (200, "{}", true));
+            using var http = Http(HttpServiceRules.Kodo, 3, handler);
+            var failure = await Assert.ThrowsAsync<ServiceHttpException>(() => Attempt(http));
+            Assert.Equal(200, failure.Status);
+            Assert.Equal(error, failure.Error);
+            Assert.Equal(1, handler.Calls);
+        }
+
+        [Fact]
+        public async Task A_plain_server_may_answer_a_success_without_JSON()
+        {
+            using var http = Http(HttpServiceRules.Plain, 0, new Replies((204, "", false)));
+            Assert.Empty(await Attempt(http));
+        }
+
+        [Fact]
         public async Task Gives_up_after_max_retry_with_the_status_error_and_request_id()
         {
             var handler = new Replies((503, "{\"error\":\"busy\"}", true), (503, "{\"error\":\"busy\"}", true), (503, "{\"error\":\"still busy\"}", true));

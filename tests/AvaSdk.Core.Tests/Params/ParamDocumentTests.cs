@@ -51,6 +51,33 @@ namespace AvaSdk.Core.Tests.Params
             Assert.Equal(JTokenType.Null, value!.Type);
         }
 
+        [Theory]
+        [InlineData("solver.rl", new[] { "Solver.LR" })]
+        [InlineData("k2.k5", new[] { "k2.k3", "k2.k4" })]
+        [InlineData("layers[1].nmae", new[] { "layers[1].name" })]
+        [InlineData("leyers", new[] { "layers" })]
+        public void Suggests_only_the_nearest_keys_in_document_order(string key, string[] expected)
+        {
+            Assert.Equal(expected, Document.ClosestKeys(ParamKeyPath.Parse(key)));
+        }
+
+        [Theory]
+        [InlineData("momentum")]
+        [InlineData("zz")]
+        [InlineData("solver.learning_rate")]
+        public void Suggests_nothing_when_no_key_is_close(string key)
+        {
+            Assert.Empty(Document.ClosestKeys(ParamKeyPath.Parse(key)));
+        }
+
+        [Fact]
+        public void Suggests_at_most_the_count_asked_for()
+        {
+            var document = new ParamDocument("params.json", JToken.Parse(@"{ ""a1"": 1, ""a2"": 2, ""a3"": 3, ""a4"": 4 }"));
+            Assert.Equal(new[] { "a1", "a2", "a3" }, document.ClosestKeys(ParamKeyPath.Parse("a5")));
+            Assert.Equal(new[] { "a1" }, document.ClosestKeys(ParamKeyPath.Parse("a5"), count: 1));
+        }
+
         [Fact]
         public void Lists_every_key_depth_first_for_completion()
         {

@@ -171,5 +171,47 @@ namespace AvaSdk.Core.Tests.Training
             Assert.Equal(500, lines.Count(l => l.Contains("writer a line")));
             Assert.Equal(500, lines.Count(l => l.Contains("writer b line")));
         }
-    }
+    
+        [Fact]
+        public void A_detected_framework_is_recorded_in_status_json_listed_and_kept_through_completion_and_resumption()
+        {
+            using var temp = new TempFolder();
+            var instance = TrainInstanceStore.Start(temp.Path, "auto", T0);
+            Assert.False(ReadJson(instance.StatusPath).ContainsKey("framework"));
+            Assert.Null(Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Framework);
+
+            TrainInstanceStore.RecordFramework(instance, TrainingFramework.Caffe);
+            Assert.Equal("caffe", (string?)ReadJson(instance.StatusPath)["framework"]);
+            Assert.Equal(TrainingFramework.Caffe, Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Framework);
+
+            TrainInstanceStore.Complete(instance, null, T0.AddMinutes(1));
+            Assert.Equal(TrainingFramework.Caffe, Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Framework);
+            var resumed = TrainInstanceStore.Start(temp.Path, "auto", T0.AddMinutes(2));
+            Assert.Equal(TrainingFramework.Caffe, resumed.Framework);
+            TrainInstanceStore.Complete(resumed, null, T0.AddMinutes(3));
+        }
+
+        [Fact]
+        public void In_a_job_of_several_nodes_each_node_records_its_detected_framework_in_its_node_record()
+        {
+            using var temp = new TempFolder();
+            TrainingFramework? Listed(int rank) => Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Nodes.Single(n => n.Rank == rank).Framework;
+            var node0 = TrainInstanceStore.Start(temp.Path, "job", T0, JobNode.Resolve(name => name == JobNode.RankVariable ? "0" : name == JobNode.SizeVariable ? "2" : null));
+            var node1 = TrainInstanceStore.Start(temp.Path, "job", T0, JobNode.Resolve(name => name == JobNode.RankVariable ? "1" : name == JobNode.SizeVariable ? "2" : null));
+
+            TrainInstanceStore.RecordFramework(node1, TrainingFramework.MXNet);
+            Assert.Equal(TrainingFramework.MXNet, Listed(1));
+            Assert.Null(Listed(0));
+            // Node 1 leaves status.json to node 0.
+            Assert.Null(Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Framework);
+
+            TrainInstanceStore.RecordFramework(node0, TrainingFramework.MXNet);
+            Assert.Equal(TrainingFramework.MXNet, Listed(0));
+            Assert.Equal(TrainingFramework.MXNet, Assert.Single(TrainInstanceStore.List(temp.Path, out _)).Framework);
+            TrainInstanceStore.MarkNodeEnd(node1, null, T0.AddMinutes(1));
+            Assert.Equal(TrainingFramework.MXNet, Listed(1));
+            node0.CloseLog();
+            node1.CloseLog();
+        }
+}
 }

@@ -49,13 +49,22 @@ def to_float(text):
     return float(text)
 
 
+# SPEC "Lines": a line ends at \r\n, \n, \r, or a run of one or more \b (backspace).
+LINE_END_RE = re.compile(rb"\r\n|\n|\r|\x08+")
+# SPEC "Lines": a line longer than this many bytes (before its line end) is not parsed.
+LONGEST_PARSED_LINE = 1024 * 1024
+
+
 def split_lines(data):
-    """Split at \\r\\n or \\n (a lone \\r is not a line break), then remove ANSI colour escapes."""
-    pieces = data.replace("\r\n", "\n").split("\n")
-    # A final "\n" ends the last line; it does not start an empty one.
-    if pieces and pieces[-1] == "":
+    """Split the log's bytes at its line ends, then decode each line and remove ANSI colour escapes.
+    A line too long to parse becomes an empty one: it is still a line, but nothing is read from it."""
+    pieces = LINE_END_RE.split(data)
+    # A final line end ends the last line; it does not start an empty one.
+    if pieces and pieces[-1] == b"":
         pieces.pop()
-    return [ANSI_RE.sub("", p) for p in pieces]
+    # The logs are ASCII; undecodable bytes (none in the fixtures) would become U+FFFD.
+    return [ANSI_RE.sub("", p.decode("utf-8", errors="replace")) if len(p) <= LONGEST_PARSED_LINE else ""
+            for p in pieces]
 
 
 def metric_measurement(name, phase):
@@ -342,8 +351,7 @@ def main(argv):
         info = fixtures[rel]
         per_iteration = info["batchSize"] * info["gpus"]  # B = batchSize x gpus
         with open(os.path.join(fixtures_dir, rel), "rb") as f:
-            # The logs are ASCII; undecodable bytes (none in the fixtures) would become U+FFFD.
-            lines = split_lines(f.read().decode("utf-8", errors="replace"))
+            lines = split_lines(f.read())
         framework = info["framework"].lower()
         if framework == "caffe":
             out = caffe_points(lines, info["samples"], per_iteration)
