@@ -28,16 +28,46 @@ Describe 'Complete-AvaTrainInstance' {
         $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $train
         Complete-AvaTrainInstance $train
         $names = @(Get-Content (Join-Path $train.RunPath 'metrics.jsonl') | ConvertFrom-Json | ForEach-Object name | Select-Object -Unique)
+        # output:loss is drawn in the panel of loss.
+        $panels = @($names | Where-Object { -not ($_ -like 'output:*' -and $_.Substring(7) -in $names) })
+        $panels.Count | Should -Be 3
         # Read by an independent PNG decoder: its size, and coloured (curve) pixels in every panel below the title band.
-        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" (Join-Path $train.RunPath 'curves.png') $names.Count 40 | ConvertFrom-Json
+        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" (Join-Path $train.RunPath 'curves.png') $panels.Count 40 | ConvertFrom-Json
         $png.width | Should -Be 1000
-        $png.height | Should -Be (40 + 300 * $names.Count)
+        $png.height | Should -Be (40 + 300 * $panels.Count)
         foreach ($count in $png.columns) { $count | Should -BeGreaterThan 100 }
 
         $plain = New-AvaTrainInstance -Id undrawn -Workspace $workspace
         $null = Invoke-AvaTraining sh -ArgumentList '-c', 'cat "$1" >&2', 'caffe', $fixture -Framework Caffe -BatchOfEpoch 100 -TrainInstance $plain
         Complete-AvaTrainInstance $plain -NoChart
         Join-Path $plain.RunPath 'curves.png' | Should -Not -Exist
+    }
+
+    It 'completes a run of extreme metrics (±1.7976931348623157e308, 1e308 beside -1e308) done, its curves drawn on clamped axes' {
+        $train = New-AvaTrainInstance -Id extreme -Workspace $workspace
+        foreach ($i in 1..50) {
+            Write-AvaMetric loss ([double]::MaxValue * (-1) * [math]::Cos($i / 5)) -Iteration $i -TrainInstance $train
+            Write-AvaMetric accuracy 1e308 -Iteration $i -TrainInstance $train
+            Write-AvaMetric accuracy -1e308 -Iteration $i -Phase Test -TrainInstance $train
+        }
+        Complete-AvaTrainInstance $train -ErrorVariable errors -WarningVariable warnings
+        $errors | Should -BeNullOrEmpty
+        $warnings | Should -BeNullOrEmpty
+        (Read-Status $train).status | Should -Be 'done'
+        $png = & python3 "$PSScriptRoot/oracles/png_columns.py" (Join-Path $train.RunPath 'curves.png') 2 40 | ConvertFrom-Json
+        foreach ($count in $png.columns) { $count | Should -BeGreaterThan 100 }
+    }
+
+    It 'completes done with a warning that carries the ErrorId when the curves cannot be drawn' {
+        $train = New-AvaTrainInstance -Id undrawable -Workspace $workspace
+        1..5 | ForEach-Object { Write-AvaMetric loss (1 / $_) -Iteration $_ -TrainInstance $train }
+        # A folder where curves.png goes: the chart cannot be written.
+        $null = New-Item -ItemType Directory (Join-Path $train.RunPath 'curves.png')
+        Complete-AvaTrainInstance $train -ErrorVariable errors -WarningVariable warnings -WarningAction SilentlyContinue
+        $errors | Should -BeNullOrEmpty
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -Match "curves of instance 'undrawable' were not drawn.*-NoChart.* \[AvaChartWriteFailed\]$"
+        (Read-Status $train).status | Should -Be 'done'
     }
 
     It 'marks an instance failed with the message' {

@@ -33,16 +33,87 @@ Describe 'Export-AvaChart' {
     It 'draws a real Caffe run as a PNG of the size asked for, with a curve in every panel' {
         $names = @($caffe.Name | Select-Object -Unique)
         $names.Count | Should -Be 4 -Because 'the cifar10 log has accuracy, loss, output:loss and lr'
-        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.png') -Title 'cifar10' -Width 900 -Height 1240
+        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.png') -Title 'cifar10' -Width 900 -Height 940
 
         $file | Should -BeOfType ([IO.FileInfo])
         $file.FullName | Should -Be (Join-Path $TestDrive 'caffe.png')
-        $png = Get-PngColumns $file.FullName -Panels 4 -Top 40
+        # output:loss is drawn in the panel of loss: three panels.
+        $png = Get-PngColumns $file.FullName -Panels 3 -Top 40
         $png.width | Should -Be 900
-        $png.height | Should -Be 1240
-        foreach ($panel in 0..3) {
-            $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel ($($names[$panel])) must show a curve across its width"
+        $png.height | Should -Be 940
+        foreach ($panel in 0..2) {
+            $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel must show a curve across its width"
         }
+    }
+
+    Context 'a small run (5 loss points from iteration 0, 3 of accuracy), drawn as an SVG' {
+        BeforeAll {
+            $metrics = @(
+                0..4 | ForEach-Object { New-Metric loss (2 / ($_ + 1)) ($_ * 10) }
+                0..2 | ForEach-Object { New-Metric accuracy (0.1 + 0.2 * $_) ($_ * 20) Test }
+            )
+            $script:small = [xml](Get-Content -Raw ($metrics | Export-AvaChart (Join-Path $TestDrive 'small.svg')).FullName)
+            # A panel's data area is the clip of its curves, the panel's first clip.
+            function Get-DataArea($panel) {
+                $rect = @($panel.clipPath)[0].rect
+                [pscustomobject]@{ Right = [double]$rect.x + [double]$rect.width; Bottom = [double]$rect.y + [double]$rect.height }
+            }
+        }
+
+        It 'has each panel''s legend beside its data area, where it covers no curve' {
+            foreach ($panel in $small.svg.svg) {
+                $legend = @($panel.rect | Where-Object stroke -eq 'black')
+                $legend.Count | Should -Be 1 -Because 'the legend is the one framed box'
+                [double]$legend[0].x | Should -BeGreaterOrEqual (Get-DataArea $panel).Right -Because "the legend of $($panel.GetAttribute('data-metric')) is right of its data area"
+            }
+        }
+
+        It 'stacks the data areas exactly one above the other, so an iteration is at the same x in every panel' {
+            $areas = @($small.svg.svg | ForEach-Object { @($_.clipPath)[0].rect })
+            $areas.Count | Should -Be 2
+            $areas.x | Select-Object -Unique | Should -HaveCount 1 -Because "the data areas start at $($areas.x)"
+            $areas.width | Select-Object -Unique | Should -HaveCount 1 -Because "the data areas are $($areas.width) wide"
+        }
+
+        It 'labels the lines of one instance without its id, of several with theirs' {
+            $small.SelectNodes('//*[local-name()="text"]').InnerText.Trim() | Should -Not -Match 'run1'
+            $small.SelectNodes('//*[local-name()="text"]').InnerText.Trim() | Should -Contain 'train'
+
+            $two = @(New-Metric loss 1 1; New-Metric loss 2 2; New-Metric loss 1 1 Train run2; New-Metric loss 2 2 Train run2)
+            $labels = ([xml](Get-Content -Raw ($two | Export-AvaChart (Join-Path $TestDrive 'two.svg')).FullName)).SelectNodes('//*[local-name()="text"]').InnerText.Trim()
+            $labels | Should -Contain 'run1 train'
+            $labels | Should -Contain 'run2 train'
+        }
+
+        It 'marks each point of a series of few points with a dot' {
+            $accuracy = $small.svg.svg | Where-Object { $_.GetAttribute('data-metric') -eq 'accuracy' }
+            @(@($accuracy.g)[0].ellipse).Count | Should -Be 3 -Because 'the data area holds a dot for each of the 3 points'
+        }
+
+        It 'starts the x axis at the first iteration, 0' {
+            foreach ($panel in $small.svg.svg) {
+                $bottom = (Get-DataArea $panel).Bottom
+                # The x axis's tick labels are the texts just under the data area.
+                $ticks = @($panel.SelectNodes('.//*[local-name()="text"]') |
+                    Where-Object { $_.transform -match 'translate\(\S+ (\S+)\)' -and [double]$Matches[1] -gt $bottom -and [double]$Matches[1] -lt $bottom + 20 } |
+                    ForEach-Object { $_.InnerText.Trim() })
+                $ticks[0] | Should -Be '0' -Because "the x axis of $($panel.GetAttribute('data-metric')) has the ticks $ticks"
+            }
+        }
+    }
+
+    It 'draws output:X in the panel of X when both came, and in a panel of its own otherwise' {
+        $metrics = foreach ($i in 1..20) { New-Metric 'output:loss' (1.1 / $i) $i; New-Metric loss (1 / $i) $i; New-Metric lr 0.01 $i }
+        $svg = [xml](Get-Content -Raw ($metrics | Export-AvaChart (Join-Path $TestDrive 'outputs.svg')).FullName)
+        @($svg.svg.svg).GetAttribute('data-metric') | Should -Be @('loss', 'lr')
+        $loss = @($svg.svg.svg)[0].SelectNodes('.//*[local-name()="text"]').InnerText.Trim()
+        $loss | Should -Contain 'train'
+        $loss | Should -Contain 'train output'
+        @(@($svg.svg.svg)[0].SelectNodes('.//*[local-name()="path"][@stroke-width="4" and @stroke-opacity]')).Count | Should -BeGreaterThan 0 -Because 'the output line is wide and half transparent, so the loss on it shows through'
+
+        $alone = 1..5 | ForEach-Object { New-Metric 'output:loss' (1 / $_) $_ }
+        $svg = [xml](Get-Content -Raw ($alone | Export-AvaChart (Join-Path $TestDrive 'alone.svg')).FullName)
+        @($svg.svg.svg).GetAttribute('data-metric') | Should -Be @('output:loss')
     }
 
     It 'takes the format from the extension, or from -Format, and says which are known' {
@@ -74,7 +145,7 @@ Describe 'Export-AvaChart' {
 
     It 'writes an HTML page that headless chromium renders with networking off into a picture that is not blank' {
         if (-not $chromium) { Set-ItResult -Skipped -Because 'chromium is not installed on this machine (apt-get install chromium); CI installs it' }
-        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.html') -Width 800 -Height 960
+        $file = $caffe | Export-AvaChart (Join-Path $TestDrive 'caffe.html') -Width 800 -Height 900
         $html = Get-Content -Raw $file.FullName
         $html | Should -Not -Match '<(script|link|img)[^>]*\b(src|href)\s*=' -Because 'the page fetches nothing'
 
@@ -83,11 +154,11 @@ Describe 'Export-AvaChart' {
         # No network at all: every host resolves to nothing and any proxy use goes to a closed port.
         $output = & $chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=$profile `
             --proxy-server=127.0.0.1:9 --host-resolver-rules='MAP * ~NOTFOUND' `
-            --window-size=800,960 --screenshot=$screenshot "file://$($file.FullName)" 2>&1
+            --window-size=800,900 --screenshot=$screenshot "file://$($file.FullName)" 2>&1
         $screenshot | Should -Exist -Because "chromium said: $output"
-        $png = Get-PngColumns $screenshot -Panels 4
+        $png = Get-PngColumns $screenshot -Panels 3
         $png.width | Should -Be 800
-        foreach ($panel in 0..3) { $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel of the page must show a curve" }
+        foreach ($panel in 0..2) { $png.columns[$panel] | Should -BeGreaterThan 300 -Because "panel $panel of the page must show a curve" }
     }
 
     It 'draws NaN and infinities as gaps, not as a failure or an empty panel' {
@@ -103,6 +174,19 @@ Describe 'Export-AvaChart' {
 
         $onlyNaN = 1..5 | ForEach-Object { New-Metric loss ([double]::NaN) $_ }
         ($onlyNaN | Export-AvaChart (Join-Path $TestDrive 'nan.svg')).Length | Should -BeGreaterThan 0
+    }
+
+    It 'draws extreme finite values (±1.7976931348623157e308, 1e308 beside -1e308) on clamped axes, not as a failure' {
+        $metrics = foreach ($i in 1..100) {
+            New-Metric max ($(if ($i -eq 50) { [double]::MaxValue } else { [math]::Sin($i / 10) })) $i
+            New-Metric min ($(if ($i -eq 50) { [double]::MinValue } else { [math]::Sin($i / 10) })) $i
+            New-Metric huge ([double]::MaxValue * [math]::Sin($i / 10)) $i
+            New-Metric both 1e308 $i Train
+            New-Metric both -1e308 $i Test
+        }
+        $file = $metrics | Export-AvaChart (Join-Path $TestDrive 'extreme.png') -Width 600 -Height 1200
+        $png = Get-PngColumns $file.FullName -Panels 4
+        foreach ($panel in 0..3) { $png.columns[$panel] | Should -BeGreaterThan 200 -Because "panel $panel draws its curves across its width" }
     }
 
     It 'draws 1,000,000 metrics streamed from a training into a file whose size does not grow with them' {
@@ -123,12 +207,15 @@ Describe 'Export-AvaChart' {
         $svg.Length | Should -BeLessThan (2 * $reference.Length) -Because "1,000,000 points are drawn as few points a pixel column: $($svg.Length) bytes, against $($reference.Length) for 10,000"
     }
 
-    It 'fails on no metrics, a panel too small, and a missing folder, and writes nothing' {
+    It 'fails on no metrics, a panel too small, a missing folder and an unwritable file, and writes nothing' {
         { @() | Export-AvaChart (Join-Path $TestDrive 'empty.png') } | Should -Throw -ErrorId 'AvaChartEmpty,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
         $three = 'a', 'b', 'c' | ForEach-Object { New-Metric $_ 1 1 }
         $tooSmall = { $three | Export-AvaChart (Join-Path $TestDrive 'small.png') -Height 300 } | Should -Throw -ErrorId 'AvaChartTooSmall,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand' -PassThru
         $tooSmall.ErrorDetails.Message | Should -Match '-Height'
         { $three | Export-AvaChart (Join-Path $TestDrive 'no/such/folder.png') } | Should -Throw -ErrorId 'AvaChartWriteFailed,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand'
+        $taken = New-Item -ItemType Directory (Join-Path $TestDrive 'taken.png')
+        $unwritable = { $three | Export-AvaChart $taken.FullName } | Should -Throw -ErrorId 'AvaChartWriteFailed,AvaSdk.PowerShell.Cmdlets.ExportAvaChartCommand' -PassThru
+        $unwritable.CategoryInfo.Category | Should -Be 'WriteError'
         Get-ChildItem $TestDrive -Filter 'empty.png' | Should -BeNullOrEmpty
         Get-ChildItem $TestDrive -Filter 'small.png' | Should -BeNullOrEmpty
     }

@@ -44,6 +44,7 @@ namespace AvaSdk.Charts
                 EmbeddedFont.Register();
                 foreach (var panel in data.Panels)
                     panels.Add(ChartPanel.Build(data, panel, options, options.Width));
+                AlignDataAreas(panels, options.Width, panelHeight);
                 var layout = new Layout(options.Width, height, titleHeight, panelHeight, options.Title);
                 bytes = format switch
                 {
@@ -56,6 +57,11 @@ namespace AvaSdk.Charts
             {
                 throw new AvaException(AvaErrors.ChartRendererUnavailable,
                     $"The chart could not be drawn: SkiaSharp's native library does not load on this platform ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}): {e.GetBaseException().Message}", path, e);
+            }
+            catch (Exception e) when (e is not AvaException)
+            {
+                // ScottPlot and SkiaSharp throw what they like (an autoscaler's InvalidOperationException): a caller gets one id.
+                throw new AvaException(AvaErrors.ChartFailed, $"The chart '{path}' could not be drawn: {e.GetType().Name}: {e.Message}", path, e);
             }
             finally
             {
@@ -72,6 +78,21 @@ namespace AvaSdk.Charts
                 throw new AvaException(AvaErrors.ChartWriteFailed, $"The chart could not be written to '{path}': {e.Message}", path, e);
             }
             return new FileInfo(path);
+        }
+
+        /// <summary>
+        /// Gives every panel the same margins left and right, the widest any needs (its y tick labels, its legend), so
+        /// that the data areas are one above the other: an iteration is at the same x in every panel.
+        /// </summary>
+        private static void AlignDataAreas(IReadOnlyList<ChartPanel> panels, int width, int panelHeight)
+        {
+            var figure = new PixelRect(0, width, panelHeight, 0);
+            using var paint = Paint.NewDisposablePaint();
+            var areas = panels.Select(p => new ScottPlot.LayoutEngines.Automatic().GetLayout(figure, p.Plot, paint).DataRect).ToList();
+            var left = areas.Max(a => a.Left);
+            var right = areas.Max(a => width - a.Right);
+            for (var i = 0; i < panels.Count; i++)
+                panels[i].Plot.Layout.Fixed(new PixelPadding(left, right, panelHeight - areas[i].Bottom, areas[i].Top));
         }
 
         private static byte[] Png(IReadOnlyList<ChartPanel> panels, Layout layout)
@@ -96,8 +117,11 @@ namespace AvaSdk.Charts
                 panels[i].Plot.Render(canvas, new PixelRect(0, layout.Width, top + layout.PanelHeight, top));
                 canvas.Restore();
             }
-            using var image = surface.Snapshot();
-            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+            // zlib's fastest level with the Sub filter only: a tenth of the default's time (about 20 ms against 200 for
+            // curves.png of 1000×940), for a file about a third larger.
+            using var pixels = surface.PeekPixels();
+            using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, 1))
+                ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG.");
             return png.ToArray();
         }
 

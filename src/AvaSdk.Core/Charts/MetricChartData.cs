@@ -6,13 +6,19 @@ namespace AvaSdk.Charts
 {
     /// <summary>
     /// The metrics a chart is drawn from, grouped as it draws them: one panel per metric name (in the order the names first
-    /// came), one series per instance, phase and node within it. Only numbers are kept, about 24 bytes a metric.
+    /// came), one series per instance, phase and node within it. A Caffe train net output (output:loss) is drawn in the
+    /// panel of the metric it is part of (loss) when both came, as a series of its own. Only numbers are kept, about 24
+    /// bytes a metric.
     /// </summary>
     internal sealed class MetricChartData
     {
+        private const string NetOutputPrefix = Parsing.CaffeLogParser.TrainOutputPrefix;
+
+        // By metric name: output:X and X name the same panel once both came.
         private readonly Dictionary<string, Panel> panels = new Dictionary<string, Panel>(StringComparer.Ordinal);
         private readonly List<Panel> order = new List<Panel>();
         private readonly Dictionary<SeriesKey, int> seriesIndexes = new Dictionary<SeriesKey, int>();
+        private readonly HashSet<string?> instances = new HashSet<string?>();
 
         public long Count { get; private set; }
 
@@ -21,19 +27,39 @@ namespace AvaSdk.Charts
         /// <summary>The series in the order they first came, across panels: a series keeps its colour in every panel.</summary>
         public int SeriesIndex(SeriesKey key) => seriesIndexes[key];
 
+        /// <summary>A series' legend: the instance's id only when there are several to tell apart.</summary>
+        public string Label(SeriesKey key) => key.Label(withInstance: instances.Count > 1);
+
         public void Add(Metric metric)
         {
-            if (!panels.TryGetValue(metric.Name, out var panel))
-            {
-                panel = new Panel(metric.Name);
-                panels.Add(metric.Name, panel);
-                order.Add(panel);
-            }
-            var key = new SeriesKey(metric.TrainInstanceId, metric.Phase, metric.Node);
+            var netOutput = metric.Name.StartsWith(NetOutputPrefix, StringComparison.Ordinal);
+            var panel = PanelOf(metric.Name, netOutput);
+            var key = new SeriesKey(metric.TrainInstanceId, metric.Phase, metric.Node, netOutput);
             if (!seriesIndexes.ContainsKey(key))
                 seriesIndexes.Add(key, seriesIndexes.Count);
+            instances.Add(metric.TrainInstanceId);
             panel.Add(key, metric);
             Count++;
+        }
+
+        private Panel PanelOf(string name, bool netOutput)
+        {
+            if (panels.TryGetValue(name, out var panel))
+                return panel;
+            var partner = netOutput ? name.Substring(NetOutputPrefix.Length) : NetOutputPrefix + name;
+            if (panels.TryGetValue(partner, out panel))
+            {
+                // The panel of output:X, which came first, is X's: it takes X's name.
+                if (!netOutput)
+                    panel.Name = name;
+            }
+            else
+            {
+                panel = new Panel(name);
+                order.Add(panel);
+            }
+            panels.Add(name, panel);
+            return panel;
         }
 
         public sealed class Panel
@@ -46,7 +72,7 @@ namespace AvaSdk.Charts
                 Name = name;
             }
 
-            public string Name { get; }
+            public string Name { get; internal set; }
 
             /// <summary>True when every point has an iteration, so x is the iteration; otherwise x is the time for all of them.</summary>
             public bool ByIteration { get; private set; } = true;
@@ -115,17 +141,17 @@ namespace AvaSdk.Charts
         }
     }
 
-    /// <summary>What tells one line from another in a panel.</summary>
-    internal readonly record struct SeriesKey(string? TrainInstanceId, MetricPhase Phase, int? Node)
+    /// <summary>What tells one line from another in a panel; <paramref name="NetOutput"/> marks a Caffe train net output.</summary>
+    internal readonly record struct SeriesKey(string? TrainInstanceId, MetricPhase Phase, int? Node, bool NetOutput = false)
     {
-        public string Label
+        public string Label(bool withInstance)
         {
-            get
-            {
-                var phase = Phase.ToString().ToLowerInvariant();
-                var label = TrainInstanceId is null ? phase : $"{TrainInstanceId} {phase}";
-                return Node is int node ? $"{label} node {node}" : label;
-            }
+            var label = Phase.ToString().ToLowerInvariant();
+            if (NetOutput)
+                label += " output";
+            if (withInstance && TrainInstanceId != null)
+                label = $"{TrainInstanceId} {label}";
+            return Node is int node ? $"{label} node {node}" : label;
         }
     }
 }

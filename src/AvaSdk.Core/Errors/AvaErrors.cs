@@ -113,6 +113,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError ChartFormatUnknown = new AvaError("AvaChartFormatUnknown", AvaErrorKind.InvalidArgument, "the file's extension is not .png, .svg, .html or .htm and -Format was not given");
         public static readonly AvaError ChartTooSmall = new AvaError("AvaChartTooSmall", AvaErrorKind.InvalidArgument, "-Height leaves a panel less than 120 pixels (one panel per metric name)");
         public static readonly AvaError ChartWriteFailed = new AvaError("AvaChartWriteFailed", AvaErrorKind.WriteError, "the chart file could not be written: a missing folder, no permission, a full disk");
+        public static readonly AvaError ChartFailed = new AvaError("AvaChartFailed", AvaErrorKind.NotSpecified, "the drawing library failed on these metrics, a fault of AvaSdk's (please report it with the metrics); no file is written");
         public static readonly AvaError ChartRendererUnavailable = new AvaError("AvaChartRendererUnavailable", AvaErrorKind.NotSpecified, "SkiaSharp's native library, which draws the charts, does not load on this platform");
 
         /// <summary>Every error, in the order above.</summary>

@@ -91,7 +91,8 @@ namespace AvaSdk.PowerShell.Cmdlets
         protected override string? Hint(AvaError error, object? target) =>
             error == AvaErrors.TrainInstanceCompleted ? Hints.StartOrResume(target) :
             error == AvaErrors.PlatformUnreachable ? Hints.RetryCompletion :
-            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand : null;
+            error == AvaErrors.UploadFailed ? Hints.SendArchiveByHand :
+            error == AvaErrors.ChartWriteFailed || error == AvaErrors.ChartFailed || error == AvaErrors.ChartRendererUnavailable ? "-NoChart leaves the chart out." : null;
 
         protected override void StopProcessing()
         {

@@ -89,6 +89,7 @@ namespace AvaSdk.PowerShell.Cmdlets
             : error == AvaErrors.ChartFormatUnknown ? "Give -Format Png, Svg or Html, or a -Path ending in .png, .svg or .html."
             : error == AvaErrors.ChartTooSmall ? "Give a larger -Height, leave it out (300 pixels a panel), or draw fewer metrics (Where-Object Name -in ...)."
             : error == AvaErrors.ChartWriteFailed ? "Check that the folder of -Path exists and can be written."
+            : error == AvaErrors.ChartFailed ? "Please report it with the metrics that were piped (Export-Csv keeps them)."
             : error == AvaErrors.ChartRendererUnavailable ? "Charts are drawn on Linux (x64, arm64), macOS and Windows (x64)."
             : null;
     }

@@ -114,8 +114,12 @@ namespace AvaSdk.PowerShell.Infrastructure
         /// <summary>Keeps a warning of core work in progress for <see cref="RunCore{T}"/> to write once it has returned.</summary>
         internal void HoldWarning(string message) => heldWarnings.Enqueue(message);
 
-        /// <summary>A warning the core raised about <paramref name="error"/>, with this cmdlet's hint.</summary>
-        internal string WithHint(string message, AvaError? error) => error != null && Hint(error, null) is string hint ? $"{message} {hint}" : message;
+        /// <summary>
+        /// A warning the core raised about <paramref name="error"/>, with this cmdlet's hint and the error's id last: a
+        /// warning has no ErrorId of its own, and the id is what a script or a search can go by.
+        /// </summary>
+        internal string WithHint(string message, AvaError? error) =>
+            error == null ? message : Hint(error, null) is string hint ? $"{message} {hint} [{error.Id}]" : $"{message} [{error.Id}]";
 
         private static ErrorCategory ToCategory(AvaErrorKind kind) => kind switch
         {

@@ -40,7 +40,7 @@ namespace AvaSdk.Core.Tests.Charts
 
             Assert.Equal(new[] { "loss", "lr", "accuracy" }, data.Panels.Select(p => p.Name));
             var loss = data.Panels[0];
-            Assert.Equal(new[] { "run1 train", "run1 test", "run2 train", "run1 train node 0", "run1 train node 1" }, loss.Series.Select(s => s.Key.Label));
+            Assert.Equal(new[] { "run1 train", "run1 test", "run2 train", "run1 train node 0", "run1 train node 1" }, loss.Series.Select(s => data.Label(s.Key)));
             Assert.Equal(2, loss.Series[0].Count);
             Assert.True(loss.ByIteration);
             Assert.False(data.Panels[2].ByIteration);
