@@ -522,7 +522,7 @@ namespace AvaSdk.Running
         {
             var formats = options.Parser.Formats;
             var tried = formats.Count > 1 ? string.Join(", ", formats.Take(formats.Count - 1)) + " and " + formats[^1] : string.Join(string.Empty, formats);
-            var problem = $"No metric was recognised in the log ({AvaErrors.NoMetricsRecognised.Id}): its {lines} line(s) were read as {tried}.";
+            var problem = $"No metric was recognised in the log: its {lines} line(s) were read as {tried}.";
             log.Warning("{Problem:l}", problem);
             Emit(TrainingOutput.Warning(problem, AvaErrors.NoMetricsRecognised));
         }
@@ -545,7 +545,7 @@ namespace AvaSdk.Running
             {
                 longLineWarned = true;
                 var problem = $"A line of the training log is longer than {LineSplitter.LongestLine} bytes (1 MiB): it is kept in {LogFile} as it arrives, " +
-                    $"in pieces the other stream's lines may come between, but it is not parsed; so is any other such line of this run ({AvaErrors.LogLineTooLong.Id}).";
+                    $"in pieces the other stream's lines may come between, but it is not parsed; so is any other such line of this run.";
                 log.Warning("{Problem:l}", problem);
                 Emit(TrainingOutput.Warning(problem, AvaErrors.LogLineTooLong));
             }
