@@ -3,7 +3,10 @@
 function Start-ChildPwsh {
     <# Runs a script file in a child pwsh of this installation (under 'dotnet pwsh', pwsh.dll is dotnet's argument); its output is redirected. #>
     param([Parameter(Mandatory)] [string] $Script)
-    $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    # Through env, which execs pwsh in place (same pid) with SIGINT at its default: a test run started as a background
+    # job inherits SIGINT ignored, .NET keeps an ignored SIGINT ignored, and a spec that sends it would then wait in vain.
+    $info = [Diagnostics.ProcessStartInfo]::new('env')
+    foreach ($argument in '--default-signal=INT', [Environment]::ProcessPath) { $info.ArgumentList.Add($argument) }
     if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
     foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $Script) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardOutput = $true
