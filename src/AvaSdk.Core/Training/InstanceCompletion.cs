@@ -145,8 +145,9 @@ namespace AvaSdk.Training
         }
 
         /// <summary>
-        /// Waits, with progress, until every node of the job has recorded its end, or <paramref name="bound"/> is out.
-        /// Returns null when every node is done, else what went wrong (the failed nodes, the ones that never ended).
+        /// Waits, with progress, until every node of the job has recorded its end or is known to be dead (its owner gone
+        /// from this host, or its heartbeat expired elsewhere), or <paramref name="bound"/> is out.
+        /// Returns null when every node is done, else what went wrong (the failed nodes, the dead ones, the ones that never ended).
         /// </summary>
         private static string? WaitForNodes(TrainInstance instance, TimeSpan bound, IWorkObserver observer, CancellationToken stopping)
         {
@@ -156,12 +157,14 @@ namespace AvaSdk.Training
             var since = NodeRecord.TryRead(instance.Folder.NodeRecord(instance.Node))?.StartTime ?? instance.StartTime;
             // A node that failed before node 0 started again (its failure may be why node 0 did) is reported as failed, not waited for.
             bool Ended(NodeRecord? node) => node?.EndTime is DateTimeOffset end && (end >= since || node.Status == TrainInstanceStatus.Failed);
+            string? DeadOwner(int rank) => rank == instance.Node ? null : InstanceOwnership.DeadOwner(RunFolder.Of(instance.RunPath, rank));
             System.Collections.Generic.IReadOnlyList<NodeRecord> nodes;
             while (true)
             {
                 nodes = NodeRecord.ReadAll(instance.Folder.Nodes);
                 var ended = nodes.Count(n => Ended(n) && n.Rank < instance.NodeCount);
-                if (ended >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
+                var settled = ended + Enumerable.Range(0, instance.NodeCount).Count(rank => !Ended(nodes.FirstOrDefault(n => n.Rank == rank)) && DeadOwner(rank) != null);
+                if (settled >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
                     break;
                 observer.Progress(Activity, $"{ended} of {instance.NodeCount} nodes have ended", ended * 100 / instance.NodeCount);
                 stopping.WaitHandle.WaitOne(PollInterval);
@@ -171,10 +174,15 @@ namespace AvaSdk.Training
             for (var rank = 0; rank < instance.NodeCount; rank++)
             {
                 var record = nodes.FirstOrDefault(n => n.Rank == rank);
-                if (!Ended(record))
+                if (Ended(record))
+                {
+                    if (record!.Status == TrainInstanceStatus.Failed && rank != instance.Node)
+                        problems.Add($"node {rank} failed: {record.ErrorMessage}");
+                }
+                else if (DeadOwner(rank) is string dead)
+                    problems.Add($"node {rank} died without recording its end: its {dead} is gone");
+                else
                     problems.Add($"node {rank} did not record its end within {bound.TotalSeconds:0} s");
-                else if (record!.Status == TrainInstanceStatus.Failed && rank != instance.Node)
-                    problems.Add($"node {rank} failed: {record.ErrorMessage}");
             }
             return problems.Count == 0 ? null : string.Join("; ", problems);
         }
