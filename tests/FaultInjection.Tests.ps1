@@ -161,3 +161,49 @@ Describe 'A transfer killed with -9' {
         Get-ChildItem $folder -Force | Where-Object Name -notlike 'command-*' | ForEach-Object Name | Should -Be "data-$round.rec" -Because 'no partial file is left'
     }
 }
+
+Describe 'A node of a multi-node job killed with -9' {
+    BeforeAll {
+        $script:savedJob = @{}
+        foreach ($name in 'AVA_WORKSPACE', 'AVA_METRICS_URL', 'JOB_NAME', 'AVA_NODE', 'AVA_NUM_NODES', 'AVA_NODE_WAIT_SEC') { $savedJob[$name] = [Environment]::GetEnvironmentVariable($name) }
+        # One node of a 3-node job in a pwsh of its own: it trains (the trainer records its pid) and completes its part.
+        function Start-Node([string] $Workspace, [int] $Rank, [string] $Trainer, [string] $PidFile) {
+            $script = Join-Path $Workspace "node-$Rank-$([guid]::NewGuid()).ps1"
+            Set-Content $script ("`$env:AVA_WORKSPACE = '$Workspace'; `$env:JOB_NAME = 'atnet-training-dead0-job'; `$env:AVA_NUM_NODES = '3'; `$env:AVA_NODE = '$Rank'; " +
+                "`$env:AVA_NODE_WAIT_SEC = '120'; `$env:AVA_METRICS_URL = `$null; Import-Module '$manifestPath'; " +
+                "`$train = New-AvaTrainInstance -WarningAction SilentlyContinue; 'ID=' + `$train.Id; " +
+                "`$null = Invoke-AvaTraining sh -ArgumentList '-c', '$Trainer', 'node', '$PidFile' -Framework Caffe -TrainInstance `$train -WarningAction SilentlyContinue; " +
+                "Complete-AvaTrainInstance `$train -NoChart -WarningAction SilentlyContinue")
+            Start-ChildPwsh $script
+        }
+    }
+    AfterAll { foreach ($name in $savedJob.Keys) { [Environment]::SetEnvironmentVariable($name, $savedJob[$name]) } }
+
+    It 'rank 0 killed and started again rejoins the instance ranks 1 and 2 finished, which it completes: one instance, done' {
+        $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive 'dead-rank-0')).FullName
+        $pidFile = Join-Path $workspace 'trainer.pid'
+        $short = 'echo "Iteration 1, loss = 1"; echo "Iteration 2, loss = 0.5"'
+        $long = 'echo $$ > "$1"; echo "Iteration 1, loss = 1"; exec sleep 600'
+        $rank0 = Start-Node $workspace 0 $long $pidFile
+        Wait-Until { Test-Path $pidFile } | Should -BeTrue -Because 'rank 0''s trainer starts'
+        $others = 1, 2 | ForEach-Object { Start-Node $workspace $_ $short (Join-Path $workspace "unused-$_.pid") }
+        foreach ($other in $others) { $other.WaitForExit(300000) | Should -BeTrue }
+        Stop-Process -Id $rank0.Id -Force
+        $rank0.WaitForExit()
+        Stop-Process -Id ([int](Get-Content $pidFile)) -Force -ErrorAction Ignore
+
+        $abandoned = @(Get-AvaTrainInstance -Workspace $workspace | Where-Object { $_.Status -eq 'Running' -and -not $_.OwnerAlive })
+        $abandoned | Should -HaveCount 1 -Because 'the ranks that finished left the instance running, and no process owns it'
+        $first = $abandoned[0].Id
+
+        $restarted = Start-Node $workspace 0 $short (Join-Path $workspace 'unused-0.pid')
+        $restarted.WaitForExit(300000) | Should -BeTrue
+        $output = $restarted.Output.Result + $restarted.Errors.Result
+        $output | Should -Match "ID=$first"
+        $instances = @(Get-AvaTrainInstance -Workspace $workspace)
+        $instances.Id | Should -Be @($first) -Because 'a job is never forked in two'
+        $instances[0].Status | Should -Be 'Done'
+        $instances[0].OwnerAlive | Should -BeFalse
+        (Get-Content (Join-Path $workspace 'run/.jobs/*.json') -Raw | ConvertFrom-Json).id | Should -Be $first
+    }
+}

@@ -51,6 +51,18 @@ Describe 'Get-AvaTrainInstance' {
         (Get-AvaTrainInstance -Workspace $workspace).Status | Should -Be 'Failed'
     }
 
+    It 'tells whether a live process owns each instance, so that abandoned runs can be found; Status stays status.json''s' {
+        $mine = New-AvaTrainInstance -Id mine -Workspace $workspace
+        $abandoned = New-AvaTrainInstance -Id abandoned -Workspace $workspace
+        # Its owner is a process that is gone: what a killed run leaves behind.
+        Set-Content (Join-Path $abandoned.RunPath 'owner.json') (@{ host = [Environment]::MachineName; bootId = (Get-Content /proc/sys/kernel/random/boot_id); pid = 999999999; processStart = '1'; heartbeat = [DateTimeOffset]::UtcNow.ToString('o') } | ConvertTo-Json -Compress)
+        (Get-AvaTrainInstance mine -Workspace $workspace).OwnerAlive | Should -BeTrue
+        $found = @(Get-AvaTrainInstance -Workspace $workspace | Where-Object { $_.Status -eq 'Running' -and -not $_.OwnerAlive })
+        $found.Id | Should -Be @('abandoned')
+        Complete-AvaTrainInstance $mine
+        (Get-AvaTrainInstance mine -Workspace $workspace).OwnerAlive | Should -BeFalse
+    }
+
     It 'reports an id that is not there as AvaTrainInstanceNotFound, and still lists the others' {
         New-AvaTrainInstance -Id here -Workspace $workspace | Out-Null
         $found = Get-AvaTrainInstance here, gone -Workspace $workspace -ErrorVariable errors -ErrorAction SilentlyContinue

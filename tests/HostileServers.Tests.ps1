@@ -4,11 +4,27 @@ BeforeAll {
     Import-Module "$PSScriptRoot/helpers/TestKodo.psm1" -Force
     $script:server = Start-TestKodo -Folder (Join-Path $TestDrive 'server')
     $script:saved = @{}
-    foreach ($name in 'AVA_WORKSPACE', 'AVA_METRICS_URL', 'AVA_UP_HOST', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_RETRY_AFTER_MAX_SEC', 'AVA_HTTP_TIMEOUT_SEC') {
+    foreach ($name in 'AVA_WORKSPACE', 'AVA_METRICS_URL', 'AVA_UP_HOST', 'AVA_ACCESS_KEY', 'AVA_SECRET_KEY', 'AVA_BUCKET', 'AVA_RETRY_AFTER_MAX_SEC', 'AVA_HTTP_TIMEOUT_SEC', 'AVA_DELIVERY_WAIT_SEC') {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }
     $script:to = @{ Bucket = 'models'; UploadHost = $server.Url; Credential = $server.Credential }
+    # A server of tests/oracles, started with its arguments: it prints its URL, and stops when its stdin closes.
+    function Start-Oracle([string] $Name, [string[]] $Arguments) {
+        $info = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        foreach ($argument in @("$PSScriptRoot/oracles/$Name") + $Arguments) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardInput = $true
+        $oracle = [System.Diagnostics.Process]::Start($info)
+        $first = $oracle.StandardOutput.ReadLineAsync()
+        if (-not $first.Wait(20000) -or $first.Result -notmatch '^listening (http://\S+)$') { throw "$Name did not start: '$($first.Result)'" }
+        $oracle | Add-Member -NotePropertyName Url -NotePropertyValue $Matches[1] -PassThru
+    }
+    function Stop-Oracle($Oracle) {
+        if (-not $Oracle) { return }
+        $Oracle.StandardInput.Close()
+        if (-not $Oracle.WaitForExit(10000)) { $Oracle.Kill() }
+    }
 }
 AfterAll {
     Stop-TestKodo $server
@@ -133,5 +149,68 @@ Describe 'A download that stops arriving' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
         (Get-FileHash $received.FullName).Hash | Should -Be (Get-FileHash $file.FullName).Hash
         (Get-TestKodoStats $server).requests.download | Should -Be 2
+    }
+}
+
+Describe 'A metrics endpoint that accepts connections and never answers' {
+    BeforeAll {
+        # slow_proxy.py answering after an hour: it takes the request and says nothing.
+        $script:silent = Start-Oracle slow_proxy.py 'http://127.0.0.1:9', '3600000'
+    }
+    AfterAll { Stop-Oracle $silent }
+    BeforeEach {
+        Reset-TestKodo $server
+        $script:workspace = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $workspace | Out-Null
+        $env:AVA_METRICS_URL = "$($silent.Url)/write?db=silent"
+    }
+    AfterEach { $env:AVA_METRICS_URL = $null; $env:AVA_DELIVERY_WAIT_SEC = $null }
+
+    It 'holds Invoke-AvaTraining at most 10 s after a 1-second trainer ends: the rest is spooled with a warning' {
+        $train = New-AvaTrainInstance -Id silent -Workspace $workspace
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $metrics = Invoke-AvaTraining sh -ArgumentList '-c', 'echo "Iteration 1, loss = 1"; sleep 1; echo "Iteration 2, loss = 0.5"' -Framework Caffe -TrainInstance $train -WarningVariable warnings -WarningAction SilentlyContinue
+        # A bound, not a timing: 10 s after the trainer, on a loaded machine. Five unanswered posts took 156-168 s.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        $metrics.Count | Should -Be 2
+        $warnings.Message | Should -Match 'did not take them within 10 s of the training''s end\); they are kept in .*metrics-spool\.lp'
+        @(Get-Content (Join-Path $train.RunPath 'metrics-spool.lp')).Count | Should -Be 2
+    }
+
+    It 'bounds Complete-AvaTrainInstance''s delivery by AVA_DELIVERY_WAIT_SEC; -Retry sends what stays owed once an endpoint answers' {
+        (Get-AvaConfig DeliveryWaitSec -Workspace $workspace) | ForEach-Object { $_.Value, $_.Source } | Should -Be @('60', 'default')
+        $train = New-AvaTrainInstance -Id owed -Workspace $workspace
+        Set-Content (Join-Path $train.RunPath 'metrics-spool.lp') 'loss,phase=train value=1 1', 'loss,phase=train value=0.5 2'
+        $env:AVA_DELIVERY_WAIT_SEC = '3'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        Complete-AvaTrainInstance $train -NoChart -WarningVariable warnings -WarningAction SilentlyContinue
+        # A bound, not a timing: 3 s of delivery on a loaded machine. Five unanswered posts took over 150 s.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        (Get-AvaTrainInstance -Id owed -Workspace $workspace).Status | Should -Be 'Done'
+        $warnings.Message | Should -Match '2 metric point\(s\) of instance ''owed'' could not be delivered \(the metrics endpoint did not take them within 3 s, \$AVA_DELIVERY_WAIT_SEC\); they stay owed'
+        $warnings.Message | Should -Match 'Complete-AvaTrainInstance -Retry sends what is kept once the platform or the metrics endpoint answers'
+        @(Get-Content (Join-Path $train.RunPath 'metrics-spool.lp')).Count | Should -Be 2
+
+        $env:AVA_METRICS_URL = "$($server.Url)/v1/report/trainings/owed/metric"
+        Complete-AvaTrainInstance -Retry -Workspace $workspace -WarningVariable retried -WarningAction SilentlyContinue
+        $retried | Should -BeNullOrEmpty
+        Join-Path $train.RunPath 'metrics-spool.lp' | Should -Not -Exist
+        @((Get-TestProbe $server -Id owed).lines).Count | Should -Be 2
+    }
+}
+
+Describe 'A body trickled at 1 byte a second' {
+    BeforeAll { $script:trickle = Start-Oracle trickle_server.py '200', '1000' }
+    AfterAll { Stop-Oracle $trickle }
+
+    It 'fails each attempt once it is slower than 1 KiB/s for -TimeoutSec, and says so' {
+        $workspace = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $received = Receive-AvaFile "$($trickle.Url)/slow.bin" (Join-Path $workspace 'out/') -TimeoutSec 3 -MaxRetry 1 -ErrorVariable errors -ErrorAction SilentlyContinue
+        # A bound, not a timing: two attempts of 3 s. The whole body trickles in over 200 s when every byte resets the clock.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        $received | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AvaDownloadFailed,*'
+        $errors[0].Exception.Message | Should -Match 'slower than 1 KiB/s for 3 s'
     }
 }

@@ -210,6 +210,21 @@ Complete-AvaTrainInstance `$t -WarningAction SilentlyContinue
         (Get-Content $again.StatusPath -Raw | ConvertFrom-Json).errorMessage | Should -Be 'node 1 failed: lost node 0'
     }
 
+    It 'reports a node whose process is gone as failed at once, without waiting out AVA_NODE_WAIT_SEC' {
+        $env:AVA_NODE_WAIT_SEC = '120'
+        $leader = New-AvaTrainInstance -Node 0
+        $script = Join-Path $TestDrive 'node1-dies.ps1'
+        # Killed, so the end of its session records no end for it either.
+        "`$env:AVA_WORKSPACE = '$workspace'; `$env:JOB_NAME = '$env:JOB_NAME'; `$env:AVA_NUM_NODES = '2'; Import-Module '$((Resolve-Path "$PSScriptRoot/../AvaSdk.psd1").Path)'; (New-AvaTrainInstance -Node 1).Id; Stop-Process -Id `$PID -Force" | Set-Content $script
+        (Invoke-ChildScript $script | Select-Object -Last 1).Trim() | Should -Be $leader.Id
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        Complete-AvaTrainInstance $leader -WarningVariable warnings -WarningAction SilentlyContinue
+        # A bound, not a timing: the node's death is known at once; waiting for it took the whole 120 s.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        $warnings.Message -join "`n" | Should -Match 'node 1 died without recording its end: its process \d+ on host'
+        (Get-Content $leader.StatusPath -Raw | ConvertFrom-Json).status | Should -Be 'failed'
+    }
+
     It 'does not count the ends an earlier attempt of a resumed instance recorded' {
         $leader = New-AvaTrainInstance -Id resumed -Node 0
         $other = New-AvaTrainInstance -Id resumed -Node 1

@@ -63,7 +63,7 @@ namespace AvaSdk.Errors
         public static readonly AvaError TrainInstanceBusy = new AvaError("AvaTrainInstanceBusy", AvaErrorKind.ResourceBusy, "another live process (or another run in this one) owns the instance");
 
         // Platform
-        public static readonly AvaError PlatformUnreachable = new AvaError("AvaPlatformUnreachable", AvaErrorKind.ConnectionError, "the AVA API or probe could not be reached after the retries; what was to be sent is kept for the next command");
+        public static readonly AvaError PlatformUnreachable = new AvaError("AvaPlatformUnreachable", AvaErrorKind.ConnectionError, "the AVA API, the probe or the metrics endpoint could not be reached after the retries (or in the time given); what was to be sent is kept for the next command");
         public static readonly AvaError PlatformRequestFailed = new AvaError("AvaPlatformRequestFailed", AvaErrorKind.InvalidOperation, "the AVA API refused the request");
         public static readonly AvaError PlatformReplyInvalid = new AvaError("AvaPlatformReplyInvalid", AvaErrorKind.InvalidData, "the AVA API answered something that is not what its protocol says");
         public static readonly AvaError PlatformInstanceUncertain = new AvaError("AvaPlatformInstanceUncertain", AvaErrorKind.ConnectionError, "the create may have reached the platform without its answer reaching us; an instance may exist, so it is not repeated");

@@ -17,8 +17,9 @@ namespace AvaSdk.Http
         public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
         /// <summary>
-        /// Per attempt: connecting, and any stretch without a byte moving either way (a server that stops sending mid-body,
-        /// or never answers). Not a deadline for the whole transfer, which would fail large files.
+        /// Per attempt: connecting, and any stretch this long in which less than <see cref="HttpAttempt.MinBytesPerSecond"/> a
+        /// second moved either way (a server that stops sending mid-body, never answers, or trickles). Not a deadline for
+        /// the whole transfer, which would fail large files.
         /// </summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
 

@@ -56,7 +56,8 @@ namespace AvaSdk.Http
         /// <summary>
         /// Runs <paramref name="attempt"/> until it succeeds or fails for good. An attempt signals a failure worth another try
         /// by throwing <see cref="TransientHttpException"/> (see <see cref="EnsureSuccessAsync"/>), HttpRequestException or
-        /// IOException; it calls <see cref="HttpAttempt.Touch"/> whenever bytes move, so only a silent stretch times it out.
+        /// IOException; it calls <see cref="HttpAttempt.Touch"/> whenever bytes move, so only a silent or trickling stretch
+        /// (see <see cref="HttpAttempt.MinBytesPerSecond"/>) times it out.
         /// </summary>
         /// <param name="idempotent">False for a request that must not happen twice (creating an instance): it is retried only
         /// when it was never sent (the name did not resolve, the connection or the TLS handshake failed).</param>
@@ -91,7 +92,7 @@ namespace AvaSdk.Http
                 }
                 catch (OperationCanceledException) when (bounded.TimedOut && !token.IsCancellationRequested)
                 {
-                    throw new TransientHttpException(0, null, $"nothing arrived or left for {Settings.Timeout.TotalSeconds:0.###} s", null, null);
+                    throw new TransientHttpException(0, null, $"slower than {HttpAttempt.MinBytesPerSecond / 1024} KiB/s for {Settings.Timeout.TotalSeconds:0.###} s (nothing, or a trickle, arrived or left)", null, null);
                 }
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -203,35 +204,48 @@ namespace AvaSdk.Http
     }
 
     /// <summary>
-    /// One attempt's bounds: cancelled by the caller, or when nothing has moved for the timeout. Whoever moves bytes calls
-    /// <see cref="Touch"/>, so a slow but live transfer never times out.
+    /// One attempt's bounds: cancelled by the caller, or when fewer than <see cref="MinBytesPerSecond"/> a second have
+    /// moved over a whole window of the timeout (nothing at all, or a trickle). Whoever moves bytes calls
+    /// <see cref="Touch"/>, so a slow but live transfer never times out, and a trickle cannot hold it for good.
     /// </summary>
     public sealed class HttpAttempt : IDisposable
     {
-        private readonly CancellationTokenSource idleTimer;
-        private readonly CancellationTokenSource bound;
-        private readonly TimeSpan idle;
-        private readonly CancellationToken caller;
+        /// <summary>The slowest a transfer may go, on average over a window of the timeout, and still be alive.</summary>
+        public const int MinBytesPerSecond = 1024;
 
-        internal HttpAttempt(CancellationToken caller, TimeSpan idle, TimeProvider time)
+        private readonly CancellationTokenSource slowTimer;
+        private readonly CancellationTokenSource bound;
+        private readonly TimeSpan window;
+        private readonly long bytesPerWindow;
+        private readonly CancellationToken caller;
+        private long movedInWindow;
+
+        internal HttpAttempt(CancellationToken caller, TimeSpan window, TimeProvider time)
         {
             this.caller = caller;
-            this.idle = idle;
-            idleTimer = new CancellationTokenSource(idle, time);
-            bound = CancellationTokenSource.CreateLinkedTokenSource(caller, idleTimer.Token);
+            this.window = window;
+            bytesPerWindow = (long)Math.Ceiling(MinBytesPerSecond * window.TotalSeconds);
+            slowTimer = new CancellationTokenSource(window, time);
+            bound = CancellationTokenSource.CreateLinkedTokenSource(caller, slowTimer.Token);
         }
 
         public CancellationToken Token => bound.Token;
 
-        internal bool TimedOut => idleTimer.IsCancellationRequested && !caller.IsCancellationRequested;
+        internal bool TimedOut => slowTimer.IsCancellationRequested && !caller.IsCancellationRequested;
 
-        /// <summary>Bytes moved: the idle clock starts again.</summary>
-        public void Touch()
+        /// <summary>
+        /// <paramref name="bytes"/> moved: once a window's worth has (<see cref="MinBytesPerSecond"/> × the timeout), the
+        /// window starts again.
+        /// </summary>
+        public void Touch(long bytes)
         {
+            if (Interlocked.Add(ref movedInWindow, bytes) < bytesPerWindow)
+                return;
+            Interlocked.Exchange(ref movedInWindow, 0);
             try
             {
-                if (!idleTimer.IsCancellationRequested)
-                    idleTimer.CancelAfter(idle);
+                if (!slowTimer.IsCancellationRequested)
+                    slowTimer.CancelAfter(window);
             }
             catch (ObjectDisposedException)
             {
@@ -242,7 +256,7 @@ namespace AvaSdk.Http
         public void Dispose()
         {
             bound.Dispose();
-            idleTimer.Dispose();
+            slowTimer.Dispose();
         }
     }
 

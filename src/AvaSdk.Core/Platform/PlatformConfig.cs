@@ -17,6 +17,7 @@ namespace AvaSdk.Platform
     public sealed class PlatformConfig
     {
         public const string ApiHostVariable = "AVA_API_HOST";
+        public const string DeliveryWaitVariable = "AVA_DELIVERY_WAIT_SEC";
         public const string TrainingNameVariable = "AVA_TRAINING_NAME";
         public const string JobNameVariable = "JOB_NAME";
         public const string MetricsPathFormat = "/v1/report/trainings/{0}/metric";
@@ -37,8 +38,9 @@ namespace AvaSdk.Platform
             new Definition("BucketDomain", "AVA_BUCKET_DOMAIN", null, null, Secrecy.None, "the download domain of qiniu:// URLs"),
             new Definition("ResumeFolder", Storage.KodoSettings.ResumeFolderVariable, null, null, Secrecy.None, "where upload resume records are kept; unset means beside each file"),
             new Definition("TrainInstanceId", Training.TrainInstanceId.EnvironmentVariable, null, null, Secrecy.None, "the id a new instance takes when none is given"),
-            new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go without a byte moving (connect and idle)"),
+            new Definition("HttpTimeoutSec", "AVA_HTTP_TIMEOUT_SEC", null, null, Secrecy.None, "seconds an HTTP attempt may go slower than 1 KiB/s (connecting, waiting for an answer, a trickle)"),
             new Definition("NodeWaitSec", "AVA_NODE_WAIT_SEC", null, null, Secrecy.None, "seconds a node waits for the job's instance to be created, and node 0 for every node's end"),
+            new Definition("DeliveryWaitSec", DeliveryWaitVariable, null, null, Secrecy.None, "seconds Complete-AvaTrainInstance gives the metrics endpoint; what it has not taken by then stays owed"),
             new Definition("RetryAfterMaxSec", "AVA_RETRY_AFTER_MAX_SEC", null, null, Secrecy.None, "the longest Retry-After honoured; a server asking for more is treated as down"),
             new Definition("Gpus", null, "trainingspec", "resource.gpus", Secrecy.None, "GPUs given to the training"),
             new Definition("TrainSamples", null, "trainsetinfo", "stats.numOfSamples", Secrecy.None, "samples in the training set"),
@@ -159,6 +161,12 @@ namespace AvaSdk.Platform
         /// <exception cref="AvaConfigException">Not a positive whole number of seconds.</exception>
         public TimeSpan NodeWait => TimeSpan.FromSeconds(Seconds("NodeWaitSec") ?? DefaultNodeWaitSeconds);
 
+        public const int DefaultDeliveryWaitSeconds = 60;
+
+        /// <summary>How long completing an instance may spend sending owed metrics (AVA_DELIVERY_WAIT_SEC, else a minute).</summary>
+        /// <exception cref="AvaConfigException">Not a positive whole number of seconds.</exception>
+        public TimeSpan DeliveryWait => TimeSpan.FromSeconds(Seconds("DeliveryWaitSec") ?? DefaultDeliveryWaitSeconds);
+
         private int? Seconds(string name)
         {
             if (Find(name) is not { } found)
@@ -254,6 +262,8 @@ namespace AvaSdk.Platform
                     return new ConfigSetting(definition.Name, Storage.KodoSettings.DefaultUcHost, "default", definition.Description);
                 case "HttpTimeoutSec":
                     return new ConfigSetting(definition.Name, Http.HttpSettings.DefaultTimeoutSeconds.ToString(CultureInfo.InvariantCulture), "default", definition.Description);
+                case "DeliveryWaitSec":
+                    return new ConfigSetting(definition.Name, DefaultDeliveryWaitSeconds.ToString(CultureInfo.InvariantCulture), "default", definition.Description);
                 case "RetryAfterMaxSec":
                     return new ConfigSetting(definition.Name, Http.HttpSettings.DefaultMaxRetryAfterSeconds.ToString(CultureInfo.InvariantCulture), "default", definition.Description);
                 default:

@@ -654,8 +654,16 @@ namespace AvaSdk.Running
             }
         }
 
+        /// <summary>
+        /// How long the reporters may go on sending once the trainer has exited: an endpoint that accepts connections and
+        /// never answers must not hold the command, so what is left after it goes to the spool.
+        /// </summary>
+        public static readonly TimeSpan DeliveryAfterExit = TimeSpan.FromSeconds(10);
+
         private async Task CompleteReportersAsync()
         {
+            using var delivering = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+            delivering.CancelAfter(DeliveryAfterExit);
             lock (scriptGate)
             {
                 options.Record?.Flush();
@@ -663,10 +671,12 @@ namespace AvaSdk.Running
             }
             foreach (var reporter in options.Reporters)
             {
-                var outcome = await reporter.CompleteAsync(stopping.Token).ConfigureAwait(false);
+                var outcome = await reporter.CompleteAsync(delivering.Token).ConfigureAwait(false);
+                var why = delivering.IsCancellationRequested && !stopping.IsCancellationRequested
+                    ? $" (the metrics endpoint did not take them within {DeliveryAfterExit.TotalSeconds:0} s of the training's end)" : string.Empty;
                 if (outcome.Undelivered > 0)
                     await EmitAsync(TrainingOutput.Warning(
-                        $"{outcome.Undelivered} metric(s) could not be delivered yet; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance.")).ConfigureAwait(false);
+                        $"{outcome.Undelivered} metric(s) could not be delivered yet{why}; they are kept in '{outcome.KeptIn}' and will be sent again at the next successful report or at Complete-AvaTrainInstance.")).ConfigureAwait(false);
                 if (outcome.NotRepresentable > 0)
                     await EmitAsync(TrainingOutput.Warning(
                         $"{outcome.NotRepresentable} metric(s) with NaN or infinite values were not sent (line protocol cannot carry them); they are in {options.Folder.Metrics}.")).ConfigureAwait(false);

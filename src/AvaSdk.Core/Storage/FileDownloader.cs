@@ -255,7 +255,7 @@ namespace AvaSdk.Storage
                         break;
                     file.Write(buffer, 0, read);
                     state.Received += read;
-                    attempt.Touch();
+                    attempt.Touch(read);
                     progress(read);
                     await toHash.Writer.WriteAsync((buffer, read), token).ConfigureAwait(false);
                 }

@@ -170,7 +170,7 @@ namespace AvaSdk.Storage
                 form.Add(FormField("key", new StringContent(request.Key)));
                 form.Add(FormField("token", new StringContent(Token(request))));
                 form.Add(FormField("crc32", new StringContent(crc32.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-                var stream = new ProgressStream(OpenShared(request.Path), n => { sent += n; attempt.Touch(); progress(n); }, qetag);
+                var stream = new ProgressStream(OpenShared(request.Path), n => { sent += n; attempt.Touch(n); progress(n); }, qetag);
                 var file = new SizedStreamContent(stream, stream.Length);
                 file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 form.Add(FormField("file", file, FormFileName(request)));
@@ -391,7 +391,7 @@ namespace AvaSdk.Storage
                 long sent = 0;
                 using var message = new HttpRequestMessage(HttpMethod.Put, $"{UploadsUrl(request, host)}/{record.UploadId}/{number}");
                 message.Headers.Authorization = new AuthenticationHeaderValue("UpToken", Token(request));
-                message.Content = new ProgressContent(buffer, count, n => { Interlocked.Add(ref sent, n); attempt.Touch(); progress(n); });
+                message.Content = new ProgressContent(buffer, count, n => { Interlocked.Add(ref sent, n); attempt.Touch(n); progress(n); });
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 message.Content.Headers.TryAddWithoutValidation("Content-MD5", md5);
                 try

@@ -145,8 +145,9 @@ namespace AvaSdk.Training
         }
 
         /// <summary>
-        /// Waits, with progress, until every node of the job has recorded its end, or <paramref name="bound"/> is out.
-        /// Returns null when every node is done, else what went wrong (the failed nodes, the ones that never ended).
+        /// Waits, with progress, until every node of the job has recorded its end or is known to be dead (its owner gone
+        /// from this host, or its heartbeat expired elsewhere), or <paramref name="bound"/> is out.
+        /// Returns null when every node is done, else what went wrong (the failed nodes, the dead ones, the ones that never ended).
         /// </summary>
         private static string? WaitForNodes(TrainInstance instance, TimeSpan bound, IWorkObserver observer, CancellationToken stopping)
         {
@@ -156,12 +157,14 @@ namespace AvaSdk.Training
             var since = NodeRecord.TryRead(instance.Folder.NodeRecord(instance.Node))?.StartTime ?? instance.StartTime;
             // A node that failed before node 0 started again (its failure may be why node 0 did) is reported as failed, not waited for.
             bool Ended(NodeRecord? node) => node?.EndTime is DateTimeOffset end && (end >= since || node.Status == TrainInstanceStatus.Failed);
+            string? DeadOwner(int rank) => rank == instance.Node ? null : InstanceOwnership.DeadOwner(RunFolder.Of(instance.RunPath, rank));
             System.Collections.Generic.IReadOnlyList<NodeRecord> nodes;
             while (true)
             {
                 nodes = NodeRecord.ReadAll(instance.Folder.Nodes);
                 var ended = nodes.Count(n => Ended(n) && n.Rank < instance.NodeCount);
-                if (ended >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
+                var settled = ended + Enumerable.Range(0, instance.NodeCount).Count(rank => !Ended(nodes.FirstOrDefault(n => n.Rank == rank)) && DeadOwner(rank) != null);
+                if (settled >= instance.NodeCount || clock.Elapsed >= bound || stopping.IsCancellationRequested)
                     break;
                 observer.Progress(Activity, $"{ended} of {instance.NodeCount} nodes have ended", ended * 100 / instance.NodeCount);
                 stopping.WaitHandle.WaitOne(PollInterval);
@@ -171,10 +174,15 @@ namespace AvaSdk.Training
             for (var rank = 0; rank < instance.NodeCount; rank++)
             {
                 var record = nodes.FirstOrDefault(n => n.Rank == rank);
-                if (!Ended(record))
+                if (Ended(record))
+                {
+                    if (record!.Status == TrainInstanceStatus.Failed && rank != instance.Node)
+                        problems.Add($"node {rank} failed: {record.ErrorMessage}");
+                }
+                else if (DeadOwner(rank) is string dead)
+                    problems.Add($"node {rank} died without recording its end: its {dead} is gone");
+                else
                     problems.Add($"node {rank} did not record its end within {bound.TotalSeconds:0} s");
-                else if (record!.Status == TrainInstanceStatus.Failed && rank != instance.Node)
-                    problems.Add($"node {rank} failed: {record.ErrorMessage}");
             }
             return problems.Count == 0 ? null : string.Join("; ", problems);
         }
@@ -230,8 +238,9 @@ namespace AvaSdk.Training
         }
 
         /// <summary>
-        /// Sends what an earlier run left undelivered: records of metrics.jsonl a killed run never sent, and the spool.
-        /// Undelivered metrics never stop a command: they stay where they are, and a warning says where.
+        /// Sends what an earlier run left undelivered: records of metrics.jsonl a killed run never sent, and the spool, for
+        /// at most <see cref="PlatformConfig.DeliveryWait"/> (an endpoint that never answers must not hold the command).
+        /// Undelivered metrics never stop a command: they stay owed where they are, and a warning says where and what sends them.
         /// </summary>
         public static void ReplayMetrics(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping) =>
             ReplayMetrics(instance.Folder, instance.Id, instance.Log, config, observer, stopping);
@@ -240,23 +249,77 @@ namespace AvaSdk.Training
         {
             long undelivered;
             string? why = null;
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             try
             {
-                undelivered = MetricDelivery.RecoverJournalAsync(folder, config, instanceId, log, stopping).GetAwaiter().GetResult() +
-                    MetricDelivery.ReplaySpoolAsync(folder, config, instanceId, log, stopping).GetAwaiter().GetResult();
+                bounded.CancelAfter(config.DeliveryWait);
+                undelivered = MetricDelivery.RecoverJournalAsync(folder, config, instanceId, log, bounded.Token).GetAwaiter().GetResult() +
+                    MetricDelivery.ReplaySpoolAsync(folder, config, instanceId, log, bounded.Token).GetAwaiter().GetResult();
             }
             catch (AvaConfigException ex)
             {
-                undelivered = new MetricSpool(folder).Count;
+                undelivered = Owed(folder);
                 why = $" ({ex.Message})";
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (bounded.IsCancellationRequested)
             {
-                undelivered = new MetricSpool(folder).Count;
-                why = " (out of time)";
+                undelivered = Owed(folder);
+                why = stopping.IsCancellationRequested ? " (out of time)" : $" (the metrics endpoint did not take them within {config.DeliveryWait.TotalSeconds:0} s, ${PlatformConfig.DeliveryWaitVariable})";
             }
             if (undelivered > 0)
-                observer.Warning($"{undelivered} metric point(s) of instance '{instanceId}' could not be delivered{why}; they are kept in '{folder.MetricSpool}' (and {System.IO.Path.GetFileName(folder.Metrics)}, which holds every metric), and the next AvaSdk command in this instance sends them.");
+                observer.Warning($"{undelivered} metric point(s) of instance '{instanceId}' could not be delivered{why}; they stay owed in '{folder.MetricSpool}' (and {System.IO.Path.GetFileName(folder.Metrics)}, which holds every metric), " +
+                    "and the next AvaSdk command in this instance sends them.", AvaErrors.PlatformUnreachable);
+        }
+
+        // What a folder still owes the endpoint: the records metrics.jsonl holds but no run sent, and the spool.
+        private static long Owed(RunFolder folder) => new MetricJournal(folder).Owed() + new MetricSpool(folder).Count;
+
+        /// <summary>
+        /// Sends the metrics every instance of the workspace still owes whose process is gone (what Complete-AvaTrainInstance
+        /// retries), taking each run folder over as a command in it would.
+        /// </summary>
+        public static void SendOwedMetrics(string workspace, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            foreach (var instance in TrainInstanceStore.List(workspace, out _))
+                for (var rank = 0; rank < instance.NodeCount; rank++)
+                    SendOwedBy(RunFolder.Of(instance.RunPath, instance.NodeCount > 1 ? rank : null), instance.Id, Logging.InstanceLog.Detached, config, observer, stopping);
+        }
+
+        // Sends what a run folder whose process is gone owes, holding it meanwhile so that its files keep one writer.
+        private static void SendOwedBy(RunFolder folder, string instanceId, Serilog.ILogger log, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
+        {
+            try
+            {
+                if (Owed(folder) == 0 || InstanceOwnership.HasLiveOwner(folder) || InstanceOwnership.IsHeldHere(folder))
+                    return;
+                InstanceOwnership.Acquire(folder);
+            }
+            catch (Exception ex) when (ex is AvaException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // It came back meanwhile, or its files cannot be read: what it owes stays with it.
+                log.Warning("The metrics {Folder:l} owes were not sent: {Problem:l}", folder.Path, ex.Message);
+                return;
+            }
+            try
+            {
+                log.Information("Sending the metrics {Folder:l} still owes (its process is gone)", folder.Path);
+                ReplayMetrics(folder, instanceId, log, config, observer, stopping);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                observer.Warning($"The metrics instance '{instanceId}' still owes were not sent ({ex.Message}); they stay in '{folder.Path}'.");
+            }
+            finally
+            {
+                try
+                {
+                    InstanceOwnership.Release(folder);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    log.Warning("{Folder:l} could not be given back: {Problem:l}", folder.Path, ex.Message);
+                }
+            }
         }
 
         /// <summary>
@@ -266,41 +329,8 @@ namespace AvaSdk.Training
         private static void ReplayGoneNodes(TrainInstance instance, PlatformConfig config, IWorkObserver observer, CancellationToken stopping)
         {
             for (var rank = 0; rank < instance.NodeCount; rank++)
-            {
-                var folder = RunFolder.Of(instance.RunPath, rank);
-                try
-                {
-                    if (rank == instance.Node || new MetricJournal(folder).Owed() + new MetricSpool(folder).Count == 0 || InstanceOwnership.HasLiveOwner(folder))
-                        continue;
-                    InstanceOwnership.Acquire(folder);
-                }
-                catch (Exception ex) when (ex is AvaException || ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    // It came back meanwhile, or its files cannot be read: what it owes stays with it.
-                    instance.Log.Warning("The metrics node {Node} owes were not sent by node 0: {Problem:l}", rank, ex.Message);
-                    continue;
-                }
-                try
-                {
-                    instance.Log.Information("Sending the metrics node {Node} still owed (its process is gone)", rank);
-                    ReplayMetrics(folder, instance.Id, instance.Log, config, observer, stopping);
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    observer.Warning($"The metrics node {rank} of instance '{instance.Id}' still owes were not sent ({ex.Message}); they stay in '{folder.Path}'.");
-                }
-                finally
-                {
-                    try
-                    {
-                        InstanceOwnership.Release(folder);
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                    {
-                        instance.Log.Warning("Node {Node}'s part could not be given back: {Problem:l}", rank, ex.Message);
-                    }
-                }
-            }
+                if (rank != instance.Node)
+                    SendOwedBy(RunFolder.Of(instance.RunPath, rank), instance.Id, instance.Log, config, observer, stopping);
         }
 
         /// <param name="sendOtherPending">Once the platform took the completion, also send what else it is owed in the workspace.</param>

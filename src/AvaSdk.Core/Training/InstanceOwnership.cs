@@ -76,6 +76,13 @@ namespace AvaSdk.Training
         public static bool HasLiveOwner(RunFolder folder) =>
             OwnerRecord.TryRead(folder.Owner) is { } owner && owner.IsAlive(DateTimeOffset.UtcNow);
 
+        /// <summary>
+        /// The owner of this node's part when it is known to be dead (gone from this host, or silent past its heartbeat on
+        /// another), in words; null while it lives, or when no process owns it (not started yet, or released at its end).
+        /// </summary>
+        public static string? DeadOwner(RunFolder folder) =>
+            OwnerRecord.TryRead(folder.Owner) is { } owner && !owner.IsAlive(DateTimeOffset.UtcNow) ? owner.Describe() : null;
+
         /// <summary>True when this process owns the instance (this node's part) in <paramref name="folder"/>.</summary>
         public static bool IsHeldHere(RunFolder folder) => Owned.ContainsKey(Path.GetFullPath(folder.Owner));
 

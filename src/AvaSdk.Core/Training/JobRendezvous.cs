@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using AvaSdk.Errors;
 using AvaSdk.IO;
@@ -11,7 +12,8 @@ namespace AvaSdk.Training
     /// <summary>
     /// How the nodes of one job come to share one instance without being told its id: they meet in the shared workspace.
     /// Under the job's lock (run/.jobs/&lt;job&gt;.lock, an OS lock that dies with its process), a node reads the job file
-    /// (run/.jobs/&lt;job&gt;.json); while the instance it names is running and one of its nodes lives, the node joins it;
+    /// (run/.jobs/&lt;job&gt;.json); while the instance it names is running and one of its nodes lives or has ended its part,
+    /// the node joins it (a restarted node rejoins the run it died in);
     /// otherwise (the first node of a new run of the job) it creates the instance, on the platform too, and writes the job file. The others wait on
     /// the lock meanwhile, bounded by AVA_NODE_WAIT_SEC. Which node creates it does not depend on its rank.
     /// </summary>
@@ -74,9 +76,12 @@ namespace AvaSdk.Training
             if (!File.Exists(status))
                 return null;
             var record = TrainInstanceStore.ReadStatus(status, out var json);
-            // Joined only while a node of it lives: a job killed whole and started again is a new run, not a resume.
-            var alive = record.Status == TrainInstanceStatus.Running && InstanceOwnership.HasLiveOwner(workspace.RunPath(id), (int?)json["nodes"] ?? 1);
-            return alive ? (id, Platform.PlatformLink.FromJson(json["platform"])) : null;
+            // Joined while a node of it lives or one ended its part (a node that died comes back to the run the others
+            // finished, never forking the job in two); a job killed whole and started again is a new run, not a resume.
+            var runPath = workspace.RunPath(id);
+            var joinable = record.Status == TrainInstanceStatus.Running &&
+                (InstanceOwnership.HasLiveOwner(runPath, (int?)json["nodes"] ?? 1) || NodeRecord.ReadAll(RunFolder.Of(runPath).Nodes).Any(node => node.EndTime != null));
+            return joinable ? (id, Platform.PlatformLink.FromJson(json["platform"])) : null;
         }
     }
 }

@@ -62,6 +62,12 @@ namespace AvaSdk
 
         internal Training.JobNode JobNode { get; }
 
+        /// <summary>
+        /// Whether a live process owns the instance (any node's part of it), as its owner files say now: a running instance
+        /// without one was abandoned (killed, or its host lost). <see cref="Status"/> stays what status.json says.
+        /// </summary>
+        public bool OwnerAlive => Training.InstanceOwnership.HasLiveOwner(RunPath, NodeCount);
+
         public TrainInstanceStatus Status { get; internal set; } = TrainInstanceStatus.Running;
 
         public DateTimeOffset StartTime { get; internal set; }

@@ -69,7 +69,10 @@ namespace AvaSdk.Training
                 WriteStatus(instance);
             if (node.IsMultiNode)
             {
-                NodeRecord.Starting(node, now).Write(folder.NodeRecord(node.Rank));
+                // A node that died and came back goes on with the run its job's other nodes trained in: it keeps that
+                // start, so the ends they recorded since still count when node 0 completes (InstanceCompletion.WaitForNodes).
+                var since = NodeRecord.TryRead(folder.NodeRecord(node.Rank)) is { EndTime: null } died ? died.StartTime : now;
+                NodeRecord.Starting(node, since).Write(folder.NodeRecord(node.Rank));
                 instance.Log.Information("This process is {Node:l} (from {Source:l})", node.ToString(), node.Source);
             }
 

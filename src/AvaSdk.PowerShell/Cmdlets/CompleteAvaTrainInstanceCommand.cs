@@ -102,16 +102,19 @@ namespace AvaSdk.PowerShell.Cmdlets
 
         public void Dispose() => stopping.Dispose();
 
+        // What a completion could not send: the metrics instances of the workspace still owe, then the platform's reports.
         private void SendPending()
         {
             var workspace = TrainInstance?.Workspace ?? ResolvePath(Workspace ?? AvaWorkspace.DefaultRoot());
             var config = new PlatformConfig(workspace);
             try
             {
+                if (ShouldProcess($"metrics owed in workspace '{workspace}'", "Send to the metrics endpoint"))
+                    RunCore(() => InstanceCompletion.SendOwedMetrics(workspace, config, new CmdletObserver(this), stopping.Token));
                 using var api = AvaApiClient.Configured(config);
                 if (api == null)
                 {
-                    WriteWarning($"The workspace '{workspace}' has no AVA API host configured, so there is nothing to send: completions are kept locally in status.json.");
+                    WriteVerbose($"The workspace '{workspace}' has no AVA API host configured, so there are no completions to send: they are kept locally in status.json.");
                     return;
                 }
                 if (!ShouldProcess($"completions pending in workspace '{workspace}'", "Send to the AVA platform"))

@@ -22,7 +22,7 @@ namespace AvaSdk.PowerShell.Infrastructure
         [ValidateRange(0, 20)]
         public int MaxRetry { get; set; } = 5;
 
-        /// <summary>Per attempt: seconds to connect, and seconds without a byte moving; not a deadline for the whole transfer.</summary>
+        /// <summary>Per attempt: seconds to connect, and seconds slower than 1 KiB/s; not a deadline for the whole transfer.</summary>
         [Parameter]
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; }

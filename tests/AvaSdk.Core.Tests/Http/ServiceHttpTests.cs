@@ -216,9 +216,10 @@ namespace AvaSdk.Core.Tests.Http
         }
 
         [Fact]
-        public async Task A_body_that_stops_arriving_fails_the_attempt_after_the_idle_timeout_but_a_slow_one_does_not()
+        public async Task A_body_that_stops_or_trickles_fails_the_attempt_after_the_timeout_but_a_slow_one_does_not()
         {
-            // The idle clock is driven by hand, so the test is about the rule and not about how busy the machine is.
+            // The clock is driven by hand, so the test is about the rule and not about how busy the machine is.
+            // A 300 ms window needs 308 bytes (1 KiB/s) to start again.
             var clock = new FakeTimeProvider();
             var stalledBody = new GatedBody();
             using var stalled = Http(HttpServiceRules.Plain, 0, stalledBody, timeout: TimeSpan.FromMilliseconds(300), time: clock);
@@ -226,23 +227,36 @@ namespace AvaSdk.Core.Tests.Http
             (await stalledBody.NextRead(stalledRead)).SetResult(true);
             await stalledBody.NextRead(stalledRead);
             clock.Advance(TimeSpan.FromMilliseconds(299));
-            Assert.False(stalledRead.IsCompleted, "timed out before 300 ms without a byte");
+            Assert.False(stalledRead.IsCompleted, "timed out before 300 ms");
             clock.Advance(TimeSpan.FromMilliseconds(1));
             var error = await Assert.ThrowsAsync<TransientHttpException>(() => stalledRead);
-            Assert.Contains("nothing arrived or left", error.Message);
+            Assert.Contains("slower than 1 KiB/s for 0.3 s", error.Message);
 
-            // Ten bytes, each after 200 ms of silence: 2 s in all, well past the timeout, but no gap reaches it.
+            // A byte every 100 ms never stalls, but it is far below 1 KiB/s: the window runs out all the same.
+            var trickleBody = new GatedBody();
+            using var trickle = Http(HttpServiceRules.Plain, 0, trickleBody, timeout: TimeSpan.FromMilliseconds(300), time: clock);
+            var trickleRead = ReadAll(trickle);
+            for (var i = 0; i < 3; i++)
+            {
+                var read = await trickleBody.NextRead(trickleRead);
+                clock.Advance(TimeSpan.FromMilliseconds(100));
+                read.SetResult(true);
+            }
+            error = await Assert.ThrowsAsync<TransientHttpException>(() => trickleRead);
+            Assert.Contains("slower than 1 KiB/s", error.Message);
+
+            // 200 bytes every 100 ms (2 KiB/s) for 2 s, well past the timeout: slow, but alive.
             var slowBody = new GatedBody();
             using var slow = Http(HttpServiceRules.Plain, 0, slowBody, timeout: TimeSpan.FromMilliseconds(300), time: clock);
             var slowRead = ReadAll(slow);
-            for (var i = 0; i < 10; i++)
+            for (var step = 0; step < 20; step++)
             {
-                var read = await slowBody.NextRead(slowRead);
-                clock.Advance(TimeSpan.FromMilliseconds(200));
-                read.SetResult(true);
+                for (var i = 0; i < 200; i++)
+                    (await slowBody.NextRead(slowRead)).SetResult(true);
+                clock.Advance(TimeSpan.FromMilliseconds(100));
             }
             (await slowBody.NextRead(slowRead)).SetResult(false);
-            Assert.Equal(10, await slowRead);
+            Assert.Equal(4000, await slowRead);
         }
 
         private static Task<int> ReadAll(ServiceHttp http) => http.ExecuteAsync(async attempt =>
@@ -255,7 +269,7 @@ namespace AvaSdk.Core.Tests.Http
             while ((read = await body.ReadAsync(buffer, attempt.Token)) > 0)
             {
                 total += read;
-                attempt.Touch();
+                attempt.Touch(read);
             }
             return total;
         }, CancellationToken.None);
