@@ -203,7 +203,7 @@ namespace AvaSdk.Running
             }
             var guard = ProcessTreeGuard.IsSupported ? ProcessTreeGuard.Watch(process) : null;
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
-                options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, options.Folder.TrainingLog);
+                options.FilePath, options.Secrets.Mask(string.Join(" ", options.Arguments)), process.Id, options.WorkingDirectory, options.Folder.TrainingLog);
             return new TrainingRun(options, log, process, guard, logWriter);
         }
 
@@ -315,15 +315,19 @@ namespace AvaSdk.Running
         }
 
         // Moves one stream's bytes into training.log, whole lines at a time (an over-long one in pieces), as fast as they come.
+        // Secrets are masked first, so training.log (and its marks' offsets) holds the masked bytes alone.
         private void Pump(Stream pipe, LineSplitter splitter, LogAppender toLog)
         {
             var buffer = new byte[ChunkSize];
+            var masker = options.Secrets.ForStream();
             while (true)
             {
                 var read = pipe.Read(buffer, 0, buffer.Length);
+                var masked = read > 0 ? masker.Mask(buffer, read) : masker.Finish();
+                if (masked.Count > 0)
+                    Append(() => splitter.Split(masked.Array!, masked.Count, toLog));
                 if (read <= 0)
                     return;
-                Append(() => splitter.Split(buffer, read, toLog));
             }
         }
 
