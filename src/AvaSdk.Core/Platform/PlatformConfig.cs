@@ -76,6 +76,33 @@ namespace AvaSdk.Platform
 
         public string? Value(string name) => Find(name)?.Value;
 
+        /// <summary>True for an environment variable that holds a secret setting (AVA_SECRET_KEY).</summary>
+        public static bool IsSecretVariable(string name) => Definitions.Any(d => d.Secrecy == Secrecy.Full && d.Variable == name);
+
+        /// <summary>
+        /// Every value of the secret settings from every source (the environment's and the file's, whichever wins), for
+        /// what must never show them. A damaged file holds none that can be read.
+        /// </summary>
+        public IReadOnlyList<string> Secrets()
+        {
+            var secrets = new List<string>();
+            foreach (var definition in Definitions.Where(d => d.Secrecy == Secrecy.Full))
+            {
+                if (definition.Variable != null && Environment.GetEnvironmentVariable(definition.Variable) is string env && !string.IsNullOrWhiteSpace(env))
+                    secrets.Add(env.Trim());
+                try
+                {
+                    if (definition.File != null && Read(definition.File).Value(definition.Key!) is string fromFile)
+                        secrets.Add(fromFile);
+                }
+                catch (AvaException)
+                {
+                    // Its damage is reported where a setting of it is needed.
+                }
+            }
+            return secrets;
+        }
+
         /// <summary>The AVA API host, or null in local mode.</summary>
         public Uri? ApiHost => HttpUrl("ApiHost");
 

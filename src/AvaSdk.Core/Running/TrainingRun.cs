@@ -27,6 +27,9 @@ namespace AvaSdk.Running
     /// training.log keeps the trainer's bytes as written, so what the file alone cannot tell the processor goes beside
     /// it as marks (<see cref="LogMark"/>): the pieces of a line too long to wait for whole (they may have the other
     /// stream's lines between them), and the line breaks that seem to go on across two writes but do not.
+    /// The run's records matter more than the raw log: training.log stops short of a reserve of free space taken at the
+    /// start (<see cref="LogReserve"/>), or at its first failed write, and from then on the lines reach the processor
+    /// through a bounded queue in memory, not kept; lines beyond its bound are counted and let go, never waited for.
     /// </summary>
     public sealed class TrainingRun : IDisposable
     {
@@ -41,7 +44,19 @@ namespace AvaSdk.Running
             new BoundedChannelOptions(OutputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         private readonly FileStream logWriter;
         private readonly object logGate = new object();
-        private bool logFull;
+        private readonly DriveInfo logVolume;
+        private readonly long logReserve;
+        // Set, inside logGate, once training.log takes no more: after committed's last move, before the first line in memory.
+        private int logStopped;
+        private string? logStopReason;
+        private readonly ConcurrentQueue<StoppedLogEntry> stoppedLog = new ConcurrentQueue<StoppedLogEntry>();
+        private long stoppedLogBytes;
+        private long stoppedLinesDropped;
+        private const long StoppedLogBound = 8 * 1024 * 1024;
+        // What a queued line costs beyond its text, so that a flood of empty lines is bounded too.
+        private const int StoppedEntryCost = 64;
+        // Splits the whole lines of one append into the queue's lines; only ever used inside logGate.
+        private readonly LineSplitter stoppedLogSplitter = new LineSplitter();
         private bool recordGivenUp;
         private readonly SeriesTimes seriesTimes = new SeriesTimes();
         private readonly long logStart;
@@ -61,7 +76,7 @@ namespace AvaSdk.Running
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly Task<int> completion;
         private int stopRequested;
-        // Set once training.log or metrics.jsonl could not be written (a full disk): what the run gave up from then on.
+        // Set once metrics.jsonl could not be written (a full disk): the metrics the run gave up from then on.
         private AvaException? diskFull;
         private int terminateRequested;
         // Metrics of the script's own (Write-AvaMetric) while the run goes on: recorded by the processor, the one writer.
@@ -79,6 +94,9 @@ namespace AvaSdk.Running
         // The processor's too: whether an over-long line was warned about, and the bytes so far of the one it is passing.
         private bool longLineWarned;
         private long longLineBytes;
+        // The processor's: whether training.log's stop was warned about, and the one line of the queue it is passing.
+        private bool logStopWarned;
+        private readonly List<string> stoppedLines = new List<string>(1);
 
         private TrainingRun(TrainingRunOptions options, ILogger log, Process process, ProcessTreeGuard? guard, FileStream logWriter)
         {
@@ -88,6 +106,8 @@ namespace AvaSdk.Running
             this.guard = guard;
             this.logWriter = logWriter;
             logStart = committed = appended = logWriter.Length;
+            logVolume = new DriveInfo(options.Folder.Logs);
+            logReserve = LogReserve(logVolume);
             tail = new string[Math.Max(1, options.TailLines)];
             if (guard != null)
                 process.WaitForExitAsync().ContinueWith(_ => guard.Release(), TaskScheduler.Default);
@@ -119,8 +139,8 @@ namespace AvaSdk.Running
         public bool WasStopped => Volatile.Read(ref stopRequested) != 0;
 
         /// <summary>
-        /// AvaDiskFull when training.log or metrics.jsonl could not be written: from then on the trainer's output was read
-        /// (it never waits) but not kept, and its metrics were not recorded nor sent. Null when nothing was given up.
+        /// AvaDiskFull when metrics.jsonl could not be written: the metrics from then on were not recorded nor sent (a
+        /// stopped training.log is only a warning: its lines were still parsed). Null when no metric was given up.
         /// </summary>
         public AvaException? DiskFull => Volatile.Read(ref diskFull);
 
@@ -183,7 +203,7 @@ namespace AvaSdk.Running
             }
             var guard = ProcessTreeGuard.IsSupported ? ProcessTreeGuard.Watch(process) : null;
             log.Information("Started {FilePath:l} {Arguments:l} (pid {Pid}) in {WorkingDirectory:l}; its log goes to {LogFile:l}",
-                options.FilePath, string.Join(" ", options.Arguments), process.Id, options.WorkingDirectory, options.Folder.TrainingLog);
+                options.FilePath, options.Secrets.Mask(string.Join(" ", options.Arguments)), process.Id, options.WorkingDirectory, options.Folder.TrainingLog);
             return new TrainingRun(options, log, process, guard, logWriter);
         }
 
@@ -295,20 +315,81 @@ namespace AvaSdk.Running
         }
 
         // Moves one stream's bytes into training.log, whole lines at a time (an over-long one in pieces), as fast as they come.
+        // Secrets are masked first, so training.log (and its marks' offsets) holds the masked bytes alone.
         private void Pump(Stream pipe, LineSplitter splitter, LogAppender toLog)
         {
             var buffer = new byte[ChunkSize];
+            var masker = options.Secrets.ForStream();
             while (true)
             {
                 var read = pipe.Read(buffer, 0, buffer.Length);
+                var masked = read > 0 ? masker.Mask(buffer, read) : masker.Finish();
+                if (masked.Count > 0)
+                    Append(() => splitter.Split(masked.Array!, masked.Count, toLog));
                 if (read <= 0)
                     return;
-                Append(() => splitter.Split(buffer, read, toLog));
             }
         }
 
-        // Inside logGate: writes bytes of one stream to training.log, marked as kind (null: whole lines of its own).
+        // The free space training.log leaves to the run's records (metrics.jsonl, the reporters' spools, ava.log): the
+        // larger of 1 MiB and 1 % of the volume, but never more than half of what is free at the start, so a small
+        // volume still keeps some of the log.
+        // A volume that cannot say how large it is gets none: training.log then stops at its first failed write.
+        private static long LogReserve(DriveInfo volume)
+        {
+            try
+            {
+                return Math.Min(Math.Max(1024 * 1024, volume.TotalSize / 100), volume.AvailableFreeSpace / 2);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return 0;
+            }
+        }
+
+        private bool BelowReserveAfter(int count)
+        {
+            try
+            {
+                return logVolume.AvailableFreeSpace - count < logReserve;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
+        // Inside logGate: writes bytes of one stream to training.log, marked as kind (null: whole lines of its own); once
+        // the log is stopped, its lines go to the processor through memory instead.
         private void WriteLog(byte[] bytes, int offset, int count, LogMarkKind? kind)
+        {
+            if (logStopped == 0 && BelowReserveAfter(count))
+                StopLog($"free space in '{options.Folder.Logs}' fell below the {logReserve / 1024} KiB kept for the run's records");
+            if (logStopped == 0)
+            {
+                try
+                {
+                    AppendToFile(bytes, offset, count, kind);
+                    return;
+                }
+                catch (IOException ex)
+                {
+                    // What this write left of a line is cut; the writes before it in this append were whole.
+                    try
+                    {
+                        logWriter.SetLength(appended);
+                    }
+                    catch (IOException)
+                    {
+                        // A torn last line is skipped by readers and ended by the next writer.
+                    }
+                    StopLog($"it could not be written ({ex.Message})");
+                }
+            }
+            QueueStoppedLog(bytes, offset, count, kind);
+        }
+
+        private void AppendToFile(byte[] bytes, int offset, int count, LogMarkKind? kind)
         {
             // The other stream's line break just before would seem to go on into these lines.
             if (kind == null && LineSplitter.ContinuesLineBreak(lastLogByte, bytes[offset]))
@@ -320,36 +401,60 @@ namespace AvaSdk.Running
             lastLogByte = bytes[offset + count - 1];
         }
 
+        // Inside logGate: what training.log holds is final before the first line goes through memory.
+        private void StopLog(string reason)
+        {
+            logStopReason = reason;
+            CommitAppended();
+            Volatile.Write(ref logStopped, 1);
+        }
+
+        private void CommitAppended()
+        {
+            foreach (var mark in appendMarks)
+                logMarks.Enqueue(mark);
+            appendMarks.Clear();
+            Volatile.Write(ref committed, appended);
+        }
+
+        // Inside logGate: whole lines are queued one by one, a piece of an over-long line as its mark; past the bound they
+        // are counted instead. The rest of a line break is no line.
+        private void QueueStoppedLog(byte[] bytes, int offset, int count, LogMarkKind? kind)
+        {
+            if (kind == LogMarkKind.LineBreakContinued)
+                return;
+            if (kind is LogMarkKind piece)
+            {
+                if (!TryQueueStopped(new StoppedLogEntry(null, new LogMark(0, count, piece)), 0) && piece == LogMarkKind.LastPiece)
+                    Interlocked.Increment(ref stoppedLinesDropped);
+                return;
+            }
+            var lines = new LineCollector();
+            stoppedLogSplitter.StartAfresh();
+            stoppedLogSplitter.Split(bytes.AsSpan(offset, count).ToArray(), count, lines);
+            foreach (var line in lines.Lines)
+            {
+                if (!TryQueueStopped(new StoppedLogEntry(line, default), line.Length))
+                    Interlocked.Increment(ref stoppedLinesDropped);
+            }
+        }
+
+        private bool TryQueueStopped(StoppedLogEntry entry, int length)
+        {
+            var cost = length + StoppedEntryCost;
+            if (Interlocked.Read(ref stoppedLogBytes) + cost > StoppedLogBound)
+                return false;
+            Interlocked.Add(ref stoppedLogBytes, cost);
+            stoppedLog.Enqueue(entry);
+            return true;
+        }
+
         private void Append(Action write)
         {
             lock (logGate)
             {
-                // After a failed write the rest of the output is read and let go: the child never waits on a full disk.
-                if (logFull)
-                    return;
-                try
-                {
-                    write();
-                    foreach (var mark in appendMarks)
-                        logMarks.Enqueue(mark);
-                    appendMarks.Clear();
-                    Volatile.Write(ref committed, appended);
-                }
-                catch (IOException ex)
-                {
-                    logFull = true;
-                    appendMarks.Clear();
-                    appended = Volatile.Read(ref committed);
-                    GiveUp($"{LogFile} could not be written ({ex.Message})", "the trainer's output after its last whole line there was read but neither kept nor parsed");
-                    try
-                    {
-                        logWriter.SetLength(Volatile.Read(ref committed));
-                    }
-                    catch (IOException)
-                    {
-                        // A torn last line is skipped by readers and ended by the next writer.
-                    }
-                }
+                write();
+                CommitAppended();
             }
             if (logGrew.CurrentCount == 0)
                 logGrew.Release();
@@ -405,6 +510,8 @@ namespace AvaSdk.Running
                 {
                     RecordScriptMetrics();
                     var done = Volatile.Read(ref readersDone) != 0;
+                    // Read before committed: once the log is stopped, committed has moved for the last time.
+                    var stopped = Volatile.Read(ref logStopped) != 0;
                     var end = Volatile.Read(ref committed);
                     if (file.Position < end)
                     {
@@ -421,12 +528,13 @@ namespace AvaSdk.Running
                         var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, upTo - file.Position));
                         splitter.Split(buffer, read, lines);
                         Process(lines.Lines, ref lineNumber, ref timestamp, parsed);
-                        // A log that never pauses is still made durable (and so sendable) a few times a second.
-                        if (sinceFlush.ElapsedMilliseconds >= 200)
-                        {
-                            FlushAll();
-                            sinceFlush.Restart();
-                        }
+                        FlushNowAndThen(sinceFlush);
+                        continue;
+                    }
+                    if (stopped && stoppedLog.TryDequeue(out var entry))
+                    {
+                        PassStopped(entry, ref lineNumber, ref timestamp, parsed);
+                        FlushNowAndThen(sinceFlush);
                         continue;
                     }
                     if (done)
@@ -437,12 +545,13 @@ namespace AvaSdk.Running
                     logGrew.Wait();
                 }
             }
+            WarnStoppedLinesDropped();
             parsed.Clear();
             options.Parser.Complete(new LogLineContext(lineNumber, NextTimestamp(timestamp), options.TrainInstanceId, options.Node), parsed);
             Dispatch(parsed);
             ReleaseMetricsWaitingForNode();
-            // A log cut short by a full disk was not all read: its lack of metrics says nothing of its format.
-            if (parsedMetrics == 0 && DiskFull == null)
+            // A log whose lines were let go was not all read: its lack of metrics says nothing of its format.
+            if (parsedMetrics == 0 && Interlocked.Read(ref stoppedLinesDropped) == 0)
                 WarnNoMetrics(lineNumber);
             lock (scriptGate)
             {
@@ -450,6 +559,15 @@ namespace AvaSdk.Running
                 RecordScriptMetrics();
                 FlushAll();
             }
+        }
+
+        // A log that never pauses is still made durable (and so sendable) a few times a second.
+        private void FlushNowAndThen(Stopwatch sinceFlush)
+        {
+            if (sinceFlush.ElapsedMilliseconds < 200)
+                return;
+            FlushAll();
+            sinceFlush.Restart();
         }
 
         private void RecordScriptMetrics()
@@ -508,6 +626,39 @@ namespace AvaSdk.Running
                 Dispatch(parsed);
             }
             lines.Clear();
+        }
+
+        // A line that came after training.log was stopped: parsed as the file's are; the first one warns, once a run.
+        private void PassStopped(StoppedLogEntry entry, ref long lineNumber, ref DateTimeOffset timestamp, ParseOutput parsed)
+        {
+            Interlocked.Add(ref stoppedLogBytes, -((entry.Line?.Length ?? 0) + StoppedEntryCost));
+            if (!logStopWarned)
+            {
+                logStopWarned = true;
+                var problem = $"{LogFile} was stopped ({AvaErrors.TrainingLogStopped.Id}): {logStopReason}. The trainer's output from here on is parsed, " +
+                    "and its metrics recorded and sent, but it is not kept. Free space in the volume (or give the job a larger one) to keep the whole log.";
+                log.Warning("{Problem:l}", problem);
+                Emit(TrainingOutput.Warning(problem, AvaErrors.TrainingLogStopped));
+            }
+            if (entry.Line == null)
+            {
+                PassMark(entry.Piece, ref lineNumber);
+                return;
+            }
+            stoppedLines.Add(entry.Line);
+            Process(stoppedLines, ref lineNumber, ref timestamp, parsed);
+        }
+
+        // Once the pumps are done: the lines the queue in memory could not take, in one warning.
+        private void WarnStoppedLinesDropped()
+        {
+            var dropped = Interlocked.Read(ref stoppedLinesDropped);
+            if (dropped == 0)
+                return;
+            var problem = $"{dropped} line(s) of the trainer's output were neither kept nor parsed ({AvaErrors.LogLinesDropped.Id}): {LogFile} was stopped, " +
+                $"and they came while more than {StoppedLogBound / (1024 * 1024)} MiB of lines waited in memory to be parsed.";
+            log.Warning("{Problem:l}", problem);
+            Emit(TrainingOutput.Warning(problem, AvaErrors.LogLinesDropped));
         }
 
         private void OnFrameworkDetected(TrainingFramework framework, long lineNumber)
@@ -736,6 +887,20 @@ namespace AvaSdk.Running
             public int Length { get; }
 
             public LogMarkKind Kind { get; }
+        }
+
+        // A line that came once training.log was stopped, or a piece of an over-long one (Line null).
+        private readonly struct StoppedLogEntry
+        {
+            public StoppedLogEntry(string? line, LogMark piece)
+            {
+                Line = line;
+                Piece = piece;
+            }
+
+            public string? Line { get; }
+
+            public LogMark Piece { get; }
         }
 
         // A pump's way into training.log: the lines themselves are the processor's business.

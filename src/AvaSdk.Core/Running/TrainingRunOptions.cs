@@ -57,6 +57,9 @@ namespace AvaSdk.Running
         /// <summary>Variables set for the training process (beside the inherited ones); a null value removes one.</summary>
         public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
 
+        /// <summary>The secrets masked in the trainer's output before it reaches training.log, and so everything read from it.</summary>
+        public SecretMask Secrets { get; set; } = SecretMask.None;
+
         /// <summary>Hand every raw line to the caller too (for -Verbose); off by default, as it costs a queue item per line.</summary>
         public bool ForwardLines { get; set; }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using AvaSdk.Errors;
 using AvaSdk.Parsing;
@@ -120,6 +121,7 @@ namespace AvaSdk.Running
                 options.Environment[variable.Key] = variable.Value;
             foreach (var variable in Request.Environment)
                 options.Environment[variable.Key] = variable.Value;
+            options.Secrets = Secrets(config);
             var record = new MetricsJsonLinesWriter(folder);
             owned.Add(record);
             options.Record = record;
@@ -142,6 +144,16 @@ namespace AvaSdk.Running
             }
             Run = TrainingRun.Start(options, log);
             InstanceOwnership.ShareRun(instance.Folder, Run.TryRecord);
+        }
+
+        // The job's secrets and any the user gives the trainer; one too short to mask is worth a warning, never its name or length.
+        private SecretMask Secrets(PlatformConfig config)
+        {
+            var given = Request.Environment.Where(v => PlatformConfig.IsSecretVariable(v.Key)).Select(v => v.Value);
+            var secrets = new SecretMask(config.Secrets().Concat(given));
+            if (secrets.LeavesSomeUnmasked)
+                warnings.Add($"A configured secret is shorter than {SecretMask.ShortestMasked} characters, so it is not masked in training.log, ava.log or the lines shown ({AvaErrors.SecretNotMasked.Id}).");
+            return secrets;
         }
 
         // On the run's processor: a status file that cannot be written costs the record of the format, never the run.
