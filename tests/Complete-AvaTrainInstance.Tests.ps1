@@ -157,6 +157,15 @@ Complete-AvaTrainInstance
         "$workspace/run/plain/owner.json" | Should -Not -Exist
     }
 
+    It 'leaves alone, at the session''s end, an instance the script completed through another object of it' {
+        Set-Content $job "Import-Module '$manifestPath'; New-AvaTrainInstance -Id listed -Workspace '$workspace' | Out-Null; Get-AvaTrainInstance listed -Workspace '$workspace' | Complete-AvaTrainInstance -ErrorMessage 'boom'"
+        $output = Invoke-ChildScript $job
+        $output -join "`n" | Should -Not -Match 'was still running when its PowerShell session ended'
+        $status = Get-Content "$workspace/run/listed/status.json" -Raw | ConvertFrom-Json
+        $status.status | Should -Be 'failed'
+        $status.errorMessage | Should -Be 'boom'
+    }
+
     It 'marks the instance done, with a warning, when the script ends normally without completing it' {
         Set-Content $job "Import-Module '$manifestPath'; New-AvaTrainInstance -Id forgotten -Workspace '$workspace' | Out-Null; try { throw 'handled' } catch { 'caught' }; 'end'"
         $output = Invoke-ChildScript $job

@@ -44,7 +44,7 @@ namespace AvaSdk.Running
             new BoundedChannelOptions(OutputCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         private readonly FileStream logWriter;
         private readonly object logGate = new object();
-        private readonly DriveInfo logVolume;
+        private readonly DriveInfo? logVolume;
         private readonly long logReserve;
         // Set, inside logGate, once training.log takes no more: after committed's last move, before the first line in memory.
         private int logStopped;
@@ -106,8 +106,8 @@ namespace AvaSdk.Running
             this.guard = guard;
             this.logWriter = logWriter;
             logStart = committed = appended = logWriter.Length;
-            logVolume = new DriveInfo(options.Folder.Logs);
-            logReserve = LogReserve(logVolume);
+            logVolume = VolumeOf(options.Folder.Logs);
+            logReserve = logVolume == null ? 0 : LogReserve(logVolume);
             tail = new string[Math.Max(1, options.TailLines)];
             if (guard != null)
                 process.WaitForExitAsync().ContinueWith(_ => guard.Release(), TaskScheduler.Default);
@@ -335,6 +335,19 @@ namespace AvaSdk.Running
         // larger of 1 MiB and 1 % of the volume, but never more than half of what is free at the start, so a small
         // volume still keeps some of the log.
         // A volume that cannot say how large it is gets none: training.log then stops at its first failed write.
+        // Null where the path names no volume DriveInfo knows (a UNC path on Windows): no reserve then.
+        private static DriveInfo? VolumeOf(string folder)
+        {
+            try
+            {
+                return new DriveInfo(folder);
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        }
+
         private static long LogReserve(DriveInfo volume)
         {
             try
@@ -351,7 +364,7 @@ namespace AvaSdk.Running
         {
             try
             {
-                return logVolume.AvailableFreeSpace - count < logReserve;
+                return logVolume != null && logVolume.AvailableFreeSpace - count < logReserve;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -163,8 +163,9 @@ namespace AvaSdk.Running
             {
                 TrainInstanceStore.RecordFramework(instance, framework);
             }
-            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex)
             {
+                // Whatever it is, it costs the record of the format, never the run: this runs on the run's processor.
                 log.Warning("The detected log format ({Framework}) was not recorded with the instance: {Problem:l}", framework, ex.Message);
             }
         }

@@ -16,7 +16,6 @@ namespace AvaSdk.Snapshots
         private readonly SnapshotOutboxDrainer drainer;
         private readonly SemaphoreSlim wake = new SemaphoreSlim(0);
         private readonly CancellationTokenSource stop = new CancellationTokenSource();
-        private readonly ConcurrentQueue<SnapshotOutboxEntry> failures = new ConcurrentQueue<SnapshotOutboxEntry>();
         private volatile bool finishing;
 
         /// <summary>Starts draining at once: entries an earlier run left go first.</summary>
@@ -50,15 +49,6 @@ namespace AvaSdk.Snapshots
             wake.Release();
         }
 
-        /// <summary>The entries whose last try failed, since the last call (each is still in the outbox).</summary>
-        public IReadOnlyList<SnapshotOutboxEntry> TakeFailures()
-        {
-            var taken = new List<SnapshotOutboxEntry>();
-            while (failures.TryDequeue(out var failure))
-                taken.Add(failure);
-            return taken;
-        }
-
         private async Task LoopAsync()
         {
             try
@@ -70,10 +60,8 @@ namespace AvaSdk.Snapshots
                     // Several wake-ups while a pass ran are one more pass.
                     while (wake.CurrentCount > 0)
                         await wake.WaitAsync().ConfigureAwait(false);
-                    // Null: another command holds the outbox and drains it.
-                    var failed = await drainer.DrainOnceAsync(stop.Token).ConfigureAwait(false);
-                    foreach (var entry in failed ?? Array.Empty<SnapshotOutboxEntry>())
-                        failures.Enqueue(entry);
+                    // What failed stays in the outbox, for Complete-AvaTrainInstance and the next command.
+                    await drainer.DrainOnceAsync(stop.Token).ConfigureAwait(false);
                     if (last)
                         break;
                 }

@@ -216,8 +216,14 @@ namespace AvaSdk.PowerShell.Cmdlets
             try
             {
                 using var start = InstanceStart.Prepare(ResolvePath(AvaWorkspace.DefaultRoot()), null, null);
-                var instance = RunCore(() => start.Start(new CmdletObserver(this), stopping.Token));
-                RunspaceInstances.Started(instance, Host);
+                // Recorded as this session's inside the work: a warning written after it may throw (-WarningAction Stop),
+                // and the instance, already started, must still be completed when the session ends.
+                var instance = RunCore(() =>
+                {
+                    var started = start.Start(new CmdletObserver(this), stopping.Token);
+                    RunspaceInstances.Started(started, Host);
+                    return started;
+                });
                 WriteWarning($"No training instance was given and this session has none running, so training instance '{instance.Id}' was started in '{instance.Workspace}', as New-AvaTrainInstance " +
                     "starts one. It is this session's instance now: Complete-AvaTrainInstance completes it (AvaSdk does when the session ends).");
                 return instance;

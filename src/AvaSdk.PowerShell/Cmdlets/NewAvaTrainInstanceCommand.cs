@@ -35,8 +35,14 @@ namespace AvaSdk.PowerShell.Cmdlets
                 using var start = InstanceStart.Prepare(workspace, Id, MyInvocation.BoundParameters.ContainsKey(nameof(Node)) ? Node : null);
                 if (!ShouldProcess(start.Target, start.Action))
                     return;
-                var instance = RunCore(() => start.Start(new CmdletObserver(this), stopping.Token));
-                RunspaceInstances.Started(instance, Host);
+                // Recorded as this session's inside the work: a warning written after it may throw (-WarningAction Stop),
+                // and the instance, already started, must still be completed when the session ends.
+                var instance = RunCore(() =>
+                {
+                    var started = start.Start(new CmdletObserver(this), stopping.Token);
+                    RunspaceInstances.Started(started, Host);
+                    return started;
+                });
                 WriteObject(instance);
             }
             catch (AvaException ex)

@@ -26,17 +26,34 @@ namespace AvaSdk.PowerShell.Infrastructure
         protected T RunCore<T>(Func<T> work)
         {
             var capture = LogCapture.Begin();
+            T result;
             try
             {
-                return work();
+                result = work();
             }
-            finally
+            catch
             {
-                capture.Dispose();
-                WriteCaptured(capture);
-                while (heldWarnings.TryDequeue(out var warning))
-                    WriteWarning(warning);
+                // The work's own failure is what the user must see: a prompt that throws while its log and warnings are
+                // written (Halt, a host that cannot prompt) must not replace it.
+                try
+                {
+                    WriteHeld(capture);
+                }
+                catch (Exception)
+                {
+                }
+                throw;
             }
+            WriteHeld(capture);
+            return result;
+        }
+
+        private void WriteHeld(LogCapture capture)
+        {
+            capture.Dispose();
+            WriteCaptured(capture);
+            while (heldWarnings.TryDequeue(out var warning))
+                WriteWarning(warning);
         }
 
         protected void RunCore(Action work) => RunCore(() => { work(); return true; });

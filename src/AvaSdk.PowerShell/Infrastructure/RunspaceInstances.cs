@@ -35,7 +35,7 @@ namespace AvaSdk.PowerShell.Infrastructure
 
         static RunspaceInstances()
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => EndProcess();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => NeverThrowing(EndProcess);
         }
 
         /// <summary>The instance this session started or joined last (New-AvaTrainInstance, or Invoke-AvaTraining without one).</summary>
@@ -65,9 +65,16 @@ namespace AvaSdk.PowerShell.Infrastructure
             foreach (var (_, session) in Sessions)
             {
                 lock (session)
-                    session.Open.Remove(instance);
+                {
+                    // By its folder and node, not the object: Get-AvaTrainInstance | Complete-AvaTrainInstance completes
+                    // another object of the same instance.
+                    session.Open.RemoveAll(open => SameInstance(open, instance));
+                }
             }
         }
+
+        private static bool SameInstance(TrainInstance a, TrainInstance b) =>
+            a.Node == b.Node && string.Equals(System.IO.Path.GetFullPath(a.RunPath), System.IO.Path.GetFullPath(b.RunPath), StringComparison.Ordinal);
 
         /// <summary>An AvaSdk command of <paramref name="runspace"/> was stopped (Ctrl+C); called on the stopping thread.</summary>
         public static void UserStopped(Runspace? runspace)
@@ -115,6 +122,19 @@ namespace AvaSdk.PowerShell.Infrastructure
                 }
                 foreach (var instance in open)
                     InstanceCompletion.CompleteAtSessionEnd(instance, errorMessage, what, warnings, deadline.Token);
+            }
+        }
+
+        // The end of a session runs in ProcessExit or a runspace's event, where an exception would end the process or the
+        // host's close: a completion that cannot be made stays running, as after a kill, and the next command sees it.
+        private static void NeverThrowing(Action end)
+        {
+            try
+            {
+                end();
+            }
+            catch (Exception)
+            {
             }
         }
 
@@ -167,7 +187,7 @@ namespace AvaSdk.PowerShell.Infrastructure
                     runspace.StateChanged += (_, e) =>
                     {
                         if (e.RunspaceStateInfo.State == RunspaceState.Closing || e.RunspaceStateInfo.State == RunspaceState.Closed)
-                            End(new[] { (session, session.Outcome(exitCode: 0)) }, SessionEnded);
+                            NeverThrowing(() => End(new[] { (session, session.Outcome(exitCode: 0)) }, SessionEnded));
                     };
                 }
                 return session;
